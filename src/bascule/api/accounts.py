@@ -1,0 +1,112 @@
+"""Account and contact endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+
+from bascule.accounts import service as accounts
+from bascule.api.deps import CurrentActor, Now, PlaybookDep, ReadUow, WriteUow
+from bascule.api.schemas import (
+    AccountCreate,
+    AccountPage,
+    AccountRead,
+    AccountUpdate,
+    ContactCreate,
+    ContactPage,
+    ContactRead,
+    ContactUpdate,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+PageNo = Annotated[int, Query(ge=1, le=100_000)]
+PageSize = Annotated[int, Query(ge=1, le=200)]
+
+
+@router.get("/accounts", response_model=AccountPage)
+def list_accounts(
+    uow: ReadUow, actor: CurrentActor, q: Annotated[str | None, Query(max_length=200)] = None,
+    is_customer: bool | None = None, page: PageNo = 1, page_size: PageSize = 20,
+) -> dict[str, Any]:  # fmt: skip
+    items, total = accounts.list_accounts(
+        uow, q=q, is_customer=is_customer, page=page, page_size=page_size
+    )
+    return {
+        "items": [accounts.account_to_read(a) for a in items],
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+    }
+
+
+@router.post("/accounts", response_model=AccountRead, status_code=status.HTTP_201_CREATED)
+def create_account(
+    body: AccountCreate, uow: WriteUow, actor: CurrentActor, now: Now
+) -> dict[str, Any]:
+    data = body.model_dump(exclude_unset=True)
+    account = accounts.create_account(uow, data=data, actor=actor, now=now)
+    uow.commit()
+    return accounts.account_to_read(account)
+
+
+@router.get("/accounts/{account_id}", response_model=AccountRead)
+def get_account(account_id: int, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
+    return accounts.account_to_read(accounts.get_account(uow, account_id))
+
+
+@router.patch("/accounts/{account_id}", response_model=AccountRead)
+def update_account(
+    account_id: int, body: AccountUpdate, uow: WriteUow, actor: CurrentActor, now: Now
+) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    account = accounts.update_account(
+        uow, account_id=account_id, changes=changes, actor=actor, now=now
+    )
+    uow.commit()
+    return accounts.account_to_read(account)
+
+
+@router.get("/contacts", response_model=ContactPage)
+def list_contacts(
+    uow: ReadUow, actor: CurrentActor, account_id: int | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None, page: PageNo = 1,
+    page_size: PageSize = 20,
+) -> dict[str, Any]:  # fmt: skip
+    items, total = accounts.list_contacts(
+        uow, account_id=account_id, q=q, page=page, page_size=page_size
+    )
+    return {
+        "items": [accounts.contact_to_read(c) for c in items],
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+    }
+
+
+@router.post("/contacts", response_model=ContactRead, status_code=status.HTTP_201_CREATED)
+def create_contact(
+    body: ContactCreate, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep, now: Now
+) -> dict[str, Any]:
+    data = body.model_dump(exclude_unset=True)
+    contact = accounts.create_contact(uow, data=data, actor=actor, playbook=playbook, now=now)
+    uow.commit()
+    return accounts.contact_to_read(contact)
+
+
+@router.get("/contacts/{contact_id}", response_model=ContactRead)
+def get_contact(contact_id: int, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
+    return accounts.contact_to_read(accounts.get_contact(uow, contact_id))
+
+
+@router.patch("/contacts/{contact_id}", response_model=ContactRead)
+def update_contact(
+    contact_id: int, body: ContactUpdate, uow: WriteUow, actor: CurrentActor,
+    playbook: PlaybookDep, now: Now,
+) -> dict[str, Any]:  # fmt: skip
+    contact = accounts.update_contact(
+        uow, contact_id=contact_id, changes=body.model_dump(exclude_unset=True), actor=actor,
+        playbook=playbook, now=now,
+    )  # fmt: skip
+    uow.commit()
+    return accounts.contact_to_read(contact)

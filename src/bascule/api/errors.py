@@ -1,0 +1,69 @@
+"""Every error leaves the API in the SPEC §13 shape: {"error": {code, message, fields}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from bascule.errors import BasculeError
+from bascule.storage import IntegrityError, OperationalError
+
+log = logging.getLogger("bascule.api")
+
+
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
+    return JSONResponse(body, status_code=status)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(BasculeError)
+    async def _domain(_: Request, exc: BasculeError) -> JSONResponse:
+        extra = {k: v for k, v in exc.extra.items() if v is not None}
+        return error_response(exc.status, exc.code, exc.message, exc.fields, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields: dict[str, str] = {}
+        malformed = False
+        for err in exc.errors():
+            if err.get("type") == "json_invalid":
+                malformed = True
+                fields["body"] = str(err.get("ctx", {}).get("error", "invalid JSON"))
+                continue
+            fields.setdefault(_location(tuple(err.get("loc", ()))), str(err.get("msg")))
+        if malformed:
+            return error_response(400, "malformed_json", "the body is not valid JSON", fields)
+        return error_response(422, "validation_failed", "some fields are invalid", fields)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            exc.status_code, "http_error"
+        )
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        # A concurrent request won a race the service checked for: the database said no.
+        log.info("integrity conflict: %s", exc.orig)
+        return error_response(
+            409, "conflict", "the change conflicts with a record written at the same time"
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database busy: %s", exc.orig)
+        return error_response(503, "database_busy", "the database is busy; retry shortly")

@@ -1,0 +1,175 @@
+"""Lead endpoints (SPEC §13)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+
+from bascule.api.deps import CurrentActor, Now, PlaybookDep, ReadUow, WriteUow
+from bascule.api.schemas import (
+    ActivityCreate,
+    ActivityRead,
+    ConvertBody,
+    ConvertResult,
+    HistoryRead,
+    LeadCreate,
+    LeadPage,
+    LeadRead,
+    LeadUpdate,
+    QualificationBody,
+    StatusBody,
+)
+from bascule.conversion import service as conversion
+from bascule.errors import ValidationFailed
+from bascule.leads import service as leads
+from bascule.storage import repositories as repo
+
+router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
+
+
+def _read(uow: ReadUow | WriteUow, lead: Any) -> dict[str, Any]:
+    return leads.to_read(lead, repo.tags_by_lead(uow.session, [lead.id])[lead.id])
+
+
+@router.get("", response_model=LeadPage)
+def list_leads(
+    uow: ReadUow,
+    actor: CurrentActor,
+    status_: Annotated[list[str] | None, Query(alias="status")] = None,
+    owner: int | None = None,
+    source: Annotated[list[str] | None, Query()] = None,
+    tag: str | None = None,
+    temperature: str | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
+    ready_to_convert: bool | None = None,
+    sort: str = "-created_at",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    if sort.lstrip("-") not in repo.LEAD_SORTS:
+        raise ValidationFailed(
+            "unknown sort", fields={"sort": f"one of {', '.join(sorted(repo.LEAD_SORTS))}"}
+        )
+    statuses = [s for v in status_ or [] for s in v.split(",") if s]
+    sources = [s for v in source or [] for s in v.split(",") if s]
+    flt = repo.LeadFilter(
+        statuses, owner, sources, tag, temperature, q, min_score, ready_to_convert, sort, page,
+        page_size,
+    )  # fmt: skip
+    items, total = repo.list_leads(uow.session, flt)
+    tags = repo.tags_by_lead(uow.session, [lead.id for lead in items])
+    return {
+        "items": [leads.to_read(lead, tags[lead.id]) for lead in items],
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+    }
+
+
+@router.post("", response_model=LeadRead, status_code=status.HTTP_201_CREATED)
+def create_lead(
+    body: LeadCreate,
+    response: Response,
+    uow: WriteUow,
+    actor: CurrentActor,
+    playbook: PlaybookDep,
+    now: Now,
+) -> dict[str, Any]:
+    data = body.model_dump(exclude_unset=True) | {"kind": body.kind}
+    lead, created = leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
+    result = _read(uow, lead)
+    uow.commit()
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["X-Bascule-Outcome"] = "lead_created" if created else "lead_updated"
+    return result
+
+
+@router.get("/{lead_id}", response_model=LeadRead)
+def get_lead(lead_id: int, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
+    return _read(uow, leads.get(uow, lead_id))
+
+
+@router.patch("/{lead_id}", response_model=LeadRead)
+def update_lead(
+    lead_id: int, body: LeadUpdate, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep,
+    now: Now,
+) -> dict[str, Any]:  # fmt: skip
+    changes = body.model_dump(exclude_unset=True)
+    lead = leads.update(
+        uow, lead_id=lead_id, changes=changes, actor=actor, playbook=playbook, now=now
+    )
+    result = _read(uow, lead)
+    uow.commit()
+    return result
+
+
+@router.post("/{lead_id}/status", response_model=LeadRead)
+def change_status(
+    lead_id: int, body: StatusBody, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep,
+    now: Now,
+) -> dict[str, Any]:  # fmt: skip
+    lead = leads.change_status(
+        uow, lead_id=lead_id, status=body.status, reason=body.reason, actor=actor,
+        playbook=playbook, now=now,
+    )  # fmt: skip
+    result = _read(uow, lead)
+    uow.commit()
+    return result
+
+
+@router.patch("/{lead_id}/qualification", response_model=LeadRead)
+def qualify(
+    lead_id: int, body: QualificationBody, uow: WriteUow, actor: CurrentActor,
+    playbook: PlaybookDep, now: Now,
+) -> dict[str, Any]:  # fmt: skip
+    answers = body.model_dump(exclude_unset=True, mode="json")
+    lead = leads.qualify(
+        uow, lead_id=lead_id, answers=answers, actor=actor, playbook=playbook, now=now
+    )
+    result = _read(uow, lead)
+    uow.commit()
+    return result
+
+
+@router.post(
+    "/{lead_id}/activities", response_model=ActivityRead, status_code=status.HTTP_201_CREATED
+)
+def log_activity(
+    lead_id: int, body: ActivityCreate, uow: WriteUow, actor: CurrentActor,
+    playbook: PlaybookDep, now: Now,
+) -> ActivityRead:  # fmt: skip
+    activity = leads.log_activity(
+        uow, lead_id=lead_id, data=body.model_dump(), actor=actor, playbook=playbook, now=now
+    )
+    result = ActivityRead.model_validate(activity)
+    uow.commit()
+    return result
+
+
+@router.get("/{lead_id}/activities", response_model=list[ActivityRead])
+def list_activities(lead_id: int, uow: ReadUow, actor: CurrentActor) -> list[Any]:
+    leads.get(uow, lead_id)
+    return repo.activities(uow.session, lead_id=lead_id)
+
+
+@router.get("/{lead_id}/history", response_model=list[HistoryRead])
+def status_history(lead_id: int, uow: ReadUow, actor: CurrentActor) -> list[Any]:
+    return leads.history(uow, lead_id)
+
+
+@router.post("/{lead_id}/convert", response_model=ConvertResult, status_code=201)
+def convert(
+    lead_id: int, body: ConvertBody, response: Response, uow: WriteUow, actor: CurrentActor,
+    playbook: PlaybookDep, now: Now,
+) -> dict[str, Any]:  # fmt: skip
+    request = body.model_dump(exclude_none=True, mode="json")
+    result = conversion.convert(
+        uow, lead_id=lead_id, request=request, actor=actor, playbook=playbook, now=now
+    )
+    uow.commit()
+    if result["replayed"]:
+        response.status_code = status.HTTP_200_OK
+    return result

@@ -1,0 +1,89 @@
+"""Opportunity endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+
+from bascule.api.deps import CurrentActor, Now, PlaybookDep, ReadUow, WriteUow
+from bascule.api.schemas import (
+    OpportunityCreate,
+    OpportunityPage,
+    OpportunityRead,
+    OpportunityUpdate,
+    StageBody,
+)
+from bascule.opportunities import service as opportunities
+from bascule.storage import repositories as repo
+
+router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"])
+
+
+def _read(uow: ReadUow | WriteUow, opp: Any) -> dict[str, Any]:
+    contacts = repo.opportunity_contacts(uow.session, [opp.id])[opp.id]
+    return opportunities.to_read(opp, contacts)
+
+
+@router.get("", response_model=OpportunityPage)
+def list_opportunities(
+    uow: ReadUow, actor: CurrentActor, account_id: int | None = None, stage: str | None = None,
+    type: str | None = None, owner: int | None = None, is_closed: bool | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:  # fmt: skip
+    items, total = opportunities.list_opportunities(
+        uow, account_id=account_id, stage=stage, type=type, owner_id=owner, is_closed=is_closed,
+        page=page, page_size=page_size,
+    )  # fmt: skip
+    contacts = repo.opportunity_contacts(uow.session, [o.id for o in items])
+    return {
+        "items": [opportunities.to_read(o, contacts[o.id]) for o in items],
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+    }
+
+
+@router.post("", response_model=OpportunityRead, status_code=status.HTTP_201_CREATED)
+def create_opportunity(
+    body: OpportunityCreate, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep, now: Now
+) -> dict[str, Any]:
+    data = body.model_dump(exclude_unset=True)
+    opp = opportunities.create(uow, data=data, actor=actor, playbook=playbook, now=now)
+    result = _read(uow, opp)
+    uow.commit()
+    return result
+
+
+@router.get("/{opportunity_id}", response_model=OpportunityRead)
+def get_opportunity(opportunity_id: int, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
+    return _read(uow, opportunities.get(uow, opportunity_id))
+
+
+@router.patch("/{opportunity_id}", response_model=OpportunityRead)
+def update_opportunity(
+    opportunity_id: int, body: OpportunityUpdate, uow: WriteUow, actor: CurrentActor,
+    playbook: PlaybookDep, now: Now,
+) -> dict[str, Any]:  # fmt: skip
+    opp = opportunities.update(
+        uow, opportunity_id=opportunity_id, changes=body.model_dump(exclude_unset=True),
+        actor=actor, playbook=playbook, now=now,
+    )  # fmt: skip
+    result = _read(uow, opp)
+    uow.commit()
+    return result
+
+
+@router.post("/{opportunity_id}/stage", response_model=OpportunityRead)
+def change_stage(
+    opportunity_id: int, body: StageBody, uow: WriteUow, actor: CurrentActor,
+    playbook: PlaybookDep, now: Now,
+) -> dict[str, Any]:  # fmt: skip
+    opp = opportunities.change_stage(
+        uow, opportunity_id=opportunity_id, stage=body.stage, loss_reason=body.loss_reason,
+        actor=actor, playbook=playbook, now=now,
+    )  # fmt: skip
+    result = _read(uow, opp)
+    uow.commit()
+    return result

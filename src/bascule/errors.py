@@ -1,0 +1,130 @@
+"""One error hierarchy for the whole application.
+
+Every error carries a stable ``code`` and, where a field is at fault, a ``fields`` mapping.
+The API turns them into SPEC §13 JSON; the CLI into a one-line reason on stderr.
+
+    BasculeError                       400 bad_request
+    ├── ValidationFailed               422 validation_failed (fields)
+    │   ├── MissingFields              422 missing_fields
+    │   ├── NotReadyToConvert          422 not_ready_to_convert
+    │   └── PlaybookInvalid            422 playbook_invalid
+    ├── NotFound                       404 not_found
+    ├── Unauthorized                   401 unauthorized
+    ├── Forbidden                      403 forbidden
+    └── Conflict                       409 conflict
+        ├── InvalidTransition          409 invalid_transition
+        ├── DuplicateOpportunity       409 duplicate_opportunity (existing_id)
+        ├── DuplicateLead              409 duplicate_lead (existing_id)
+        ├── AlreadyConverted           409 already_converted
+        ├── ClosedOpportunity          409 opportunity_closed
+        ├── AmbiguousAccount           409 ambiguous_account (choices)
+        └── ExistingCustomer           409 existing_customer
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BasculeError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.extra = extra
+
+
+class ValidationFailed(BasculeError):
+    status = 422
+    code = "validation_failed"
+
+
+class MissingFields(ValidationFailed):
+    code = "missing_fields"
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        names = ", ".join(sorted(fields))
+        super().__init__(f"Missing or invalid fields: {names}", fields=fields)
+
+
+class NotReadyToConvert(ValidationFailed):
+    code = "not_ready_to_convert"
+
+
+class PlaybookInvalid(ValidationFailed):
+    code = "playbook_invalid"
+
+
+class NotFound(BasculeError):
+    status = 404
+    code = "not_found"
+
+
+class Unauthorized(BasculeError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(BasculeError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(BasculeError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class DuplicateOpportunity(Conflict):
+    code = "duplicate_opportunity"
+
+    def __init__(self, existing_id: int, name: str) -> None:
+        super().__init__(
+            f"An open opportunity for this project already exists on the account: #{existing_id}",
+            fields={"name": f"already open as opportunity {existing_id}"},
+            existing_id=existing_id,
+        )
+        self.existing_id = existing_id
+
+
+class DuplicateLead(Conflict):
+    code = "duplicate_lead"
+
+    def __init__(self, existing_id: int) -> None:
+        super().__init__(
+            f"An open lead with this e-mail already exists: #{existing_id}",
+            fields={"email": f"already used by open lead {existing_id}"},
+            existing_id=existing_id,
+        )
+        self.existing_id = existing_id
+
+
+class AlreadyConverted(Conflict):
+    code = "already_converted"
+
+
+class ClosedOpportunity(Conflict):
+    code = "opportunity_closed"
+
+
+class AmbiguousAccount(Conflict):
+    code = "ambiguous_account"
+
+    def __init__(self, choices: list[dict[str, Any]]) -> None:
+        super().__init__(
+            "Several accounts match this lead; choose one with account_id",
+            fields={"account_id": "required: several accounts match"},
+            choices=choices,
+        )
+        self.choices = choices
+
+
+class ExistingCustomer(Conflict):
+    code = "existing_customer"

@@ -1,0 +1,413 @@
+"""Lead use cases: create (with dedupe), update, activities, qualification, status changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bascule.accounts.identity import check_email, check_phone
+from bascule.accounts.model import normalise_email
+from bascule.audit import service as audit
+from bascule.errors import DuplicateLead, ExistingCustomer, NotFound, ValidationFailed
+from bascule.leads.model import (
+    LeadStatus,
+    Qualification,
+    StatusChange,
+    check_qualification,
+    check_transition,
+    ready_to_convert,
+)
+from bascule.playbook.schema import Playbook
+from bascule.storage import repositories as repo
+from bascule.storage import tables as t
+from bascule.storage.uow import UnitOfWork
+from bascule.users.model import Actor, require
+
+# Fields a client may write on a lead (status, score and conversion links have their own paths).
+WRITABLE = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "job_title",
+    "employees",
+    "sector",
+    "country",
+    "technology",
+    "source",
+    "campaign",
+    "kind",
+    "temperature",
+    "owner_id",
+    "do_not_contact",
+)
+OUTBOUND_KINDS = ("call", "email", "meeting")
+
+
+def get(uow: UnitOfWork, lead_id: int, *, for_update: bool = False) -> t.Lead:
+    lead: t.Lead | None = repo.get(uow.session, t.Lead, lead_id, for_update=for_update)
+    if lead is None:
+        raise NotFound(f"lead {lead_id} not found", fields={"id": "no such lead"})
+    return lead
+
+
+def _clean(data: dict[str, Any], playbook: Playbook, uow: UnitOfWork) -> dict[str, Any]:
+    """Validate what the API schema cannot know: playbook keys, e-mail, phone, owner."""
+    errors: dict[str, str] = {}
+    clean = dict(data)
+    if "email" in clean:
+        clean["email"], err = check_email(clean["email"])
+        if err:
+            errors["email"] = err
+    if "phone" in clean:
+        clean["phone"], err = check_phone(clean["phone"], playbook.general.country)
+        if err:
+            errors["phone"] = err
+    if clean.get("source") is not None and clean["source"] not in playbook.lead_source_keys:
+        errors["source"] = f"must be one of {', '.join(playbook.lead_source_keys)}"
+    if clean.get("country"):
+        clean["country"] = str(clean["country"]).upper()
+    owner_id = clean.get("owner_id")
+    if owner_id is not None:
+        owner = uow.session.get(t.User, owner_id)
+        if owner is None or not owner.is_active:
+            errors["owner_id"] = "no such active user"
+    if errors:
+        raise ValidationFailed("some lead fields are invalid", fields=errors)
+    return clean
+
+
+def _search_text(lead: t.Lead) -> str:
+    parts = (lead.first_name, lead.last_name, lead.company, lead.email)
+    return " ".join(p for p in parts if p).casefold()
+
+
+def create(
+    uow: UnitOfWork, *, data: dict[str, Any], actor: Actor, playbook: Playbook, now: datetime
+) -> tuple[t.Lead, bool]:
+    """Create a lead, or merge into the open lead with the same e-mail. Returns (lead, created)."""
+    require(actor, "lead.write")
+    tags = data.pop("tags", None) or []
+    clean = _clean(data, playbook, uow)
+    clean.setdefault("source", "other")
+    if clean.get("source") is None:
+        clean["source"] = "other"
+    email_key = normalise_email(clean.get("email"))
+    if not email_key and not (clean.get("last_name") or clean.get("company")):
+        raise ValidationFailed(
+            "a lead needs at least an e-mail, a last name or a company",
+            fields={"email": "required when last_name and company are empty"},
+        )
+    session = uow.session
+    if email_key:
+        contact = repo.contact_by_email(session, email_key)
+        if contact is not None and contact.account_id is not None:
+            account = session.get(t.Account, contact.account_id)
+            if account is not None and account.is_customer:
+                # SPEC §6: a customer's contact is handled on the account, never as a lead.
+                raise ExistingCustomer(
+                    "this person is a contact of a customer account: no lead is created",
+                    fields={"email": f"contact {contact.id} of customer account {account.id}"},
+                    account_id=account.id,
+                    contact_id=contact.id,
+                )
+        existing = repo.open_lead_by_email(session, email_key)
+        if existing is not None:
+            _merge(uow, existing, clean, tags, actor, now)
+            return existing, False
+
+    lead = t.Lead(
+        **{k: v for k, v in clean.items() if k in WRITABLE},
+        email_key=email_key,
+        status=LeadStatus.NEW.value,
+        created_at=now,
+        updated_at=now,
+        score=0,
+        score_explanation=[],
+    )
+    if lead.owner_id is None and actor.user_id is not None:
+        lead.owner_id = actor.user_id
+    if lead.owner_id is not None:
+        lead.assigned_at = now
+    lead.search_text = _search_text(lead)
+    session.add(lead)
+    session.flush()
+    session.add(
+        t.LeadStatusHistory(
+            lead_id=lead.id,
+            from_status=None,
+            to_status=LeadStatus.NEW.value,
+            changed_at=now,
+            actor_user_id=actor.user_id,
+            actor_rule=actor.rule,
+            kind="creation",
+            reason=f"source: {lead.source}",
+        )
+    )
+    if tags:
+        repo.set_lead_tags(session, lead.id, tags)
+    audit.record(
+        uow,
+        actor=actor,
+        entity="lead",
+        entity_id=lead.id,
+        action="create",
+        changes={k: [None, audit.jsonable(v)] for k, v in clean.items() if v is not None},
+        now=now,
+    )
+    return lead, True
+
+
+def _merge(
+    uow: UnitOfWork,
+    lead: t.Lead,
+    clean: dict[str, Any],
+    tags: list[str],
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """A second submission enriches the open lead (never blanks a field) and is kept as a signal."""
+    before = {k: getattr(lead, k) for k in WRITABLE}
+    for key, value in clean.items():
+        if key in WRITABLE and value not in (None, "") and getattr(lead, key) in (None, ""):
+            setattr(lead, key, value)
+    lead.search_text = _search_text(lead)
+    lead.updated_at = now
+    if tags:
+        current = repo.tags_by_lead(uow.session, [lead.id])[lead.id]
+        repo.set_lead_tags(uow.session, lead.id, [*current, *tags])
+    uow.session.add(
+        t.Activity(
+            kind="signal",
+            direction="in",
+            summary=f"submitted again (source: {clean.get('source')})",
+            occurred_at=now,
+            created_at=now,
+            user_id=actor.user_id,
+            lead_id=lead.id,
+            details={"type": "duplicate_submission", "source": clean.get("source")},
+        )
+    )
+    audit.record(
+        uow,
+        actor=actor,
+        entity="lead",
+        entity_id=lead.id,
+        action="merge",
+        changes=audit.diff(before, {k: getattr(lead, k) for k in WRITABLE}),
+        now=now,
+    )
+
+
+def update(
+    uow: UnitOfWork,
+    *,
+    lead_id: int,
+    changes: dict[str, Any],
+    actor: Actor,
+    playbook: Playbook,
+    now: datetime,
+) -> t.Lead:
+    require(actor, "lead.write")
+    lead = get(uow, lead_id, for_update=True)
+    if lead.status == LeadStatus.CONVERTED:
+        raise ValidationFailed(
+            "a converted lead is read-only: edit its contact, account or opportunity",
+            fields={"status": "converted"},
+        )
+    tags = changes.pop("tags", None)
+    clean = _clean(changes, playbook, uow)
+    if "source" in clean and clean["source"] is None:
+        raise ValidationFailed("source cannot be empty", fields={"source": "required"})
+    before = {k: getattr(lead, k) for k in clean}
+    for key, value in clean.items():
+        setattr(lead, key, value)
+    if "email" in clean:
+        lead.email_key = normalise_email(lead.email)
+    if "owner_id" in clean and clean["owner_id"] != before.get("owner_id"):
+        lead.assigned_at = now if clean["owner_id"] is not None else None
+    lead.search_text = _search_text(lead)
+    lead.updated_at = now
+    if tags is not None:
+        repo.set_lead_tags(uow.session, lead.id, tags)
+    audit.record(
+        uow,
+        actor=actor,
+        entity="lead",
+        entity_id=lead.id,
+        action="update",
+        changes=audit.diff(before, clean) | ({"tags": tags} if tags is not None else {}),
+        now=now,
+    )
+    return lead
+
+
+def record_status_change(
+    uow: UnitOfWork, lead: t.Lead, change: StatusChange, *, actor: Actor, now: datetime
+) -> None:
+    """The one place a lead's status changes: the change, its history row and its audit row."""
+    lead.status = change.to_status.value
+    lead.updated_at = now
+    if change.to_status is LeadStatus.DISQUALIFIED:
+        lead.disqualification_reason = change.reason
+    elif change.kind == "recycling":
+        lead.disqualification_reason = None
+    uow.session.add(
+        t.LeadStatusHistory(
+            lead_id=lead.id,
+            from_status=change.from_status.value,
+            to_status=change.to_status.value,
+            changed_at=now,
+            actor_user_id=actor.user_id,
+            actor_rule=actor.rule,
+            kind=change.kind,
+            reason=change.reason,
+        )
+    )
+    audit.record(
+        uow,
+        actor=actor,
+        entity="lead",
+        entity_id=lead.id,
+        action=f"status:{change.kind}",
+        changes={"status": [change.from_status.value, change.to_status.value]},
+        reason=change.reason,
+        now=now,
+    )
+
+
+def change_status(
+    uow: UnitOfWork,
+    *,
+    lead_id: int,
+    status: str,
+    reason: str | None,
+    actor: Actor,
+    playbook: Playbook,
+    now: datetime,
+) -> t.Lead:
+    require(actor, "lead.accept" if status == LeadStatus.SQL else "lead.write")
+    lead = get(uow, lead_id, for_update=True)
+    change = check_transition(lead.status, status, reason, playbook)
+    if change.kind == "recycling" and lead.email_key:
+        other = repo.open_lead_by_email(uow.session, lead.email_key)
+        if other is not None:
+            raise DuplicateLead(other.id)
+    record_status_change(uow, lead, change, actor=actor, now=now)
+    return lead
+
+
+def qualify(
+    uow: UnitOfWork,
+    *,
+    lead_id: int,
+    answers: dict[str, Any],
+    actor: Actor,
+    playbook: Playbook,
+    now: datetime,
+) -> t.Lead:
+    require(actor, "lead.write")
+    lead = get(uow, lead_id, for_update=True)
+    if lead.status in (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED):
+        raise ValidationFailed(
+            f"a {lead.status} lead cannot be qualified", fields={"status": lead.status}
+        )
+    merged = {**(lead.qualification or {}), **answers}
+    q = Qualification.from_dict(merged)
+    check_qualification(q)
+    before = lead.qualification
+    lead.qualification = q.to_dict()
+    lead.ready_to_convert = ready_to_convert(q, playbook)
+    lead.updated_at = now
+    audit.record(
+        uow,
+        actor=actor,
+        entity="lead",
+        entity_id=lead.id,
+        action="qualify",
+        changes={"qualification": [before, lead.qualification]},
+        now=now,
+    )
+    return lead
+
+
+def log_activity(
+    uow: UnitOfWork,
+    *,
+    lead_id: int,
+    data: dict[str, Any],
+    actor: Actor,
+    playbook: Playbook,
+    now: datetime,
+) -> t.Activity:
+    require(actor, "lead.write")
+    lead = get(uow, lead_id, for_update=True)
+    occurred_at = data.get("occurred_at") or now
+    activity = t.Activity(
+        kind=data["kind"],
+        direction=data.get("direction"),
+        outcome=data.get("outcome"),
+        summary=data.get("summary"),
+        occurred_at=occurred_at,
+        created_at=now,
+        user_id=actor.user_id,
+        lead_id=lead.id,
+        contact_id=lead.contact_id,
+        account_id=lead.account_id,
+    )
+    uow.session.add(activity)
+    outbound = data["kind"] in OUTBOUND_KINDS and data.get("direction") == "out"
+    if outbound and lead.first_response_at is None:
+        # SPEC §9: the first outbound call, e-mail or meeting is the first response.
+        lead.first_response_at = occurred_at
+    if outbound and lead.status == LeadStatus.NEW:
+        change = StatusChange(LeadStatus.NEW, LeadStatus.CONTACTED, "first outbound", "progress")
+        record_status_change(uow, lead, change, actor=actor, now=now)
+    lead.updated_at = now
+    uow.session.flush()
+    return activity
+
+
+def history(uow: UnitOfWork, lead_id: int) -> list[t.LeadStatusHistory]:
+    get(uow, lead_id)
+    return repo.lead_history(uow.session, lead_id)
+
+
+def to_read(lead: t.Lead, tags: list[str]) -> dict[str, Any]:
+    """The lead as the API shows it (SPEC §13.1)."""
+    return {
+        "id": lead.id,
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "email": lead.email,
+        "phone": lead.phone,
+        "company": lead.company,
+        "job_title": lead.job_title,
+        "employees": lead.employees,
+        "sector": lead.sector,
+        "country": lead.country,
+        "technology": lead.technology,
+        "source": lead.source,
+        "campaign": lead.campaign,
+        "kind": lead.kind,
+        "tags": tags,
+        "temperature": lead.temperature,
+        "status": lead.status,
+        "disqualification_reason": lead.disqualification_reason,
+        "owner_id": lead.owner_id,
+        "score": lead.score,
+        "score_explanation": lead.score_explanation or [],
+        "qualification": lead.qualification,
+        "ready_to_convert": lead.ready_to_convert,
+        "do_not_contact": lead.do_not_contact,
+        "created_at": lead.created_at,
+        "updated_at": lead.updated_at,
+        "assigned_at": lead.assigned_at,
+        "first_response_due_at": lead.first_response_due_at,
+        "first_response_at": lead.first_response_at,
+        "converted_at": lead.converted_at,
+        "account_id": lead.account_id,
+        "contact_id": lead.contact_id,
+        "opportunity_id": lead.opportunity_id,
+    }

@@ -1,0 +1,370 @@
+"""Opportunity use cases: create, update, move through stages, win and lose."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from bascule.accounts import service as accounts
+from bascule.audit import service as audit
+from bascule.errors import ClosedOpportunity, DuplicateOpportunity, NotFound, ValidationFailed
+from bascule.opportunities.model import (
+    NewOpportunity,
+    StageChange,
+    check_stage_change,
+    normalise_project_name,
+    validate_new,
+    weighted_amount,
+)
+from bascule.playbook.schema import Playbook
+from bascule.storage import repositories as repo
+from bascule.storage import tables as t
+from bascule.storage.uow import UnitOfWork
+from bascule.users.model import Actor, require
+
+UPDATABLE = ("name", "amount", "expected_close_date", "type", "owner_id", "description")
+
+
+def get(uow: UnitOfWork, opportunity_id: int, *, for_update: bool = False) -> t.Opportunity:
+    opp: t.Opportunity | None = repo.get(
+        uow.session, t.Opportunity, opportunity_id, for_update=for_update
+    )
+    if opp is None:
+        raise NotFound(
+            f"opportunity {opportunity_id} not found",
+            fields={"opportunity_id": "no such opportunity"},
+        )
+    return opp
+
+
+def _refuse_duplicate(uow: UnitOfWork, account_id: int, name_key: str, name: str) -> None:
+    existing = repo.open_opportunity_by_project(uow.session, account_id, name_key)
+    if existing is not None:
+        raise DuplicateOpportunity(existing.id, name)
+
+
+def _check_contacts(
+    uow: UnitOfWork, contacts: list[dict[str, Any]], playbook: Playbook
+) -> list[dict[str, Any]]:
+    errors: dict[str, str] = {}
+    seen: set[int] = set()
+    for i, item in enumerate(contacts):
+        contact_id = item.get("contact_id")
+        if not isinstance(contact_id, int) or uow.session.get(t.Contact, contact_id) is None:
+            errors[f"contacts.{i}.contact_id"] = "no such contact"
+        elif contact_id in seen:
+            errors[f"contacts.{i}.contact_id"] = "listed twice"
+        else:
+            seen.add(contact_id)
+        if item.get("role", "decision_maker") not in playbook.contact_role_keys:
+            errors[f"contacts.{i}.role"] = f"must be one of {', '.join(playbook.contact_role_keys)}"
+    if errors:
+        raise ValidationFailed("some opportunity contacts are invalid", fields=errors)
+    if contacts and not any(c.get("is_primary") for c in contacts):
+        contacts = [{**contacts[0], "is_primary": True}, *contacts[1:]]
+    return contacts
+
+
+def insert(
+    uow: UnitOfWork,
+    new: NewOpportunity,
+    *,
+    owner_id: int | None,
+    lead_id: int | None,
+    campaign: str | None,
+    qualification: dict[str, Any] | None,
+    contacts: list[dict[str, Any]],
+    actor: Actor,
+    playbook: Playbook,
+    now: datetime,
+    description: str | None = None,
+) -> t.Opportunity:
+    """Store a validated opportunity with its contacts, first stage history and audit row."""
+    _refuse_duplicate(uow, new.account_id, new.name_key, new.name)
+    outcome = playbook.stage(new.stage).outcome
+    opp = t.Opportunity(
+        name=new.name,
+        name_key=new.name_key,
+        account_id=new.account_id,
+        amount=new.amount,
+        currency=playbook.general.currency,
+        expected_close_date=new.expected_close_date,
+        stage=new.stage,
+        probability=new.probability,
+        type=new.type,
+        lead_source=new.lead_source,
+        campaign=campaign,
+        lead_id=lead_id,
+        loss_reason=new.loss_reason,
+        owner_id=owner_id,
+        is_closed=outcome != "open",
+        is_won=outcome == "won",
+        closed_at=now if outcome != "open" else None,
+        qualification=qualification,
+        description=description,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(opp)
+    uow.session.flush()
+    for item in contacts:
+        uow.session.add(
+            t.OpportunityContact(
+                opportunity_id=opp.id,
+                contact_id=item["contact_id"],
+                role=item.get("role") or playbook.conversion.default_contact_role,
+                is_primary=bool(item.get("is_primary")),
+            )
+        )
+    uow.session.add(
+        t.OpportunityStageHistory(
+            opportunity_id=opp.id,
+            from_stage=None,
+            to_stage=opp.stage,
+            probability=opp.probability,
+            amount=opp.amount,
+            changed_at=now,
+            actor_user_id=actor.user_id,
+        )
+    )
+    if outcome == "won":
+        accounts.mark_customer(uow, accounts.get_account(uow, opp.account_id), actor=actor, now=now)
+    audit.record(
+        uow,
+        actor=actor,
+        entity="opportunity",
+        entity_id=opp.id,
+        action="create",
+        changes={
+            "name": [None, opp.name],
+            "account_id": [None, opp.account_id],
+            "amount": [None, str(opp.amount)],
+            "stage": [None, opp.stage],
+            "type": [None, opp.type],
+            "lead_id": [None, lead_id],
+        },
+        now=now,
+    )
+    return opp
+
+
+def create(
+    uow: UnitOfWork, *, data: dict[str, Any], actor: Actor, playbook: Playbook, now: datetime
+) -> t.Opportunity:
+    require(actor, "opportunity.write")
+    fields = dict(data)
+    fields.setdefault("stage", playbook.conversion.default_stage)
+    lead_id = data.get("lead_id")
+    if lead_id is not None:
+        lead = uow.session.get(t.Lead, lead_id)
+        if lead is None:
+            raise ValidationFailed("unknown lead", fields={"lead_id": "no such lead"})
+        # SPEC §3: the original lead source is copied from the lead when not given.
+        fields["lead_source"] = fields.get("lead_source") or lead.source
+    new = validate_new(fields, playbook)
+    account = accounts.get_account(uow, new.account_id)
+    contacts = _check_contacts(uow, list(data.get("contacts") or []), playbook)
+    return insert(
+        uow,
+        new,
+        owner_id=data.get("owner_id") or account.owner_id or actor.user_id,
+        lead_id=lead_id,
+        campaign=data.get("campaign"),
+        qualification=None,
+        contacts=contacts,
+        actor=actor,
+        playbook=playbook,
+        now=now,
+        description=data.get("description"),
+    )
+
+
+def update(
+    uow: UnitOfWork,
+    *,
+    opportunity_id: int,
+    changes: dict[str, Any],
+    actor: Actor,
+    playbook: Playbook,
+    now: datetime,
+) -> t.Opportunity:
+    require(actor, "opportunity.write")
+    opp = get(uow, opportunity_id, for_update=True)
+    if opp.is_closed:
+        raise ClosedOpportunity(
+            f"the opportunity is closed ({opp.stage}) and cannot change",
+            fields={"stage": f"closed as {opp.stage}"},
+        )
+    errors: dict[str, str] = {}
+    if "name" in changes:
+        name = str(changes["name"] or "").strip()
+        if not normalise_project_name(name):
+            errors["name"] = "required"
+        else:
+            changes["name"] = name
+    if "amount" in changes:
+        amount = changes["amount"]
+        if amount is None or Decimal(str(amount)) <= 0:
+            errors["amount"] = "must be greater than 0"
+        else:
+            changes["amount"] = Decimal(str(amount)).quantize(Decimal("0.01"))
+    if "expected_close_date" in changes and not isinstance(changes["expected_close_date"], date):
+        errors["expected_close_date"] = "required"
+    if "type" in changes and changes["type"] not in playbook.type_keys:
+        errors["type"] = f"must be one of {', '.join(playbook.type_keys)}"
+    if errors:
+        raise ValidationFailed("some opportunity fields are invalid", fields=errors)
+    contacts = changes.pop("contacts", None)
+    if "name" in changes:
+        key = normalise_project_name(changes["name"])
+        if key != opp.name_key:
+            _refuse_duplicate(uow, opp.account_id, key, changes["name"])
+        opp.name_key = key
+    before = {k: getattr(opp, k) for k in changes}
+    for key, value in changes.items():
+        setattr(opp, key, value)
+    if contacts is not None:
+        checked = _check_contacts(uow, contacts, playbook)
+        for row in repo.opportunity_contacts(uow.session, [opp.id])[opp.id]:
+            uow.session.delete(row)
+        uow.session.flush()
+        for item in checked:
+            uow.session.add(
+                t.OpportunityContact(
+                    opportunity_id=opp.id,
+                    contact_id=item["contact_id"],
+                    role=item.get("role") or playbook.conversion.default_contact_role,
+                    is_primary=bool(item.get("is_primary")),
+                )
+            )
+    opp.updated_at = now
+    audit.record(
+        uow,
+        actor=actor,
+        entity="opportunity",
+        entity_id=opp.id,
+        action="update",
+        changes=audit.diff(before, changes) | ({"contacts": contacts} if contacts else {}),
+        now=now,
+    )
+    return opp
+
+
+def record_stage_change(
+    uow: UnitOfWork, opp: t.Opportunity, change: StageChange, *, actor: Actor, now: datetime
+) -> None:
+    """The one place an opportunity changes stage: the change, its history and audit rows."""
+    opp.stage = change.to_stage
+    opp.probability = change.probability
+    opp.loss_reason = change.loss_reason
+    opp.is_closed = change.outcome != "open"
+    opp.is_won = change.outcome == "won"
+    opp.closed_at = now if opp.is_closed else None
+    opp.updated_at = now
+    uow.session.add(
+        t.OpportunityStageHistory(
+            opportunity_id=opp.id,
+            from_stage=change.from_stage,
+            to_stage=change.to_stage,
+            probability=change.probability,
+            amount=opp.amount,
+            changed_at=now,
+            actor_user_id=actor.user_id,
+            reason=change.loss_reason,
+        )
+    )
+    if change.outcome == "won":
+        accounts.mark_customer(
+            uow, accounts.get_account(uow, opp.account_id, for_update=True), actor=actor, now=now
+        )
+    audit.record(
+        uow,
+        actor=actor,
+        entity="opportunity",
+        entity_id=opp.id,
+        action="stage",
+        changes={"stage": [change.from_stage, change.to_stage]},
+        reason=change.loss_reason,
+        now=now,
+    )
+
+
+def change_stage(
+    uow: UnitOfWork,
+    *,
+    opportunity_id: int,
+    stage: str,
+    loss_reason: str | None,
+    actor: Actor,
+    playbook: Playbook,
+    now: datetime,
+) -> t.Opportunity:
+    require(actor, "opportunity.write")
+    opp = get(uow, opportunity_id, for_update=True)
+    change = check_stage_change(opp.stage, stage, loss_reason, playbook)
+    record_stage_change(uow, opp, change, actor=actor, now=now)
+    return opp
+
+
+def list_opportunities(
+    uow: UnitOfWork,
+    *,
+    account_id: int | None,
+    stage: str | None,
+    type: str | None,
+    owner_id: int | None,
+    is_closed: bool | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[t.Opportunity], int]:
+    where = []
+    if account_id is not None:
+        where.append(t.Opportunity.account_id == account_id)
+    if stage:
+        where.append(t.Opportunity.stage == stage)
+    if type:
+        where.append(t.Opportunity.type == type)
+    if owner_id is not None:
+        where.append(t.Opportunity.owner_id == owner_id)
+    if is_closed is not None:
+        where.append(t.Opportunity.is_closed.is_(is_closed))
+    return repo.list_page(
+        uow.session,
+        t.Opportunity,
+        where=where,
+        order=[t.Opportunity.expected_close_date],
+        page=page,
+        page_size=page_size,
+    )
+
+
+def to_read(opp: t.Opportunity, contacts: list[t.OpportunityContact]) -> dict[str, Any]:
+    return {
+        "id": opp.id,
+        "name": opp.name,
+        "account_id": opp.account_id,
+        "amount": opp.amount,
+        "currency": opp.currency,
+        "weighted_amount": weighted_amount(opp.amount, opp.probability),
+        "expected_close_date": opp.expected_close_date,
+        "stage": opp.stage,
+        "probability": opp.probability,
+        "type": opp.type,
+        "lead_source": opp.lead_source,
+        "campaign": opp.campaign,
+        "lead_id": opp.lead_id,
+        "loss_reason": opp.loss_reason,
+        "owner_id": opp.owner_id,
+        "is_closed": opp.is_closed,
+        "is_won": opp.is_won,
+        "closed_at": opp.closed_at,
+        "qualification": opp.qualification,
+        "description": opp.description,
+        "created_at": opp.created_at,
+        "updated_at": opp.updated_at,
+        "contacts": [
+            {"contact_id": c.contact_id, "role": c.role, "is_primary": c.is_primary}
+            for c in contacts
+        ],
+    }

@@ -1,0 +1,38 @@
+"""Reading and checking playbook documents (TOML text in, ``Playbook`` out)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+
+from pydantic import ValidationError
+
+from bascule.errors import PlaybookInvalid
+from bascule.playbook.schema import Playbook
+
+
+def parse(text: str) -> Playbook:
+    """Parse and validate a TOML playbook; every problem is reported with its location."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlaybookInvalid(f"not valid TOML: {exc}", fields={"toml": str(exc)}) from exc
+    try:
+        return Playbook.model_validate(data)
+    except ValidationError as exc:
+        fields: dict[str, str] = {}
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(document)"
+            fields[where] = err["msg"]
+        summary = "; ".join(f"{k}: {v}" for k, v in fields.items())
+        raise PlaybookInvalid(f"playbook is invalid: {summary}", fields=fields) from exc
+
+
+def default_text() -> str:
+    return resources.files("bascule.playbook").joinpath("default.toml").read_text("utf-8")
+
+
+@cache
+def default_playbook() -> Playbook:
+    return parse(default_text())

@@ -1,0 +1,185 @@
+"""The playbook: the company's own rules, as one validated document.
+
+Pure data: no I/O here. ``load.py`` reads TOML into these models; services receive a
+``Playbook`` instance and never read a file themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+LEAD_STATUSES = ("new", "contacted", "nurturing", "mql", "sql", "converted", "disqualified")
+BUDGET_LEVELS = ("none", "range", "confirmed")
+AUTHORITY_LEVELS = ("none", "influencer", "decision_maker")
+MEDDIC_FIELDS = (
+    "metrics",
+    "economic_buyer",
+    "decision_criteria",
+    "decision_process",
+    "identify_pain",
+    "champion",
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(Strict):
+    fr: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, locale: str) -> str:
+        return self.fr if locale.startswith("fr") else self.en
+
+
+class General(Strict):
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    timezone: str = "Europe/Paris"
+    country: str = Field(default="FR", pattern=r"^[A-Z]{2}$")
+    locale: Literal["fr", "en"] = "fr"
+
+
+class Stage(Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Label
+    probability: int = Field(ge=0, le=100)
+    outcome: Literal["open", "won", "lost"] = "open"
+
+
+class Reason(Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Label
+
+
+class ReadyToConvertRule(Strict):
+    """BANT rule: what must be known before a lead must become an opportunity."""
+
+    need_confirmed: bool = True
+    budget_at_least: Literal["none", "range", "confirmed"] = "range"
+    timing_known: bool = True
+    authority_at_least: Literal["none", "influencer", "decision_maker"] = "none"
+    # MEDDIC rule: the elements that must be filled in when the framework is meddic.
+    meddic_required: tuple[str, ...] = ("metrics", "economic_buyer", "identify_pain", "champion")
+
+    @field_validator("meddic_required")
+    @classmethod
+    def _known_meddic(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in value if v not in MEDDIC_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown MEDDIC elements: {', '.join(unknown)}")
+        return value
+
+
+class Qualification(Strict):
+    framework: Literal["bant", "meddic"] = "bant"
+    ready_to_convert: ReadyToConvertRule = ReadyToConvertRule()
+
+
+class Conversion(Strict):
+    overdue_after_business_days: float = Field(default=2, gt=0)
+    # Enforce the switch: a lead is converted only once it is ready to convert.
+    require_ready_to_convert: bool = True
+    default_stage: str = "qualification"
+    default_type: str = "new_business"
+    default_contact_role: str = "decision_maker"
+    # Similarity (0-100) above which two company names are taken as the same account.
+    company_match_threshold: int = Field(default=92, ge=50, le=100)
+
+
+class Playbook(Strict):
+    version: int = 1
+    name: str = "default"
+    general: General = General()
+    lead_status_labels: dict[str, Label]
+    stages: tuple[Stage, ...]
+    opportunity_types: tuple[Reason, ...]
+    loss_reasons: tuple[Reason, ...]
+    disqualification_reasons: tuple[Reason, ...]
+    contact_roles: tuple[Reason, ...]
+    lead_sources: tuple[Reason, ...]
+    qualification: Qualification = Qualification()
+    conversion: Conversion = Conversion()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Playbook:
+        missing = [s for s in LEAD_STATUSES if s not in self.lead_status_labels]
+        if missing:
+            raise ValueError(f"lead_status_labels: missing labels for {', '.join(missing)}")
+        unknown = [s for s in self.lead_status_labels if s not in LEAD_STATUSES]
+        if unknown:
+            raise ValueError(f"lead_status_labels: unknown statuses {', '.join(unknown)}")
+        keys = [s.key for s in self.stages]
+        if len(set(keys)) != len(keys):
+            raise ValueError("stages: stage keys must be unique")
+        outcomes = [s.outcome for s in self.stages]
+        if outcomes.count("won") != 1 or outcomes.count("lost") != 1:
+            raise ValueError("stages: exactly one won stage and one lost stage are required")
+        if "open" not in outcomes:
+            raise ValueError("stages: at least one open stage is required")
+        for field in (
+            "opportunity_types",
+            "loss_reasons",
+            "disqualification_reasons",
+            "contact_roles",
+            "lead_sources",
+        ):
+            values = [r.key for r in getattr(self, field)]
+            if len(set(values)) != len(values):
+                raise ValueError(f"{field}: keys must be unique")
+            if not values:
+                raise ValueError(f"{field}: at least one entry is required")
+        if self.conversion.default_stage not in keys:
+            raise ValueError("conversion.default_stage: not a stage of this playbook")
+        if self.stage(self.conversion.default_stage).outcome != "open":
+            raise ValueError("conversion.default_stage: must be an open stage")
+        if self.conversion.default_type not in self.type_keys:
+            raise ValueError("conversion.default_type: not an opportunity type of this playbook")
+        if self.conversion.default_contact_role not in {r.key for r in self.contact_roles}:
+            raise ValueError("conversion.default_contact_role: not a contact role")
+        return self
+
+    # Convenience look-ups used by the pure rules.
+    def stage(self, key: str) -> Stage:
+        for stage in self.stages:
+            if stage.key == key:
+                return stage
+        raise KeyError(key)
+
+    @property
+    def stage_keys(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.stages)
+
+    @property
+    def open_stage_keys(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.stages if s.outcome == "open")
+
+    @property
+    def won_stage(self) -> str:
+        return next(s.key for s in self.stages if s.outcome == "won")
+
+    @property
+    def lost_stage(self) -> str:
+        return next(s.key for s in self.stages if s.outcome == "lost")
+
+    @property
+    def type_keys(self) -> tuple[str, ...]:
+        return tuple(t.key for t in self.opportunity_types)
+
+    @property
+    def loss_reason_keys(self) -> tuple[str, ...]:
+        return tuple(r.key for r in self.loss_reasons)
+
+    @property
+    def disqualification_reason_keys(self) -> tuple[str, ...]:
+        return tuple(r.key for r in self.disqualification_reasons)
+
+    @property
+    def contact_role_keys(self) -> tuple[str, ...]:
+        return tuple(r.key for r in self.contact_roles)
+
+    @property
+    def lead_source_keys(self) -> tuple[str, ...]:
+        return tuple(r.key for r in self.lead_sources)

@@ -1,0 +1,63 @@
+"""The active playbook: stored versions in the database, cached briefly per process."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+
+from bascule.playbook.load import default_playbook, default_text, parse
+from bascule.playbook.schema import Playbook
+from bascule.storage import repositories as repo
+from bascule.storage import tables as t
+from bascule.storage.uow import Database, UnitOfWork
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[float, int, Playbook]] = {}
+
+
+def active(database: Database, *, max_age: float = 5.0) -> Playbook:
+    """The newest stored version (or the default). Re-read at most every ``max_age`` seconds,
+    so a version applied by another process is picked up without a query per request."""
+    now = time.monotonic()
+    cached = _cache.get(database.url)
+    if cached is not None and now - cached[0] < max_age:
+        return cached[2]
+    with database.uow() as uow:
+        row = repo.latest_playbook(uow.session)
+        playbook = parse(row.body) if row is not None else default_playbook()
+        version = row.version if row is not None else 0
+    with _lock:
+        _cache[database.url] = (now, version, playbook)
+    return playbook
+
+
+def forget(database: Database) -> None:
+    _cache.pop(database.url, None)
+
+
+def active_text(uow: UnitOfWork) -> tuple[int, str]:
+    row = repo.latest_playbook(uow.session)
+    if row is None:
+        return 0, default_text()
+    return row.version, row.body
+
+
+def apply(uow: UnitOfWork, *, text: str, by: str | None, now: datetime) -> t.PlaybookVersion:
+    """Validate and store a new version; it becomes the active one."""
+    playbook = parse(text)
+    row = t.PlaybookVersion(
+        version=repo.latest_playbook_version(uow.session) + 1,
+        name=playbook.name,
+        body=text,
+        created_at=now,
+        created_by=by,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    forget(uow.database)
+    return row
+
+
+def history(uow: UnitOfWork) -> list[t.PlaybookVersion]:
+    return repo.playbook_versions(uow.session)

@@ -1,0 +1,5 @@
+"""Storage: the only package that imports SQLAlchemy."""
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+__all__ = ["IntegrityError", "OperationalError"]

@@ -1,0 +1,302 @@
+"""Queries, grouped by aggregate. Repositories read and add; they never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, or_, over, select
+from sqlalchemy.orm import Session
+
+from bascule.storage import tables as t
+
+OPEN_LEAD_STATUSES = ("new", "contacted", "nurturing", "mql", "sql")
+
+
+def get(session: Session, model: type[Any], id_: int, *, for_update: bool = False) -> Any:
+    if for_update:
+        return session.execute(
+            select(model).where(model.id == id_).with_for_update()
+        ).scalar_one_or_none()
+    return session.get(model, id_)
+
+
+# --- leads ------------------------------------------------------------------------------------
+
+
+def open_lead_by_email(session: Session, email_key: str) -> t.Lead | None:
+    return session.execute(
+        select(t.Lead).where(t.Lead.email_key == email_key, t.Lead.status.in_(OPEN_LEAD_STATUSES))
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class LeadFilter:
+    status: Sequence[str] = ()
+    owner_id: int | None = None
+    source: Sequence[str] = ()
+    tag: str | None = None
+    temperature: str | None = None
+    q: str | None = None
+    min_score: int | None = None
+    ready_to_convert: bool | None = None
+    sort: str = "-created_at"
+    page: int = 1
+    page_size: int = 20
+
+
+LEAD_SORTS = {
+    "created_at": t.Lead.created_at,
+    "score": t.Lead.score,
+    "sla_due_at": t.Lead.first_response_due_at,
+    "first_response_due_at": t.Lead.first_response_due_at,
+    "last_name": t.Lead.last_name,
+    "company": t.Lead.company,
+    "updated_at": t.Lead.updated_at,
+    "id": t.Lead.id,
+}
+
+
+def list_leads(session: Session, f: LeadFilter) -> tuple[list[t.Lead], int]:
+    """One query: the page and the total (window count), so a list costs one round trip."""
+    query = select(t.Lead, over(func.count()).label("total"))
+    if f.status:
+        query = query.where(t.Lead.status.in_(f.status))
+    if f.owner_id is not None:
+        query = query.where(t.Lead.owner_id == f.owner_id)
+    if f.source:
+        query = query.where(t.Lead.source.in_(f.source))
+    if f.temperature:
+        query = query.where(t.Lead.temperature == f.temperature)
+    if f.min_score is not None:
+        query = query.where(t.Lead.score >= f.min_score)
+    if f.ready_to_convert is not None:
+        query = query.where(t.Lead.ready_to_convert == f.ready_to_convert)
+    if f.tag:
+        query = query.where(
+            t.Lead.id.in_(
+                select(t.LeadTag.lead_id).join(t.Tag).where(t.Tag.name == f.tag.strip().lower())
+            )
+        )
+    if f.q:
+        pattern = "%" + _escape_like(f.q.strip().casefold()) + "%"
+        query = query.where(t.Lead.search_text.like(pattern, escape="\\"))
+    desc = f.sort.startswith("-")
+    column = LEAD_SORTS[f.sort.lstrip("-")]
+    order = column.desc() if desc else column.asc()
+    # NULL deadlines last whatever the direction; id breaks ties so pages are stable.
+    query = query.order_by(column.is_(None), order, t.Lead.id.desc() if desc else t.Lead.id)
+    query = query.limit(f.page_size).offset((f.page - 1) * f.page_size)
+    rows = session.execute(query).all()
+    if rows:
+        return [r[0] for r in rows], int(rows[0][1])
+    if f.page == 1:
+        return [], 0
+    # Past the last page: count separately so the client still learns the total.
+    count_query = query.with_only_columns(func.count()).order_by(None).limit(None).offset(None)
+    return [], int(session.execute(count_query).scalar_one())
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def tags_by_lead(session: Session, lead_ids: Iterable[int]) -> dict[int, list[str]]:
+    ids = list(lead_ids)
+    result: dict[int, list[str]] = {i: [] for i in ids}
+    if not ids:
+        return result
+    rows = session.execute(
+        select(t.LeadTag.lead_id, t.Tag.name)
+        .join(t.Tag, t.Tag.id == t.LeadTag.tag_id)
+        .where(t.LeadTag.lead_id.in_(ids))
+        .order_by(t.Tag.name)
+    )
+    for lead_id, name in rows:
+        result[lead_id].append(name)
+    return result
+
+
+def set_lead_tags(session: Session, lead_id: int, names: Iterable[str]) -> list[str]:
+    wanted = sorted({n.strip().lower() for n in names if n and n.strip()})
+    existing = {
+        tag.name: tag for tag in session.scalars(select(t.Tag).where(t.Tag.name.in_(wanted)))
+    }
+    for name in wanted:
+        if name not in existing:
+            tag = t.Tag(name=name)
+            session.add(tag)
+            existing[name] = tag
+    session.flush()
+    current = set(
+        session.scalars(select(t.LeadTag.tag_id).where(t.LeadTag.lead_id == lead_id)).all()
+    )
+    target = {existing[n].id for n in wanted}
+    for tag_id in current - target:
+        session.execute(
+            delete(t.LeadTag).where(t.LeadTag.lead_id == lead_id, t.LeadTag.tag_id == tag_id)
+        )
+    for tag_id in target - current:
+        session.add(t.LeadTag(lead_id=lead_id, tag_id=tag_id))
+    session.flush()
+    return wanted
+
+
+def lead_history(session: Session, lead_id: int) -> list[t.LeadStatusHistory]:
+    return list(
+        session.scalars(
+            select(t.LeadStatusHistory)
+            .where(t.LeadStatusHistory.lead_id == lead_id)
+            .order_by(t.LeadStatusHistory.id)
+        )
+    )
+
+
+def lead_conversion(session: Session, lead_id: int) -> t.LeadConversion | None:
+    return session.get(t.LeadConversion, lead_id)
+
+
+def activities(session: Session, **where: int) -> list[t.Activity]:
+    query = select(t.Activity).order_by(t.Activity.occurred_at.desc(), t.Activity.id.desc())
+    for name, value in where.items():
+        query = query.where(getattr(t.Activity, name) == value)
+    return list(session.scalars(query.limit(200)))
+
+
+# --- accounts and contacts --------------------------------------------------------------------
+
+
+def account_candidates(
+    session: Session, domain: str | None, name_key: str, limit: int = 50
+) -> list[t.Account]:
+    """Accounts that could match: same domain, or a name starting like this one.
+
+    The prefix range uses the name_key index on both databases; the fuzzy comparison itself
+    is done by the pure matching rule on this short list.
+    """
+    conditions = []
+    if domain:
+        conditions.append(t.Account.domain == domain)
+    first_word = name_key.split(" ", 1)[0] if name_key else ""
+    if first_word:
+        prefix = first_word[:4]
+        conditions.append((t.Account.name_key >= prefix) & (t.Account.name_key < prefix + "~"))
+    if not conditions:
+        return []
+
+    return list(session.scalars(select(t.Account).where(or_(*conditions)).limit(limit)))
+
+
+def contact_by_email(session: Session, email_key: str | None) -> t.Contact | None:
+    if not email_key:
+        return None
+    return session.execute(
+        select(t.Contact).where(t.Contact.email_key == email_key)
+    ).scalar_one_or_none()
+
+
+def list_page(
+    session: Session,
+    model: type[Any],
+    *,
+    where: Sequence[Any] = (),
+    order: Sequence[Any] = (),
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[list[Any], int]:
+    query = select(model, over(func.count()).label("total")).where(*where)
+    query = query.order_by(*order, model.id.desc()).limit(page_size).offset((page - 1) * page_size)
+    rows = session.execute(query).all()
+    if rows:
+        return [r[0] for r in rows], int(rows[0][1])
+    total = session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+    return [], int(total)
+
+
+# --- opportunities ----------------------------------------------------------------------------
+
+
+def open_opportunity_by_project(
+    session: Session, account_id: int, name_key: str
+) -> t.Opportunity | None:
+    return session.execute(
+        select(t.Opportunity).where(
+            t.Opportunity.account_id == account_id,
+            t.Opportunity.name_key == name_key,
+            t.Opportunity.is_closed.is_(False),
+        )
+    ).scalar_one_or_none()
+
+
+def opportunity_contacts(session: Session, opportunity_ids: Iterable[int]) -> dict[int, list[Any]]:
+    ids = list(opportunity_ids)
+    result: dict[int, list[Any]] = {i: [] for i in ids}
+    if not ids:
+        return result
+    rows = session.scalars(
+        select(t.OpportunityContact)
+        .where(t.OpportunityContact.opportunity_id.in_(ids))
+        .order_by(t.OpportunityContact.is_primary.desc(), t.OpportunityContact.contact_id)
+    )
+    for row in rows:
+        result[row.opportunity_id].append(row)
+    return result
+
+
+def opportunity_contact(
+    session: Session, opportunity_id: int, contact_id: int
+) -> t.OpportunityContact | None:
+    return session.get(t.OpportunityContact, (opportunity_id, contact_id))
+
+
+def stage_history(session: Session, opportunity_id: int) -> list[t.OpportunityStageHistory]:
+    return list(
+        session.scalars(
+            select(t.OpportunityStageHistory)
+            .where(t.OpportunityStageHistory.opportunity_id == opportunity_id)
+            .order_by(t.OpportunityStageHistory.id)
+        )
+    )
+
+
+# --- users, tokens, playbooks -----------------------------------------------------------------
+
+
+def user_by_token_hash(session: Session, token_hash: str) -> t.User | None:
+    return session.execute(
+        select(t.User)
+        .join(t.ApiToken, t.ApiToken.user_id == t.User.id)
+        .where(
+            t.ApiToken.token_hash == token_hash,
+            t.ApiToken.revoked_at.is_(None),
+            t.User.is_active.is_(True),
+        )
+    ).scalar_one_or_none()
+
+
+def user_by_email(session: Session, email: str) -> t.User | None:
+    return session.execute(
+        select(t.User).where(t.User.email == email.strip().lower())
+    ).scalar_one_or_none()
+
+
+def team_by_name(session: Session, name: str) -> t.Team | None:
+    return session.execute(select(t.Team).where(t.Team.name == name)).scalar_one_or_none()
+
+
+def latest_playbook(session: Session) -> t.PlaybookVersion | None:
+    return session.execute(
+        select(t.PlaybookVersion).order_by(t.PlaybookVersion.version.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def latest_playbook_version(session: Session) -> int:
+    value = session.execute(select(func.max(t.PlaybookVersion.version))).scalar_one()
+    return int(value or 0)
+
+
+def playbook_versions(session: Session) -> list[t.PlaybookVersion]:
+    return list(
+        session.scalars(select(t.PlaybookVersion).order_by(t.PlaybookVersion.version.desc()))
+    )

@@ -1,0 +1,342 @@
+"""The database schema: typed SQLAlchemy models. Only ``storage/`` imports SQLAlchemy."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bascule.storage.db import UTCDateTime, metadata, utcnow
+
+OPEN_LEAD = "status NOT IN ('converted', 'disqualified')"
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Team(Base):
+    __tablename__ = "team"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", use_alter=True, ondelete="SET NULL")
+    )
+
+
+class User(Base):
+    __tablename__ = "user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="SET NULL"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the token: the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class Account(Base):
+    __tablename__ = "account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    domain: Mapped[str | None] = mapped_column(String(253), index=True)
+    sector: Mapped[str | None] = mapped_column(String(120))
+    employees: Mapped[int | None]
+    country: Mapped[str | None] = mapped_column(String(2))
+    is_customer: Mapped[bool] = mapped_column(Boolean, default=False)
+    customer_since: Mapped[datetime | None]
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Contact(Base):
+    __tablename__ = "contact"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str | None] = mapped_column(String(120))
+    last_name: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_key: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="SET NULL"), index=True
+    )
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Lead(Base):
+    __tablename__ = "lead"
+    __table_args__ = (
+        # Two open leads never share an e-mail: a second form fill is merged, not duplicated.
+        Index(
+            "uq_lead_open_email",
+            "email_key",
+            unique=True,
+            sqlite_where=text(OPEN_LEAD),
+            postgresql_where=text(OPEN_LEAD),
+        ),
+        Index("ix_lead_status_source_created", "status", "source", "created_at"),
+        Index("ix_lead_owner_status", "owner_id", "status"),
+        Index("ix_lead_score", "score"),
+        Index("ix_lead_created_at", "created_at"),
+        Index("ix_lead_due", "first_response_due_at"),
+        CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str | None] = mapped_column(String(120))
+    last_name: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_key: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    company: Mapped[str | None] = mapped_column(String(200))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    employees: Mapped[int | None]
+    sector: Mapped[str | None] = mapped_column(String(120))
+    country: Mapped[str | None] = mapped_column(String(2))
+    technology: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(40))
+    campaign: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="sales")
+    temperature: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    disqualification_reason: Mapped[str | None] = mapped_column(String(200))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    score_explanation: Mapped[list[Any]] = mapped_column(default=list)
+    qualification: Mapped[dict[str, Any] | None]
+    ready_to_convert: Mapped[bool] = mapped_column(Boolean, default=False)
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Lower-cased "first last company email": what the text search (q) looks in.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assigned_at: Mapped[datetime | None]
+    first_response_due_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    converted_at: Mapped[datetime | None]
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    opportunity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="SET NULL", use_alter=True)
+    )
+
+
+class Tag(Base):
+    __tablename__ = "tag"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class LeadTag(Base):
+    __tablename__ = "lead_tag"
+    lead_id: Mapped[int] = mapped_column(
+        ForeignKey("lead.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class LeadStatusHistory(Base):
+    __tablename__ = "lead_status_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    actor_rule: Mapped[str | None] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class LeadConversion(Base):
+    """One row per converted lead: the database refuses a second conversion."""
+
+    __tablename__ = "lead_conversion"
+    lead_id: Mapped[int] = mapped_column(
+        ForeignKey("lead.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id"))
+    # Hash of the request that converted the lead: the same request again gets the same answer.
+    request_hash: Mapped[str] = mapped_column(String(64))
+    converted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+
+class Opportunity(Base):
+    __tablename__ = "opportunity"
+    __table_args__ = (
+        # One open opportunity per project (normalised name) on an account.
+        Index(
+            "uq_opportunity_open_project",
+            "account_id",
+            "name_key",
+            unique=True,
+            sqlite_where=text("is_closed = 0"),
+            postgresql_where=text("NOT is_closed"),
+        ),
+        Index("ix_opportunity_stage_close", "stage", "expected_close_date"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("probability >= 0 AND probability <= 100", name="probability_range"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    expected_close_date: Mapped[date] = mapped_column(Date)
+    stage: Mapped[str] = mapped_column(String(40))
+    probability: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(30))
+    lead_source: Mapped[str] = mapped_column(String(40))
+    campaign: Mapped[str | None] = mapped_column(String(200))
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lead.id", ondelete="SET NULL"), index=True
+    )
+    loss_reason: Mapped[str | None] = mapped_column(String(40))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_won: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_at: Mapped[datetime | None]
+    qualification: Mapped[dict[str, Any] | None]
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OpportunityContact(Base):
+    __tablename__ = "opportunity_contact"
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(40))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OpportunityStageHistory(Base):
+    __tablename__ = "opportunity_stage_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
+    from_stage: Mapped[str | None] = mapped_column(String(40))
+    to_stage: Mapped[str] = mapped_column(String(40))
+    probability: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Activity(Base):
+    __tablename__ = "activity"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # call, email, meeting, note, task, signal
+    direction: Mapped[str | None] = mapped_column(String(3))  # in / out
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    summary: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lead.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    opportunity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
+    details: Mapped[dict[str, Any] | None]
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    actor_rule: Mapped[str | None] = mapped_column(String(80))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Outbox(Base):
+    """Alerts and deliveries, written in the transaction of the change that caused them."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    channel: Mapped[str] = mapped_column(String(20), default="in_app")
+    recipient_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class PlaybookVersion(Base):
+    __tablename__ = "playbook_version"
+    __table_args__ = (UniqueConstraint("version", name="uq_playbook_version_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(254))
