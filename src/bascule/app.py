@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from bascule import __version__
 from bascule.api import accounts, errors, leads, meta, opportunities
 from bascule.config import Settings
 from bascule.storage.uow import Database
+from bascule.web import pages
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -23,4 +28,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     errors.install(app)
     for module in (leads, accounts, opportunities, meta):
         app.include_router(module.router)
+    app.include_router(pages.router)
+    static = Path(pages.__file__).parent / "static"
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.exception_handler(pages.LoginRequired)
+    async def _login(_: Request, __: pages.LoginRequired) -> RedirectResponse:
+        return RedirectResponse("/login", status_code=303)
+
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (several workers): settings from BASCULE_*."""
+    return create_app(Settings())

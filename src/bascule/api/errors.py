@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from bascule.errors import BasculeError
@@ -30,7 +30,11 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(BasculeError)
-    async def _domain(_: Request, exc: BasculeError) -> JSONResponse:
+    async def _domain(request: Request, exc: BasculeError) -> Response:
+        if not request.url.path.startswith("/api"):
+            from bascule.web.pages import error_page
+
+            return error_page(request, exc.status, exc.message)
         extra = {k: v for k, v in exc.extra.items() if v is not None}
         return error_response(exc.status, exc.code, exc.message, exc.fields, **extra)
 

@@ -300,3 +300,13 @@ def playbook_versions(session: Session) -> list[t.PlaybookVersion]:
     return list(
         session.scalars(select(t.PlaybookVersion).order_by(t.PlaybookVersion.version.desc()))
     )
+
+
+def open_pipeline_by_stage(session: Session) -> list[tuple[str, int, Any]]:
+    """(stage, count, total amount) of open opportunities."""
+    rows = session.execute(
+        select(t.Opportunity.stage, func.count(), func.coalesce(func.sum(t.Opportunity.amount), 0))
+        .where(t.Opportunity.is_closed.is_(False))
+        .group_by(t.Opportunity.stage)
+    )
+    return [(stage, int(count), amount) for stage, count, amount in rows]

@@ -1,0 +1,143 @@
+"""Server-rendered pages: they work without JavaScript and call the same services as the API."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from bascule.api.deps import PlaybookDep, ReadUow, database
+from bascule.errors import Unauthorized
+from bascule.leads import service as leads
+from bascule.opportunities import service as opportunities
+from bascule.opportunities.model import weighted_amount
+from bascule.storage import repositories as repo
+from bascule.users import service as users
+from bascule.users.model import Actor
+from bascule.web.i18n import labels
+
+COOKIE = "bascule_token"
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+router = APIRouter(include_in_schema=False)
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; the app turns it into a redirect to /login."""
+
+
+def page_actor(request: Request) -> Actor:
+    with database(request).uow() as uow:
+        try:
+            return users.actor_for(users.authenticate(uow, request.cookies.get(COOKIE)))
+        except Unauthorized:
+            raise LoginRequired() from None
+
+
+PageActor = Annotated[Actor, Depends(page_actor)]
+
+
+def _render(request: Request, name: str, playbook: Any, **context: Any) -> HTMLResponse:
+    locale = request.query_params.get("lang") or request.app.state.settings.locale
+    context |= {"t": labels(locale), "locale": locale, "playbook": playbook}
+    return templates.TemplateResponse(request, name, context)
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    locale = request.app.state.settings.locale
+    context = {"t": labels(locale), "locale": locale, "status": status, "message": message}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, playbook: PlaybookDep) -> HTMLResponse:
+    return _render(request, "login.html", playbook, error=None)
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request, playbook: PlaybookDep, token: Annotated[str, Form(max_length=200)]
+) -> Response:
+    with database(request).uow() as uow:
+        try:
+            users.authenticate(uow, token.strip())
+        except Unauthorized:
+            page = _render(request, "login.html", playbook, error="invalid_token")
+            page.status_code = 401
+            return page
+    response = RedirectResponse("/leads", status_code=303)
+    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="lax")
+    return response
+
+
+@router.post("/logout")
+def logout() -> RedirectResponse:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/", response_model=None)
+def home() -> RedirectResponse:
+    return RedirectResponse("/leads", status_code=303)
+
+
+@router.get("/leads", response_class=HTMLResponse)
+def lead_list(
+    request: Request,
+    uow: ReadUow,
+    actor: PageActor,
+    playbook: PlaybookDep,
+    status: str | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    flt = repo.LeadFilter(status=[status] if status else [], q=q or None, page=page, page_size=25)
+    items, total = repo.list_leads(uow.session, flt)
+    return _render(
+        request, "leads/list.html", playbook, leads=items, total=total, page=page,
+        page_size=25, status=status or "", q=q or "",
+    )  # fmt: skip
+
+
+@router.get("/leads/{lead_id}", response_class=HTMLResponse)
+def lead_detail(
+    request: Request, lead_id: int, uow: ReadUow, actor: PageActor, playbook: PlaybookDep
+) -> HTMLResponse:
+    lead = leads.get(uow, lead_id)
+    return _render(
+        request, "leads/detail.html", playbook, lead=lead,
+        tags=repo.tags_by_lead(uow.session, [lead_id])[lead_id],
+        history=repo.lead_history(uow.session, lead_id),
+        activities=repo.activities(uow.session, lead_id=lead_id),
+    )  # fmt: skip
+
+
+@router.get("/opportunities", response_class=HTMLResponse)
+def pipeline(
+    request: Request, uow: ReadUow, actor: PageActor, playbook: PlaybookDep
+) -> HTMLResponse:
+    by_stage = {stage: (count, amount) for stage, count, amount in
+                repo.open_pipeline_by_stage(uow.session)}  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    for stage in playbook.stages:
+        if stage.outcome != "open":
+            continue
+        count, amount = by_stage.get(stage.key, (0, Decimal(0)))
+        amount = Decimal(amount)
+        rows.append(
+            {"stage": stage, "count": count, "amount": amount,
+             "weighted": weighted_amount(amount, stage.probability)}
+        )  # fmt: skip
+    items, total = opportunities.list_opportunities(
+        uow, account_id=None, stage=None, type=None, owner_id=None, is_closed=False, page=1,
+        page_size=50,
+    )  # fmt: skip
+    top = max((r["amount"] for r in rows), default=Decimal(0)) or Decimal(1)
+    return _render(
+        request, "opportunities/pipeline.html", playbook, rows=rows, top=top,
+        opportunities=items, total=total,
+    )  # fmt: skip
