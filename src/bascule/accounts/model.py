@@ -31,6 +31,10 @@ def normalise_company_name(name: str | None) -> str:
     text = unicodedata.normalize("NFKD", name)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = text.replace("&", " and ")
+    # "S.A.S." and "S.A.R.L." are written with dots: join the letters so they read as "sas".
+    text = re.sub(
+        r"(?<![a-z0-9])([a-z](?:\.[a-z])+)\.?", lambda m: m.group(1).replace(".", ""), text
+    )
     words = re.findall(r"[a-z0-9]+", text)
     kept = [w for w in words if w not in _LEGAL_FORMS]
     return " ".join(kept or words)

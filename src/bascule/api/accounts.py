@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 
 from bascule.accounts import service as accounts
-from bascule.api.deps import CurrentActor, Now, PlaybookDep, ReadUow, WriteUow
+from bascule.api.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 from bascule.api.schemas import (
     AccountCreate,
     AccountPage,
@@ -51,13 +51,13 @@ def create_account(
 
 
 @router.get("/accounts/{account_id}", response_model=AccountRead)
-def get_account(account_id: int, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
+def get_account(account_id: PathId, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
     return accounts.account_to_read(accounts.get_account(uow, account_id))
 
 
 @router.patch("/accounts/{account_id}", response_model=AccountRead)
 def update_account(
-    account_id: int, body: AccountUpdate, uow: WriteUow, actor: CurrentActor, now: Now
+    account_id: PathId, body: AccountUpdate, uow: WriteUow, actor: CurrentActor, now: Now
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
     account = accounts.update_account(
@@ -69,7 +69,7 @@ def update_account(
 
 @router.get("/contacts", response_model=ContactPage)
 def list_contacts(
-    uow: ReadUow, actor: CurrentActor, account_id: int | None = None,
+    uow: ReadUow, actor: CurrentActor, account_id: QueryId | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None, page: PageNo = 1,
     page_size: PageSize = 20,
 ) -> dict[str, Any]:  # fmt: skip
@@ -95,13 +95,13 @@ def create_contact(
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactRead)
-def get_contact(contact_id: int, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
+def get_contact(contact_id: PathId, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
     return accounts.contact_to_read(accounts.get_contact(uow, contact_id))
 
 
 @router.patch("/contacts/{contact_id}", response_model=ContactRead)
 def update_contact(
-    contact_id: int, body: ContactUpdate, uow: WriteUow, actor: CurrentActor,
+    contact_id: PathId, body: ContactUpdate, uow: WriteUow, actor: CurrentActor,
     playbook: PlaybookDep, now: Now,
 ) -> dict[str, Any]:  # fmt: skip
     contact = accounts.update_contact(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 
 from bascule.playbook import service as playbooks
 from bascule.playbook.schema import Playbook
@@ -57,3 +57,5 @@ WriteUow = Annotated[UnitOfWork, Depends(write_uow)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 PlaybookDep = Annotated[Playbook, Depends(active_playbook)]
 Now = Annotated[datetime, Depends(clock)]
+PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+QueryId = Annotated[int, Query(ge=1, le=2_147_483_647)]

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from bascule.errors import BasculeError
-from bascule.storage import IntegrityError, OperationalError
+from bascule.storage import DataError, IntegrityError, OperationalError
 
 log = logging.getLogger("bascule.api")
 
@@ -66,6 +66,12 @@ def install(app: FastAPI) -> None:
         return error_response(
             409, "conflict", "the change conflicts with a record written at the same time"
         )
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        # A value the database cannot store (a NUL character, a number out of range).
+        log.info("data refused by the database: %s", exc.orig)
+        return error_response(422, "invalid_value", "a value cannot be stored as given")
 
     @app.exception_handler(OperationalError)
     async def _busy(_: Request, exc: OperationalError) -> JSONResponse:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from bascule.api.deps import CurrentActor, Now, PlaybookDep, ReadUow, WriteUow
+from bascule.api.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 from bascule.api.schemas import (
     ActivityCreate,
     ActivityRead,
@@ -37,7 +37,7 @@ def list_leads(
     uow: ReadUow,
     actor: CurrentActor,
     status_: Annotated[list[str] | None, Query(alias="status")] = None,
-    owner: int | None = None,
+    owner: QueryId | None = None,
     source: Annotated[list[str] | None, Query()] = None,
     tag: str | None = None,
     temperature: str | None = None,
@@ -88,13 +88,13 @@ def create_lead(
 
 
 @router.get("/{lead_id}", response_model=LeadRead)
-def get_lead(lead_id: int, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
+def get_lead(lead_id: PathId, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
     return _read(uow, leads.get(uow, lead_id))
 
 
 @router.patch("/{lead_id}", response_model=LeadRead)
 def update_lead(
-    lead_id: int, body: LeadUpdate, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep,
+    lead_id: PathId, body: LeadUpdate, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep,
     now: Now,
 ) -> dict[str, Any]:  # fmt: skip
     changes = body.model_dump(exclude_unset=True)
@@ -108,7 +108,7 @@ def update_lead(
 
 @router.post("/{lead_id}/status", response_model=LeadRead)
 def change_status(
-    lead_id: int, body: StatusBody, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep,
+    lead_id: PathId, body: StatusBody, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep,
     now: Now,
 ) -> dict[str, Any]:  # fmt: skip
     lead = leads.change_status(
@@ -122,7 +122,7 @@ def change_status(
 
 @router.patch("/{lead_id}/qualification", response_model=LeadRead)
 def qualify(
-    lead_id: int, body: QualificationBody, uow: WriteUow, actor: CurrentActor,
+    lead_id: PathId, body: QualificationBody, uow: WriteUow, actor: CurrentActor,
     playbook: PlaybookDep, now: Now,
 ) -> dict[str, Any]:  # fmt: skip
     answers = body.model_dump(exclude_unset=True, mode="json")
@@ -138,7 +138,7 @@ def qualify(
     "/{lead_id}/activities", response_model=ActivityRead, status_code=status.HTTP_201_CREATED
 )
 def log_activity(
-    lead_id: int, body: ActivityCreate, uow: WriteUow, actor: CurrentActor,
+    lead_id: PathId, body: ActivityCreate, uow: WriteUow, actor: CurrentActor,
     playbook: PlaybookDep, now: Now,
 ) -> ActivityRead:  # fmt: skip
     activity = leads.log_activity(
@@ -150,19 +150,19 @@ def log_activity(
 
 
 @router.get("/{lead_id}/activities", response_model=list[ActivityRead])
-def list_activities(lead_id: int, uow: ReadUow, actor: CurrentActor) -> list[Any]:
+def list_activities(lead_id: PathId, uow: ReadUow, actor: CurrentActor) -> list[Any]:
     leads.get(uow, lead_id)
     return repo.activities(uow.session, lead_id=lead_id)
 
 
 @router.get("/{lead_id}/history", response_model=list[HistoryRead])
-def status_history(lead_id: int, uow: ReadUow, actor: CurrentActor) -> list[Any]:
+def status_history(lead_id: PathId, uow: ReadUow, actor: CurrentActor) -> list[Any]:
     return leads.history(uow, lead_id)
 
 
 @router.post("/{lead_id}/convert", response_model=ConvertResult, status_code=201)
 def convert(
-    lead_id: int, body: ConvertBody, response: Response, uow: WriteUow, actor: CurrentActor,
+    lead_id: PathId, body: ConvertBody, response: Response, uow: WriteUow, actor: CurrentActor,
     playbook: PlaybookDep, now: Now,
 ) -> dict[str, Any]:  # fmt: skip
     request = body.model_dump(exclude_none=True, mode="json")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from bascule.api.deps import CurrentActor, Now, PlaybookDep, ReadUow, WriteUow
+from bascule.api.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 from bascule.api.schemas import (
     OpportunityCreate,
     OpportunityPage,
@@ -27,8 +27,8 @@ def _read(uow: ReadUow | WriteUow, opp: Any) -> dict[str, Any]:
 
 @router.get("", response_model=OpportunityPage)
 def list_opportunities(
-    uow: ReadUow, actor: CurrentActor, account_id: int | None = None, stage: str | None = None,
-    type: str | None = None, owner: int | None = None, is_closed: bool | None = None,
+    uow: ReadUow, actor: CurrentActor, account_id: QueryId | None = None, stage: str | None = None,
+    type: str | None = None, owner: QueryId | None = None, is_closed: bool | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:  # fmt: skip
@@ -57,13 +57,13 @@ def create_opportunity(
 
 
 @router.get("/{opportunity_id}", response_model=OpportunityRead)
-def get_opportunity(opportunity_id: int, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
+def get_opportunity(opportunity_id: PathId, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
     return _read(uow, opportunities.get(uow, opportunity_id))
 
 
 @router.patch("/{opportunity_id}", response_model=OpportunityRead)
 def update_opportunity(
-    opportunity_id: int, body: OpportunityUpdate, uow: WriteUow, actor: CurrentActor,
+    opportunity_id: PathId, body: OpportunityUpdate, uow: WriteUow, actor: CurrentActor,
     playbook: PlaybookDep, now: Now,
 ) -> dict[str, Any]:  # fmt: skip
     opp = opportunities.update(
@@ -77,7 +77,7 @@ def update_opportunity(
 
 @router.post("/{opportunity_id}/stage", response_model=OpportunityRead)
 def change_stage(
-    opportunity_id: int, body: StageBody, uow: WriteUow, actor: CurrentActor,
+    opportunity_id: PathId, body: StageBody, uow: WriteUow, actor: CurrentActor,
     playbook: PlaybookDep, now: Now,
 ) -> dict[str, Any]:  # fmt: skip
     opp = opportunities.change_stage(

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+# Identifiers fit a 32-bit integer column on every database.
+Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 Name = Annotated[str, Field(max_length=120)]
 Text = Annotated[str, Field(max_length=200)]
@@ -49,7 +51,7 @@ class LeadFields(Input):
         | None
     ) = None
     temperature: Temperature | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
     do_not_contact: bool | None = None
 
 
@@ -209,8 +211,8 @@ class ConvertOpportunity(Input):
 
 class ConvertBody(Input):
     opportunity: ConvertOpportunity | None = None
-    account_id: int | None = None
-    opportunity_id: int | None = None
+    account_id: Id | None = None
+    opportunity_id: Id | None = None
     contact_role: Annotated[str, Field(max_length=40)] | None = None
 
 
@@ -231,7 +233,7 @@ class AccountCreate(Input):
     sector: Name | None = None
     employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class AccountUpdate(Input):
@@ -240,7 +242,7 @@ class AccountUpdate(Input):
     sector: Name | None = None
     employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class AccountRead(Output):
@@ -266,7 +268,7 @@ class ContactCreate(Input):
     email: Annotated[str, Field(max_length=254)] | None = None
     phone: Annotated[str, Field(max_length=40)] | None = None
     job_title: Text | None = None
-    account_id: int | None = None
+    account_id: Id | None = None
 
 
 class ContactUpdate(ContactCreate):
@@ -293,23 +295,23 @@ class ContactPage(Page):
 
 
 class OpportunityContactBody(Input):
-    contact_id: int
+    contact_id: Id
     role: Annotated[str, Field(max_length=40)] = "decision_maker"
     is_primary: bool = False
 
 
 class OpportunityCreate(Input):
     name: Annotated[str, Field(max_length=200)] | None = None
-    account_id: int | None = None
+    account_id: Id | None = None
     amount: Annotated[Decimal, Field(allow_inf_nan=False)] | None = None
     expected_close_date: dt.date | None = None
     stage: Annotated[str, Field(max_length=40)] | None = None
     type: Annotated[str, Field(max_length=30)] | None = None
     lead_source: Annotated[str, Field(max_length=40)] | None = None
-    lead_id: int | None = None
+    lead_id: Id | None = None
     campaign: Text | None = None
     loss_reason: Annotated[str, Field(max_length=40)] | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
     description: Annotated[str, Field(max_length=10_000)] | None = None
     contacts: Annotated[list[OpportunityContactBody], Field(max_length=100)] = []
 
@@ -319,7 +321,7 @@ class OpportunityUpdate(Input):
     amount: Annotated[Decimal, Field(allow_inf_nan=False)] | None = None
     expected_close_date: dt.date | None = None
     type: Annotated[str, Field(max_length=30)] | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
     description: Annotated[str, Field(max_length=10_000)] | None = None
     contacts: Annotated[list[OpportunityContactBody], Field(max_length=100)] | None = None
 

@@ -43,6 +43,7 @@ WRITABLE = (
     "do_not_contact",
 )
 OUTBOUND_KINDS = ("call", "email", "meeting")
+CLOSED = (LeadStatus.CONVERTED.value, LeadStatus.DISQUALIFIED.value)
 
 
 def get(uow: UnitOfWork, lead_id: int, *, for_update: bool = False) -> t.Lead:
@@ -68,6 +69,9 @@ def _clean(data: dict[str, Any], playbook: Playbook, uow: UnitOfWork) -> dict[st
         errors["source"] = f"must be one of {', '.join(playbook.lead_source_keys)}"
     if clean.get("country"):
         clean["country"] = str(clean["country"]).upper()
+    for key in ("source", "kind", "do_not_contact"):
+        if key in clean and clean[key] is None:
+            errors[key] = "cannot be empty"
     owner_id = clean.get("owner_id")
     if owner_id is not None:
         owner = uow.session.get(t.User, owner_id)
@@ -89,10 +93,9 @@ def create(
     """Create a lead, or merge into the open lead with the same e-mail. Returns (lead, created)."""
     require(actor, "lead.write")
     tags = data.pop("tags", None) or []
+    data = {k: v for k, v in data.items() if v is not None}
     clean = _clean(data, playbook, uow)
     clean.setdefault("source", "other")
-    if clean.get("source") is None:
-        clean["source"] = "other"
     email_key = normalise_email(clean.get("email"))
     if not email_key and not (clean.get("last_name") or clean.get("company")):
         raise ValidationFailed(
@@ -218,8 +221,10 @@ def update(
         )
     tags = changes.pop("tags", None)
     clean = _clean(changes, playbook, uow)
-    if "source" in clean and clean["source"] is None:
-        raise ValidationFailed("source cannot be empty", fields={"source": "required"})
+    if "email" in clean:
+        other = repo.open_lead_by_email(uow.session, normalise_email(clean["email"]) or "")
+        if other is not None and other.id != lead.id and lead.status not in CLOSED:
+            raise DuplicateLead(other.id)
     before = {k: getattr(lead, k) for k in clean}
     for key, value in clean.items():
         setattr(lead, key, value)

@@ -23,9 +23,10 @@ def normalise_project_name(name: str) -> str:
 
     Case, accents, punctuation and dashes of any kind do not make a different project.
     """
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return " ".join(re.findall(r"[a-z0-9]+", text))
+    text = unicodedata.normalize("NFKD", name.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    # Any script's letters count (Cyrillic, Greek, œ...); underscores and punctuation do not.
+    return " ".join(re.findall(r"[^\W_]+", text))
 
 
 def weighted_amount(amount: Decimal, probability: int) -> Decimal:
@@ -86,6 +87,8 @@ def validate_new(
     elif not isinstance(account_id, int) or isinstance(account_id, bool):
         errors["account_id"] = "required"
     amount = _amount(fields.get("amount"))
+    if amount is not None:
+        amount = amount.quantize(CENT, ROUND_HALF_UP) if abs(amount) < Decimal("1e12") else amount
     if fields.get("amount") is None:
         errors["amount"] = "required"
     elif amount is None:
@@ -137,7 +140,7 @@ def validate_new(
         probability=playbook.stage(str(stage)).probability,
         type=str(opp_type),
         lead_source=str(source),
-        loss_reason=loss_reason if isinstance(loss_reason, str) else None,
+        loss_reason=loss_reason if isinstance(loss_reason, str) and loss_reason else None,
     )
 
 
@@ -179,4 +182,5 @@ def check_stage_change(
             "only a lost opportunity has a loss reason",
             fields={"loss_reason": "allowed only with the lost stage"},
         )
-    return StageChange(current, target, playbook.stage(target).probability, outcome, loss_reason)
+    probability = playbook.stage(target).probability
+    return StageChange(current, target, probability, outcome, loss_reason or None)

@@ -23,8 +23,13 @@ def parse(text: str) -> Playbook:
     except ValidationError as exc:
         fields: dict[str, str] = {}
         for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "(document)"
-            fields[where] = err["msg"]
+            where = ".".join(str(p) for p in err["loc"])
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if not where:
+                # Rules across the document name their section first: "stages: ...".
+                where, _, rest = message.partition(": ")
+                message = rest or message
+            fields[where or "(document)"] = message
         summary = "; ".join(f"{k}: {v}" for k, v in fields.items())
         raise PlaybookInvalid(f"playbook is invalid: {summary}", fields=fields) from exc
 

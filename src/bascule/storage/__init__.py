@@ -1,5 +1,5 @@
 """Storage: the only package that imports SQLAlchemy."""
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
-__all__ = ["IntegrityError", "OperationalError"]
+__all__ = ["DataError", "IntegrityError", "OperationalError"]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from bascule.api.deps import PlaybookDep, ReadUow, database
+from bascule.api.deps import PathId, PlaybookDep, ReadUow, database
 from bascule.errors import Unauthorized
 from bascule.leads import service as leads
 from bascule.opportunities import service as opportunities
@@ -105,7 +105,7 @@ def lead_list(
 
 @router.get("/leads/{lead_id}", response_class=HTMLResponse)
 def lead_detail(
-    request: Request, lead_id: int, uow: ReadUow, actor: PageActor, playbook: PlaybookDep
+    request: Request, lead_id: PathId, uow: ReadUow, actor: PageActor, playbook: PlaybookDep
 ) -> HTMLResponse:
     lead = leads.get(uow, lead_id)
     return _render(
