@@ -1,0 +1,132 @@
+"""The web UI in a real browser (Debian's Chromium driven by Playwright), on both databases."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+import uvicorn
+
+from bascule.app import create_app
+from bascule.config import Settings
+from bascule.conversion import service as conversion
+from bascule.leads import service as leads
+from bascule.playbook import service as playbooks
+from bascule.playbook.load import default_playbook
+from bascule.storage.uow import Database
+from bascule.users import service as users
+
+CHROMIUM = "/usr/bin/chromium"
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def site(db_url: str) -> Iterator[tuple[str, str]]:
+    """A served app with one sales rep, two leads (one converted); yields (base url, token)."""
+    database = Database(db_url)
+    playbooks.forget(database)
+    now = datetime.now(UTC)
+    playbook = default_playbook()
+    with database.uow(write=True) as uow:
+        rep = users.create_user(uow, email="rep@bascule.fr", role="sales", name="Rep", now=now)
+        token = users.create_token(uow, email=rep.email, label="web", now=now)
+        actor = users.actor_for(rep)
+        data = {"first_name": "Claire", "last_name": "Martin", "email": "claire@logitrans.fr",
+                "company": "Logitrans", "source": "demo_request"}  # fmt: skip
+        claire, _ = leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
+        data = {"first_name": "Paul", "last_name": "Durand", "email": "paul@agrinova.fr",
+                "company": "Agrinova", "source": "trade_show"}  # fmt: skip
+        leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
+        answers = {
+            "budget": {"status": "range", "min": "20000", "max": "40000"},
+            "need": {"text": "Remplacer le CRM actuel", "confirmed": True},
+            "timing": {"horizon": "3_months"},
+        }
+        leads.qualify(
+            uow, lead_id=claire.id, answers=answers, actor=actor, playbook=playbook, now=now
+        )
+        request = {"opportunity": {"name": "Projet CRM – Logitrans", "amount": 30000,
+                                   "expected_close_date": date(2027, 3, 31)}}  # fmt: skip
+        conversion.convert(
+            uow, lead_id=claire.id, request=request, actor=actor, playbook=playbook, now=now
+        )
+        uow.commit()
+    port = _free_port()
+    app = create_app(Settings(database_url=db_url, locale="fr"), database)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the web server did not start"
+    yield f"http://127.0.0.1:{port}", token
+    server.should_exit = True
+    thread.join(timeout=10)
+    database.dispose()
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser.new_page()
+        browser.close()
+
+
+def test_sign_in_then_browse_leads_and_pipeline(site: tuple[str, str], page: Any) -> None:
+    base, token = site
+    p = page
+    # Given a visitor without a session, when they open the lead list, they are asked to sign in.
+    p.goto(f"{base}/leads")
+    assert p.url.endswith("/login")
+    p.fill("#token", "bsc_wrong")
+    p.click("form[action='/login'] button")
+    assert "Jeton invalide" in p.inner_text("[role=alert]")
+
+    # When they sign in with their API token, they see both leads with French labels.
+    p.fill("#token", token)
+    p.click("form[action='/login'] button")
+    assert p.url.endswith("/leads")
+    rows = p.locator("tbody tr")
+    assert rows.count() == 2
+    table = p.inner_text("table")
+    assert "Claire Martin" in table and "Paul Durand" in table
+    assert "Converti en opportunité" in table and "Nouveau lead" in table
+
+    # Filtering by status keeps only the converted lead.
+    p.select_option("select[name=status]", "converted")
+    p.click("form.filters button")
+    assert p.locator("tbody tr").count() == 1
+
+    # The lead page shows its history: new, then converted.
+    p.click("text=Claire Martin")
+    history = p.inner_text("main")
+    assert "new → converted" in history
+    assert "Remplacer le CRM actuel" in history
+
+    # The pipeline shows the opportunity in its stage, with a bar in the chart.
+    p.goto(f"{base}/opportunities?lang=en")
+    assert p.locator("svg.chart rect.bar").count() == 4
+    body = p.inner_text("main")
+    assert "Projet CRM – Logitrans" in body
+    assert "Advanced qualification" in body
+    assert "30,000.00 EUR" in body
