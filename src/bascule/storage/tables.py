@@ -340,3 +340,130 @@ class PlaybookVersion(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(254))
+
+
+# --- intake (forms, signals, imports) ---------------------------------------------------------
+
+
+class IntakeForm(Base):
+    """A public form's key: only its hash is stored; revoking it closes the form."""
+
+    __tablename__ = "intake_form"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_type: Mapped[str] = mapped_column(String(40))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a request carrying an Idempotency-Key, replayed on retries."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_idempotency_record_scope_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Signal(Base):
+    """A behavioural fact (page view, form, product usage). Kept even when nobody is known yet:
+    ``email_key`` lets it be attached when that person is identified later."""
+
+    __tablename__ = "signal"
+    __table_args__ = (
+        Index("ix_signal_lead_occurred", "lead_id", "occurred_at"),
+        Index("ix_signal_contact_occurred", "contact_id", "occurred_at"),
+        Index(
+            "ix_signal_unattached_email",
+            "email_key",
+            sqlite_where=text("lead_id IS NULL AND contact_id IS NULL"),
+            postgresql_where=text("lead_id IS NULL AND contact_id IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    email_key: Mapped[str | None] = mapped_column(String(254))
+    workspace: Mapped[str | None] = mapped_column(String(120), index=True)
+    origin: Mapped[str] = mapped_column(String(20), default="event")  # event, form, import
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class UpsellSuggestion(Base):
+    """A commercial signal from a customer, waiting for the account manager (SPEC §6)."""
+
+    __tablename__ = "upsell_suggestion"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
+    signal_id: Mapped[int | None] = mapped_column(ForeignKey("signal.id", ondelete="SET NULL"))
+    intent: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, converted, dismissed
+    opportunity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ImportBatch(Base):
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(10))  # csv, vcard
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    tag: Mapped[str | None] = mapped_column(String(100))
+    temperature: Mapped[str | None] = mapped_column(String(10))
+    source: Mapped[str | None] = mapped_column(String(40))
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(
+        String(20), default="running"
+    )  # running, done, failed, undone
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_created: Mapped[int] = mapped_column(Integer, default=0)
+    rows_updated: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    undone_at: Mapped[datetime | None]
+
+
+class ImportRowError(Base):
+    __tablename__ = "import_row_error"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="CASCADE"), index=True
+    )
+    row_number: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str | None] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class ImportChange(Base):
+    """What an import did to one lead, so that the import can be undone."""
+
+    __tablename__ = "import_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="CASCADE"), index=True
+    )
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(10))  # created, updated
+    before: Mapped[dict[str, Any] | None]
