@@ -6,11 +6,13 @@ import threading
 import time
 from datetime import datetime
 
+from bascule.audit import service as audit
 from bascule.playbook.load import default_playbook, default_text, parse
 from bascule.playbook.schema import Playbook
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
 from bascule.storage.uow import Database, UnitOfWork
+from bascule.users.model import Actor
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[float, int, Playbook]] = {}
@@ -55,6 +57,16 @@ def apply(uow: UnitOfWork, *, text: str, by: str | None, now: datetime) -> t.Pla
     )
     uow.session.add(row)
     uow.session.flush()
+    user = repo.user_by_email(uow.session, by) if by else None
+    audit.record(
+        uow,
+        actor=Actor(user_id=user.id if user else None, rule=None if user else "cli", name=by or ""),
+        entity="playbook",
+        entity_id=row.version,
+        action="apply",
+        changes={"version": [row.version - 1 or None, row.version], "name": [None, row.name]},
+        now=now,
+    )
     forget(uow.database)
     return row
 

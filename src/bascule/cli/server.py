@@ -1,0 +1,92 @@
+"""``bascule init`` (create or migrate the database) and ``bascule serve`` (API and web UI)."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+import typer
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from bascule.cli.common import state
+from bascule.config import Settings
+from bascule.storage.migrate import alembic_config, upgrade
+from bascule.storage.uow import Database
+
+# Settings travel to uvicorn's worker processes through the environment.
+SETTINGS_ENV = {
+    "database_url": "BASCULE_DATABASE_URL",
+    "secret_key": "BASCULE_SECRET_KEY",
+    "smtp_url": "BASCULE_SMTP_URL",
+    "locale": "BASCULE_LOCALE",
+    "timezone": "BASCULE_TIMEZONE",
+}
+
+
+def make_app() -> Any:
+    """ASGI application factory for uvicorn (each worker builds its own from BASCULE_*)."""
+    from bascule.app import create_app
+
+    return create_app(Settings())
+
+
+def _current_revision(database: Database) -> str | None:
+    with database.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(database: Database) -> str:
+    """Create or migrate the database to the latest schema; say what was done."""
+    before = _current_revision(database)
+    head = ScriptDirectory.from_config(alembic_config(database.engine)).get_current_head()
+    if before == head:
+        return f"Database already up to date (revision {head}): {_safe_url(database)}"
+    upgrade(database.engine)
+    after = _current_revision(database)
+    if before is None:
+        return f"Database created (revision {after}): {_safe_url(database)}"
+    return f"Database migrated from revision {before} to {after}: {_safe_url(database)}"
+
+
+def _safe_url(database: Database) -> str:
+    return database.engine.url.render_as_string(hide_password=True)
+
+
+def init(ctx: typer.Context) -> None:
+    """Create the database, or migrate it to the latest schema (safe to run again)."""
+    typer.echo(migrate(state(ctx).database))
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Number of worker processes.")] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the API and the web UI (the database is created or migrated first)."""
+    import uvicorn
+
+    st = state(ctx)
+    typer.echo(migrate(st.database))
+    st.close()  # workers open their own engines; none is shared across a fork
+    for name, env in SETTINGS_ENV.items():
+        value = getattr(st.settings, name)
+        if value is None:
+            os.environ.pop(env, None)
+        else:
+            os.environ[env] = str(value)
+    uvicorn.run(
+        "bascule.cli.server:make_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(serve)

@@ -1,0 +1,141 @@
+"""Demo records as table rows (plain dicts for bulk inserts), refs turned into database ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bascule.accounts.model import normalise_company_name, normalise_domain, normalise_email
+from bascule.demo.records import DemoAccount, DemoActivity, DemoContact, DemoLead, DemoOpportunity
+from bascule.opportunities.model import normalise_project_name
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Ids:
+    """Database ids of what was written: users by e-mail, records by ref."""
+
+    users: dict[str, int] = field(default_factory=dict)
+    accounts: dict[int, int] = field(default_factory=dict)
+    contacts: dict[int, int] = field(default_factory=dict)
+    tags: dict[str, int] = field(default_factory=dict)
+    # Only the current batch's: nothing later points back at an earlier batch's leads or deals.
+    leads: dict[int, int] = field(default_factory=dict)
+    opportunities: dict[int, int] = field(default_factory=dict)
+
+    def user(self, email: str | None) -> int | None:
+        return self.users[email] if email else None
+
+
+def account_row(a: DemoAccount, ids: Ids) -> Row:
+    # A customer since go-live is written as one; later customers are flipped by finish().
+    customer = a.is_customer and a.became_customer_by is None
+    return {
+        "name": a.company.name,
+        "name_key": normalise_company_name(a.company.name),
+        "domain": normalise_domain(a.company.domain),
+        "sector": a.company.sector,
+        "employees": a.company.employees,
+        "country": a.company.country,
+        "is_customer": customer,
+        "customer_since": a.customer_since if customer else None,
+        "owner_id": ids.user(a.owner),
+        "created_at": a.created_at,
+        "updated_at": a.created_at,
+    }
+
+
+def contact_row(c: DemoContact, ids: Ids) -> Row:
+    return {
+        "first_name": c.first_name,
+        "last_name": c.last_name,
+        "email": c.email,
+        "email_key": normalise_email(c.email),
+        "phone": c.phone,
+        "job_title": c.job_title,
+        "account_id": ids.accounts[c.account_ref],
+        "owner_id": ids.user(c.owner),
+        "do_not_contact": False,
+        "created_at": c.created_at,
+        "updated_at": c.created_at,
+    }
+
+
+def lead_row(lead: DemoLead, ids: Ids) -> Row:
+    search = (lead.first_name, lead.last_name, lead.company, lead.email)
+    return {
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "email": lead.email,
+        "email_key": normalise_email(lead.email),
+        "phone": lead.phone,
+        "company": lead.company,
+        "job_title": lead.job_title,
+        "employees": lead.employees,
+        "sector": lead.sector,
+        "country": lead.country,
+        "technology": lead.technology,
+        "source": lead.source,
+        "campaign": lead.campaign,
+        "kind": lead.kind,
+        "temperature": lead.temperature,
+        "status": lead.status,
+        "disqualification_reason": lead.disqualification_reason,
+        "owner_id": ids.user(lead.owner),
+        "score": lead.score,
+        "score_explanation": lead.score_explanation,
+        "qualification": lead.qualification,
+        "ready_to_convert": lead.ready_to_convert,
+        "do_not_contact": lead.do_not_contact,
+        "search_text": " ".join(p for p in search if p).casefold(),
+        "created_at": lead.created_at,
+        "updated_at": lead.updated_at,
+        "assigned_at": lead.assigned_at,
+        "first_response_due_at": lead.first_response_due_at,
+        "first_response_at": lead.first_response_at,
+        "converted_at": lead.converted_at,
+    }
+
+
+def opportunity_row(o: DemoOpportunity, ids: Ids, currency: str) -> Row:
+    return {
+        "name": o.name,
+        "name_key": normalise_project_name(o.name),
+        "account_id": ids.accounts[o.account_ref],
+        "amount": o.amount,
+        "currency": currency,
+        "expected_close_date": o.expected_close_date,
+        "stage": o.stage,
+        "probability": o.probability,
+        "type": o.type,
+        "lead_source": o.lead_source,
+        "campaign": o.campaign,
+        "lead_id": ids.leads[o.lead_ref] if o.lead_ref is not None else None,
+        "loss_reason": o.loss_reason,
+        "owner_id": ids.user(o.owner),
+        "is_closed": o.is_closed,
+        "is_won": o.is_won,
+        "closed_at": o.closed_at,
+        "qualification": o.qualification,
+        "description": o.description,
+        "created_at": o.created_at,
+        "updated_at": o.updated_at,
+    }
+
+
+def activity_row(a: DemoActivity, ids: Ids) -> Row:
+    return {
+        "kind": a.kind,
+        "direction": a.direction,
+        "outcome": a.outcome,
+        "summary": a.summary,
+        "occurred_at": a.occurred_at,
+        "created_at": a.occurred_at,
+        "user_id": ids.user(a.user),
+        "lead_id": ids.leads[a.lead_ref] if a.lead_ref is not None else None,
+        "contact_id": ids.contacts[a.contact_ref] if a.contact_ref is not None else None,
+        "account_id": ids.accounts[a.account_ref] if a.account_ref is not None else None,
+        "opportunity_id": ids.opportunities[a.opportunity_ref] if a.opportunity_ref else None,
+        "details": a.details,
+    }

@@ -1,0 +1,258 @@
+"""Cleaning the text of one row into Bascule lead values. Pure.
+
+Each cleaner takes the text found for one field and returns `(value, None)` or
+`(None, reason)`; `clean_fields` runs them all on a row and adds the row-level check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from bascule.accounts.identity import check_email, check_phone
+from bascule.imports.countries import country_code
+from bascule.imports.rows import ROW, FieldValue
+
+# SPEC §13.1 lead fields a file may fill.
+LEAD_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "job_title",
+    "employees",
+    "sector",
+    "country",
+    "technology",
+    "source",
+    "campaign",
+    "tags",
+    "temperature",
+)
+# "Name" columns and vCard FN: split into first and last name when those are not given.
+FULL_NAME = "full_name"
+MAPPABLE_FIELDS = (*LEAD_FIELDS, FULL_NAME)
+
+# Longest text accepted per field (the API's limits, so an import never stores more).
+MAX_LENGTH = {
+    "first_name": 120,
+    "last_name": 120,
+    "company": 200,
+    "job_title": 200,
+    "sector": 120,
+    "technology": 200,
+    "source": 40,
+    "campaign": 200,
+}
+MAX_EMPLOYEES = 10_000_000
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 100
+
+# What exports write for "no answer" (x_education writes "Select"; others "N/A", "unknown").
+PLACEHOLDERS = frozenset(
+    {"select", "unknown", "n/a", "#n/a", "null", "-", "--", "?", "inconnu", "n.c.", "non renseigné"}
+)
+TEMPERATURES = {
+    "hot": "hot",
+    "warm": "warm",
+    "cold": "cold",
+    "chaud": "hot",
+    "chaude": "hot",
+    "tiede": "warm",
+    "tiède": "warm",
+    "froid": "cold",
+    "froide": "cold",
+}
+_NULL_IDS = frozenset({"000000000000000", "000000000000000AAA"})
+_LONGEST_PLACEHOLDER = max(len(text) for text in PLACEHOLDERS | _NULL_IDS)
+UNDECODABLE = "\ufffd"
+NAMELESS = "no name, e-mail or company: nothing says who this is"
+
+_NUMBER = r"\d[\d\s.,'\u00a0\u202f]*"
+_RANGE = re.compile(rf"^({_NUMBER})\s*(?:-|–|—|to|à|bis)\s*({_NUMBER})$")
+_PLUS = re.compile(rf"^(?:>\s*|more than\s+|plus de\s+)?({_NUMBER})\s*\+?$")
+_THOUSANDS = re.compile(r"^\d{1,3}(?:([.,' ])\d{3})(?:\1\d{3})*$")
+_WORDS = re.compile(r"\s*(?:employees|employés|employes|salariés|salaries|people|pers\.?)$")
+
+
+def shown(text: str) -> str:
+    """A value as quoted in a message: short enough to read."""
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def tidy(text: str) -> str:
+    """Trimmed, with every run of white space (line breaks included) made one space."""
+    return " ".join(text.split())
+
+
+def clean_text(field: str, text: str) -> tuple[str | None, str | None]:
+    value = tidy(text)
+    limit = MAX_LENGTH.get(field)
+    if limit is not None and len(value) > limit:
+        return None, f"longer than {limit} characters ({len(value)})"
+    return value, None
+
+
+def clean_employees(text: str) -> tuple[int | None, str | None]:
+    """Head count: "1 000", "1,000", "1.000" -> 1000; a range "50-200" -> its lower bound 50;
+    "500+" -> 500; "5k" -> 5000."""
+    value = _WORDS.sub("", text.strip().lower())
+    if (match := _RANGE.match(value)) or (match := _PLUS.match(value)):
+        value = match.group(1)
+    multiplier = 1
+    if value.endswith("k") and value[:-1].strip().isdigit():
+        value, multiplier = value[:-1], 1000
+    number = _integer(value.strip())
+    if number is None:
+        return None, f"{shown(text)} is not a number of employees"
+    number *= multiplier
+    if number > MAX_EMPLOYEES:
+        return None, f"{number} employees is more than {MAX_EMPLOYEES:,}"
+    return number, None
+
+
+def _integer(text: str) -> int | None:
+    compact = text.replace("\u00a0", " ").replace("\u202f", " ")
+    if compact.isdigit():
+        return int(compact)
+    if _THOUSANDS.match(compact):
+        return int(re.sub(r"\D", "", compact))
+    if re.fullmatch(r"\d+[.,]0+", compact):  # "250.0" from spreadsheets
+        return int(re.split(r"[.,]", compact)[0])
+    return None
+
+
+def clean_country(text: str) -> tuple[str | None, str | None]:
+    code = country_code(text)
+    if code is None:
+        return None, f"{shown(text)} is not a country we recognise (give a name or ISO code)"
+    return code, None
+
+
+def clean_temperature(text: str) -> tuple[str | None, str | None]:
+    value = TEMPERATURES.get(text.strip().lower())
+    if value is None:
+        return None, f"{shown(text)} is not a temperature (hot, warm or cold)"
+    return value, None
+
+
+def clean_tags(text: str) -> tuple[list[str] | None, list[str]]:
+    """Tags split on `;` or `,`, tidied, without repeats. Returns (tags, problems)."""
+    tags: list[str] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for part in re.split(r"[;,]", text):
+        tag = tidy(part)
+        if not tag or tag.casefold() in seen:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            problems.append(f"tag {shown(tag)} is longer than {MAX_TAG_LENGTH} characters")
+            continue
+        seen.add(tag.casefold())
+        tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        problems.append(f"{len(tags)} tags: only the first {MAX_TAGS} are kept")
+        tags = tags[:MAX_TAGS]
+    return tags or None, problems
+
+
+def split_full_name(text: str) -> tuple[str | None, str | None]:
+    """(first name, last name). "Last, First" is understood; otherwise the first word is the
+    first name and the rest the last name; a single word is a last name."""
+    name = tidy(text)
+    if "," in name:
+        last, _, first = name.partition(",")
+        return tidy(first) or None, tidy(last) or None
+    first, _, last = name.partition(" ")
+    if not last:
+        return None, first or None
+    return first, last
+
+
+def is_blank(text: str | None) -> bool:
+    """Empty, a placeholder, or the null id of Salesforce Data Loader exports."""
+    if text is None:
+        return True
+    value = text.strip()
+    if not value:
+        return True
+    return len(value) <= _LONGEST_PLACEHOLDER and (
+        value.lower() in PLACEHOLDERS or value in _NULL_IDS
+    )
+
+
+def clean_fields(
+    texts: Mapping[str, str], *, default_region: str = "FR", nameless: str = NAMELESS
+) -> tuple[dict[str, FieldValue], list[tuple[str, str]]]:
+    """Clean the text found for each field of one row.
+
+    `texts` maps a field of MAPPABLE_FIELDS to its text. Blank texts and placeholders
+    ("Select", "N/A"...) count as missing. The phone is read in the row's country when it has
+    one, else in `default_region`. Returns (values, errors): a refused value is left out of
+    values and explained in errors; a row with no name, e-mail or company gets a "row" error.
+    """
+    values: dict[str, FieldValue] = {}
+    errors: list[tuple[str, str]] = []
+    good: dict[str, str] = {}
+    for field, text in texts.items():
+        if is_blank(text):
+            continue
+        if UNDECODABLE in text or "\x00" in text:
+            errors.append((field, f"{shown(text)} has bytes that are not text"))
+        else:
+            good[field] = text
+
+    if "country" in good:
+        _keep(values, errors, "country", clean_country(good["country"]))
+    for field, text in good.items():
+        if field in ("country", FULL_NAME):
+            continue
+        if field == "email":
+            _keep(values, errors, field, _checked(check_email(text), text, "an e-mail address"))
+        elif field == "phone":
+            region = values.get("country", default_region)
+            number = text.strip().removeprefix("tel:")
+            checked = check_phone(number, str(region))
+            _keep(values, errors, field, _checked(checked, text, "a phone number"))
+        elif field == "employees":
+            _keep(values, errors, field, clean_employees(text))
+        elif field == "temperature":
+            _keep(values, errors, field, clean_temperature(text))
+        elif field == "tags":
+            tags, problems = clean_tags(text)
+            if tags:
+                values[field] = tags
+            errors.extend((field, problem) for problem in problems)
+        else:
+            _keep(values, errors, field, clean_text(field, text))
+    if FULL_NAME in good and "first_name" not in good and "last_name" not in good:
+        first, last = split_full_name(good[FULL_NAME])
+        for field, part in (("first_name", first), ("last_name", last)):
+            if part:
+                _keep(values, errors, field, clean_text(field, part))
+    if not any(field in values for field in ("first_name", "last_name", "email", "company")):
+        errors.append((ROW, nameless))
+    return values, errors
+
+
+def _checked(
+    result: tuple[str | None, str | None], text: str, what: str
+) -> tuple[str | None, str | None]:
+    value, problem = result
+    if value is None:
+        return None, f"{shown(text)} is not {what}: {problem or 'empty'}"
+    return value, None
+
+
+def _keep(
+    values: dict[str, FieldValue],
+    errors: list[tuple[str, str]],
+    field: str,
+    result: tuple[FieldValue | None, str | None],
+) -> None:
+    value, problem = result
+    if value is not None:
+        values[field] = value
+    elif problem:
+        errors.append((field, problem))
