@@ -135,7 +135,13 @@ class _Records:
                 if "field limit" in reason:
                     reason = f"a value longer than {FIELD_LIMIT >> 20} MB"
                 if feeder.quotes % 2 == 1 and (skipped := feeder.skip_quoted_rest()):
-                    reason += f" (its {skipped} next lines, up to the closing quote, skipped)"
+                    if feeder.eof:  # a quote opened here is never closed
+                        reason += (
+                            f"; a quote opened in this row is never closed, so the {skipped}"
+                            " lines after it, to the end of the file, could not be read"
+                        )
+                    else:
+                        reason += f" (its {skipped} next lines, up to the closing quote, skipped)"
                 yield None, f"could not be read: {reason}"
                 self.reader = csv.reader(feeder, delimiter=self.delimiter)
                 continue
