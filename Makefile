@@ -14,6 +14,8 @@ LINT_PATHS := $(wildcard src tests bench)
 export BASCULE_DATABASE_URL ?= sqlite:///./bascule.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Two workers: the suite runs on SQLite and PostgreSQL, each worker with its own databases.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: help install run test pytest lint fmt bench postgres chromium clean
 

@@ -215,6 +215,11 @@ def update_contact(
     before = {k: getattr(contact, k) for k in clean}
     for key, value in clean.items():
         setattr(contact, key, value)
+    if not (contact.last_name or contact.email):
+        raise ValidationFailed(
+            "a contact keeps a last name or an e-mail",
+            fields={k: "cannot be emptied" for k in ("last_name", "email") if k in clean},
+        )
     contact.updated_at = now
     audit.record(
         uow,
@@ -235,11 +240,11 @@ def list_contacts(
     if account_id is not None:
         where.append(t.Contact.account_id == account_id)
     if q:
-        like = f"%{q.strip()}%"
+        like = repo.like_pattern(q)
         where.append(
-            t.Contact.last_name.ilike(like)
-            | t.Contact.first_name.ilike(like)
-            | t.Contact.email.ilike(like)
+            t.Contact.last_name.ilike(like, escape="\\")
+            | t.Contact.first_name.ilike(like, escape="\\")
+            | t.Contact.email.ilike(like, escape="\\")
         )
     return repo.list_page(
         uow.session,

@@ -94,11 +94,12 @@ def convert(
         and (contact_row is None or contact_row.account_id is None)
     )
     if needs_match:
+        # Two leads of one new company converted at once must not create two accounts.
+        domain = email_domain(lead.email)
+        repo.serialize(session, "account", domain or normalise_company_name(lead.company))
         candidates = [
             AccountFacts(a.id, a.name, a.domain, a.is_customer)
-            for a in repo.account_candidates(
-                session, email_domain(lead.email), normalise_company_name(lead.company)
-            )
+            for a in repo.account_candidates(session, domain, normalise_company_name(lead.company))
         ]
     plan = plan_conversion(
         LeadFacts(

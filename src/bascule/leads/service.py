@@ -104,6 +104,8 @@ def create(
         )
     session = uow.session
     if email_key:
+        # Two submissions of one address take turns: the second is merged into the first.
+        repo.serialize(session, "lead-email", email_key)
         contact = repo.contact_by_email(session, email_key)
         if contact is not None and contact.account_id is not None:
             account = session.get(t.Account, contact.account_id)
@@ -221,8 +223,10 @@ def update(
         )
     tags = changes.pop("tags", None)
     clean = _clean(changes, playbook, uow)
-    if "email" in clean:
-        other = repo.open_lead_by_email(uow.session, normalise_email(clean["email"]) or "")
+    if clean.get("email"):
+        email_key = normalise_email(clean["email"]) or ""
+        repo.serialize(uow.session, "lead-email", email_key)
+        other = repo.open_lead_by_email(uow.session, email_key)
         if other is not None and other.id != lead.id and lead.status not in CLOSED:
             raise DuplicateLead(other.id)
     before = {k: getattr(lead, k) for k in clean}
@@ -232,6 +236,13 @@ def update(
         lead.email_key = normalise_email(lead.email)
     if "owner_id" in clean and clean["owner_id"] != before.get("owner_id"):
         lead.assigned_at = now if clean["owner_id"] is not None else None
+    if not (lead.email_key or lead.last_name or lead.company):
+        raise ValidationFailed(
+            "a lead keeps at least an e-mail, a last name or a company",
+            fields={
+                k: "cannot be emptied" for k in ("email", "last_name", "company") if k in clean
+            },
+        )
     lead.search_text = _search_text(lead)
     lead.updated_at = now
     if tags is not None:

@@ -53,16 +53,25 @@ class NewOpportunity:
     loss_reason: str | None
 
 
-def _amount(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
+def check_amount(value: Any) -> tuple[Decimal | None, str | None]:
+    """(amount in cents, error): an amount is a number, rounded to the cent, > 0, < 10^12."""
+    if value is None:
+        return None, "required"
+    if isinstance(value, bool):
+        return None, "must be a number"
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        return None
+        return None, "must be a number"
     if not amount.is_finite():
-        return None
-    return amount
+        return None, "must be a number"
+    if amount >= Decimal("1e12"):
+        return None, "too large"
+    # Compare after rounding to the cent too: 0.004 would be stored as 0.00.
+    if amount <= 0 or amount.quantize(CENT, ROUND_HALF_UP) <= 0:
+        return None, "must be greater than 0"
+    amount = amount.quantize(CENT, ROUND_HALF_UP)
+    return amount, None
 
 
 def validate_new(
@@ -86,17 +95,9 @@ def validate_new(
         account_id = 0  # the account is created by the same transaction (conversion)
     elif not isinstance(account_id, int) or isinstance(account_id, bool):
         errors["account_id"] = "required"
-    amount = _amount(fields.get("amount"))
-    if amount is not None:
-        amount = amount.quantize(CENT, ROUND_HALF_UP) if abs(amount) < Decimal("1e12") else amount
-    if fields.get("amount") is None:
-        errors["amount"] = "required"
-    elif amount is None:
-        errors["amount"] = "must be a number"
-    elif amount <= 0:
-        errors["amount"] = "must be greater than 0"
-    elif amount >= Decimal("1e12"):
-        errors["amount"] = "too large"
+    amount, amount_error = check_amount(fields.get("amount"))
+    if amount_error:
+        errors["amount"] = amount_error
     close = fields.get("expected_close_date")
     if isinstance(close, str):
         try:
@@ -134,7 +135,7 @@ def validate_new(
         name=name,
         name_key=normalise_project_name(name),
         account_id=account_id,
-        amount=amount.quantize(CENT, ROUND_HALF_UP),
+        amount=amount,
         expected_close_date=close,
         stage=str(stage),
         probability=playbook.stage(str(stage)).probability,

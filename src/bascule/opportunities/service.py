@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from bascule.accounts import service as accounts
@@ -12,6 +11,7 @@ from bascule.errors import ClosedOpportunity, DuplicateOpportunity, NotFound, Va
 from bascule.opportunities.model import (
     NewOpportunity,
     StageChange,
+    check_amount,
     check_stage_change,
     normalise_project_name,
     validate_new,
@@ -81,6 +81,8 @@ def insert(
     description: str | None = None,
 ) -> t.Opportunity:
     """Store a validated opportunity with its contacts, first stage history and audit row."""
+    # Two requests for one project take turns, so the second one sees the first and is refused.
+    repo.serialize(uow.session, "opportunity", new.account_id, new.name_key)
     _refuse_duplicate(uow, new.account_id, new.name_key, new.name)
     outcome = playbook.stage(new.stage).outcome
     opp = t.Opportunity(
@@ -117,6 +119,7 @@ def insert(
                 is_primary=bool(item.get("is_primary")),
             )
         )
+    uow.session.flush()
     uow.session.add(
         t.OpportunityStageHistory(
             opportunity_id=opp.id,
@@ -204,11 +207,11 @@ def update(
         else:
             changes["name"] = name
     if "amount" in changes:
-        amount = changes["amount"]
-        if amount is None or Decimal(str(amount)) <= 0:
-            errors["amount"] = "must be greater than 0"
+        amount, amount_error = check_amount(changes["amount"])
+        if amount_error:
+            errors["amount"] = amount_error
         else:
-            changes["amount"] = Decimal(str(amount)).quantize(Decimal("0.01"))
+            changes["amount"] = amount
     if "expected_close_date" in changes and not isinstance(changes["expected_close_date"], date):
         errors["expected_close_date"] = "required"
     if "type" in changes and changes["type"] not in playbook.type_keys:
@@ -219,6 +222,7 @@ def update(
     if "name" in changes:
         key = normalise_project_name(changes["name"])
         if key != opp.name_key:
+            repo.serialize(uow.session, "opportunity", opp.account_id, key)
             _refuse_duplicate(uow, opp.account_id, key, changes["name"])
         opp.name_key = key
     before = {k: getattr(opp, k) for k in changes}
@@ -238,6 +242,7 @@ def update(
                     is_primary=bool(item.get("is_primary")),
                 )
             )
+        uow.session.flush()
     opp.updated_at = now
     audit.record(
         uow,

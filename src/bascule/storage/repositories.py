@@ -6,7 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, or_, over, select
+from sqlalchemy import delete, func, or_, over, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bascule.storage import tables as t
@@ -60,42 +62,48 @@ LEAD_SORTS = {
 
 def list_leads(session: Session, f: LeadFilter) -> tuple[list[t.Lead], int]:
     """One query: the page and the total (window count), so a list costs one round trip."""
-    query = select(t.Lead, over(func.count()).label("total"))
+    where: list[Any] = []
     if f.status:
-        query = query.where(t.Lead.status.in_(f.status))
+        where.append(t.Lead.status.in_(f.status))
     if f.owner_id is not None:
-        query = query.where(t.Lead.owner_id == f.owner_id)
+        where.append(t.Lead.owner_id == f.owner_id)
     if f.source:
-        query = query.where(t.Lead.source.in_(f.source))
+        where.append(t.Lead.source.in_(f.source))
     if f.temperature:
-        query = query.where(t.Lead.temperature == f.temperature)
+        where.append(t.Lead.temperature == f.temperature)
     if f.min_score is not None:
-        query = query.where(t.Lead.score >= f.min_score)
+        where.append(t.Lead.score >= f.min_score)
     if f.ready_to_convert is not None:
-        query = query.where(t.Lead.ready_to_convert == f.ready_to_convert)
+        where.append(t.Lead.ready_to_convert == f.ready_to_convert)
     if f.tag:
-        query = query.where(
-            t.Lead.id.in_(
-                select(t.LeadTag.lead_id).join(t.Tag).where(t.Tag.name == f.tag.strip().lower())
-            )
-        )
+        tagged = select(t.LeadTag.lead_id).join(t.Tag).where(t.Tag.name == f.tag.strip().lower())
+        where.append(t.Lead.id.in_(tagged))
     if f.q:
-        pattern = "%" + _escape_like(f.q.strip().casefold()) + "%"
-        query = query.where(t.Lead.search_text.like(pattern, escape="\\"))
+        where.append(t.Lead.search_text.like(like_pattern(f.q.casefold()), escape="\\"))
     desc = f.sort.startswith("-")
     column = LEAD_SORTS[f.sort.lstrip("-")]
     order = column.desc() if desc else column.asc()
     # NULL deadlines last whatever the direction; id breaks ties so pages are stable.
-    query = query.order_by(column.is_(None), order, t.Lead.id.desc() if desc else t.Lead.id)
-    query = query.limit(f.page_size).offset((f.page - 1) * f.page_size)
+    query = (
+        select(t.Lead, over(func.count()).label("total"))
+        .where(*where)
+        .order_by(column.is_(None), order, t.Lead.id.desc() if desc else t.Lead.id)
+        .limit(f.page_size)
+        .offset((f.page - 1) * f.page_size)
+    )
     rows = session.execute(query).all()
     if rows:
         return [r[0] for r in rows], int(rows[0][1])
     if f.page == 1:
         return [], 0
     # Past the last page: count separately so the client still learns the total.
-    count_query = query.with_only_columns(func.count()).order_by(None).limit(None).offset(None)
-    return [], int(session.execute(count_query).scalar_one())
+    count = select(func.count()).select_from(t.Lead).where(*where)
+    return [], int(session.execute(count).scalar_one())
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its wildcards taken literally (escape \\)."""
+    return "%" + _escape_like(text.strip()) + "%"
 
 
 def _escape_like(text: str) -> str:
@@ -120,22 +128,16 @@ def tags_by_lead(session: Session, lead_ids: Iterable[int]) -> dict[int, list[st
 
 def set_lead_tags(session: Session, lead_id: int, names: Iterable[str]) -> list[str]:
     wanted = sorted({n.strip().lower() for n in names if n and n.strip()})
-    existing = {
-        tag.name: tag for tag in session.scalars(select(t.Tag).where(t.Tag.name.in_(wanted)))
-    }
-    for name in wanted:
-        if name not in existing:
-            tag = t.Tag(name=name)
-            session.add(tag)
-            existing[name] = tag
-    session.flush()
+    ids = ensure_tags(session, wanted)
     current = set(
         session.scalars(select(t.LeadTag.tag_id).where(t.LeadTag.lead_id == lead_id)).all()
     )
-    target = {existing[n].id for n in wanted}
-    for tag_id in current - target:
+    target = set(ids.values())
+    if current - target:
         session.execute(
-            delete(t.LeadTag).where(t.LeadTag.lead_id == lead_id, t.LeadTag.tag_id == tag_id)
+            delete(t.LeadTag).where(
+                t.LeadTag.lead_id == lead_id, t.LeadTag.tag_id.in_(current - target)
+            )
         )
     for tag_id in target - current:
         session.add(t.LeadTag(lead_id=lead_id, tag_id=tag_id))
@@ -310,3 +312,27 @@ def open_pipeline_by_stage(session: Session) -> list[tuple[str, int, Any]]:
         .group_by(t.Opportunity.stage)
     )
     return [(stage, int(count), amount) for stage, count, amount in rows]
+
+
+def serialize(session: Session, *parts: object) -> None:
+    """Make concurrent transactions working on the same key take turns.
+
+    PostgreSQL: a transaction-scoped advisory lock on a hash of the key (released at commit or
+    rollback). SQLite: nothing to do, write transactions already hold the database lock.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = "|".join(str(p) for p in parts)
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+
+
+def ensure_tags(session: Session, names: Sequence[str]) -> dict[str, int]:
+    """Ids of these tags, creating the missing ones; safe when two requests create one tag."""
+    if names:
+        rows = [{"name": n} for n in names]
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(pg_insert(t.Tag).values(rows).on_conflict_do_nothing())
+        else:
+            session.execute(sqlite_insert(t.Tag).values(rows).on_conflict_do_nothing())
+    found = session.execute(select(t.Tag.name, t.Tag.id).where(t.Tag.name.in_(names)))
+    return {name: id_ for name, id_ in found}

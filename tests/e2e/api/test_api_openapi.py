@@ -1,0 +1,127 @@
+"""``/openapi.json`` is served and describes the SPEC §13 contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+# SPEC §13 paths served so far, with their methods. (Intake, events, imports, reports and
+# alerts join this list when they are built.)
+SPEC_PATHS = {
+    "/api/v1/leads": {"get", "post"},
+    "/api/v1/leads/{lead_id}": {"get", "patch"},
+    "/api/v1/leads/{lead_id}/activities": {"post"},
+    "/api/v1/leads/{lead_id}/qualification": {"patch"},
+    "/api/v1/leads/{lead_id}/status": {"post"},
+    "/api/v1/leads/{lead_id}/convert": {"post"},
+    "/api/v1/accounts": {"get", "post"},
+    "/api/v1/accounts/{account_id}": {"get", "patch"},
+    "/api/v1/contacts": {"get", "post"},
+    "/api/v1/contacts/{contact_id}": {"get", "patch"},
+    "/api/v1/opportunities": {"get", "post"},
+    "/api/v1/opportunities/{opportunity_id}": {"get", "patch"},
+    "/api/v1/opportunities/{opportunity_id}/stage": {"post"},
+}
+
+# SPEC §13.1 field names, by the path whose GET returns the record.
+SPEC_FIELDS = {
+    "/api/v1/leads/{lead_id}": (
+        "id first_name last_name email phone company job_title employees sector country "
+        "technology source campaign kind tags temperature status owner_id score "
+        "score_explanation ready_to_convert created_at assigned_at first_response_due_at "
+        "account_id contact_id opportunity_id"
+    ),
+    "/api/v1/accounts/{account_id}": "id name domain is_customer owner_id",
+    "/api/v1/contacts/{contact_id}": "id first_name last_name email phone job_title account_id",
+    "/api/v1/opportunities/{opportunity_id}": (
+        "id name account_id amount currency expected_close_date stage probability type "
+        "lead_source lead_id loss_reason owner_id contacts"
+    ),
+}
+
+LIST_PATHS = ["/api/v1/leads", "/api/v1/accounts", "/api/v1/contacts", "/api/v1/opportunities"]
+LEAD_LIST_FILTERS = {
+    "status",
+    "owner",
+    "source",
+    "tag",
+    "temperature",
+    "q",
+    "min_score",
+    "sort",
+    "page",
+    "page_size",
+}
+
+
+@pytest.fixture
+def spec(api) -> dict[str, Any]:
+    response = api.get("/openapi.json", as_=None)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    return response.json()
+
+
+def resolve(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def response_schema(spec: dict[str, Any], path: str, method: str = "get") -> dict[str, Any]:
+    content = spec["paths"][path][method]["responses"]
+    ok = content.get("200") or content.get("201")
+    return resolve(ok["content"]["application/json"]["schema"], spec)
+
+
+def test_openapi_is_served_without_a_token(spec):
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"] == "Bascule"
+
+
+def test_openapi_lists_the_spec_paths_and_methods(spec):
+    missing = {
+        path: sorted(methods - set(spec["paths"].get(path, {})))
+        for path, methods in SPEC_PATHS.items()
+        if methods - set(spec["paths"].get(path, {}))
+    }
+    assert missing == {}
+
+
+@pytest.mark.parametrize("path", sorted(SPEC_FIELDS))
+def test_openapi_records_carry_the_spec_field_names(spec, path):
+    properties = set(response_schema(spec, path)["properties"])
+    assert set(SPEC_FIELDS[path].split()) - properties == set()
+
+
+@pytest.mark.parametrize("path", LIST_PATHS)
+def test_openapi_lists_are_pages(spec, path):
+    properties = set(response_schema(spec, path)["properties"])
+    assert {"items", "total", "page", "page_size"} <= properties
+
+
+def test_openapi_lead_list_has_the_spec_filters(spec):
+    params = {p["name"] for p in spec["paths"]["/api/v1/leads"]["get"]["parameters"]}
+    assert params >= LEAD_LIST_FILTERS
+
+
+def test_openapi_convert_body_and_result(spec):
+    operation = spec["paths"]["/api/v1/leads/{lead_id}/convert"]["post"]
+    body = resolve(operation["requestBody"]["content"]["application/json"]["schema"], spec)
+    assert {"opportunity", "account_id", "opportunity_id"} <= set(body["properties"])
+    result = response_schema(spec, "/api/v1/leads/{lead_id}/convert", "post")
+    assert {"account_id", "contact_id", "opportunity_id"} <= set(result["properties"])
+
+
+def test_openapi_request_bodies_refuse_unknown_fields(spec):
+    open_bodies = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" not in content:
+                continue
+            schema = resolve(content["application/json"]["schema"], spec)
+            if schema.get("additionalProperties") is not False:
+                open_bodies.append(f"{method.upper()} {path}")
+    assert open_bodies == []
