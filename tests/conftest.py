@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -22,6 +23,10 @@ from sqlalchemy.exc import OperationalError
 from bascule.storage.db import is_sqlite, make_engine
 from bascule.storage.migrate import upgrade
 from bascule.storage.tables import Base
+
+# Timing varies on a loaded 2-core machine: property tests judge results, never speed.
+settings.register_profile("bascule", deadline=None)
+settings.load_profile("bascule")
 
 DATABASES = ("sqlite", "postgresql")
 PG_ADMIN_URL = os.environ.get(

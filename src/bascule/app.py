@@ -9,7 +9,16 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from bascule import __version__
-from bascule.api import accounts, errors, leads, meta, opportunities
+from bascule.api import (
+    accounts,
+    errors,
+    events,
+    imports,
+    intake,
+    leads,
+    meta,
+    opportunities,
+)
 from bascule.config import Settings
 from bascule.storage.uow import Database
 from bascule.web import pages
@@ -26,7 +35,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database or Database(settings.database_url)
     errors.install(app)
-    for module in (leads, accounts, opportunities, meta):
+    for module in (leads, accounts, opportunities, events, intake, imports, meta):
         app.include_router(module.router)
     app.include_router(pages.router)
     static = Path(pages.__file__).parent / "static"

@@ -15,3 +15,11 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Paris"
     # How long a process trusts its cached copy of the active playbook.
     playbook_cache_seconds: float = 5.0
+    # Public forms (POST /api/v1/intake/...): requests per minute per form key and client
+    # address, in each process; the largest body read.
+    intake_rate_limit_per_minute: int = 60
+    intake_max_body_bytes: int = 65536
+    # Imports (POST /api/v1/imports): the largest upload accepted, refused with 413 as soon as
+    # the Content-Length or the bytes received pass it (the file is spooled to a temporary
+    # file on the way, never held whole in memory).
+    import_max_bytes: int = 200 * 1024 * 1024

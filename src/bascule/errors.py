@@ -11,6 +11,8 @@ The API turns them into SPEC §13 JSON; the CLI into a one-line reason on stderr
     ├── NotFound                       404 not_found
     ├── Unauthorized                   401 unauthorized
     ├── Forbidden                      403 forbidden
+    ├── PayloadTooLarge                413 payload_too_large
+    ├── RateLimited                    429 rate_limited (retry_after; Retry-After header)
     └── Conflict                       409 conflict
         ├── InvalidTransition          409 invalid_transition
         ├── DuplicateOpportunity       409 duplicate_opportunity (existing_id)
@@ -18,7 +20,8 @@ The API turns them into SPEC §13 JSON; the CLI into a one-line reason on stderr
         ├── AlreadyConverted           409 already_converted
         ├── ClosedOpportunity          409 opportunity_closed
         ├── AmbiguousAccount           409 ambiguous_account (choices)
-        └── ExistingCustomer           409 existing_customer
+        ├── ExistingCustomer           409 existing_customer
+        └── IdempotencyConflict        409 idempotency_conflict
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any
 class BasculeError(Exception):
     status = 400
     code = "bad_request"
+    headers: dict[str, str] = {}  # HTTP headers the API adds to the error response
 
     def __init__(self, message: str, *, fields: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(message)
@@ -128,3 +132,25 @@ class AmbiguousAccount(Conflict):
 
 class ExistingCustomer(Conflict):
     code = "existing_customer"
+
+
+class IdempotencyConflict(Conflict):
+    code = "idempotency_conflict"
+
+
+class PayloadTooLarge(BasculeError):
+    status = 413
+    code = "payload_too_large"
+
+
+class RateLimited(BasculeError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"too many requests: retry in {retry_after} s",
+            fields={},
+            retry_after=retry_after,
+        )
+        self.headers = {"Retry-After": str(retry_after)}

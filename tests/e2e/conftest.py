@@ -8,7 +8,8 @@ session) and ``db`` (every table emptied before the test). On top of them:
 - ``users``: one user per role (sales, sdr, marketing, account_manager, admin) with a token;
 - ``api``: an ``Api`` driver around a ``TestClient`` of ``create_app(...)``, calling as the
   sales user unless told otherwise (``as_="marketing"``), with helpers for the usual steps;
-- ``rows``: ``rows(tables.Lead)`` counts the rows of a table, to prove nothing was written.
+- ``rows``: ``rows(tables.Lead)`` counts the rows of a table, to prove nothing was written;
+- ``form_key``: ``form_key("demo_request")`` makes a public form key (``api.intake`` sends it).
 
 ``tests/scenarios/conftest.py`` loads this module too, so scenarios share the same fixtures.
 """
@@ -28,7 +29,9 @@ from sqlalchemy import Engine, func, select
 
 from bascule.app import create_app
 from bascule.config import Settings
+from bascule.intake import forms as intake_forms
 from bascule.playbook import service as playbooks
+from bascule.playbook.load import default_playbook
 from bascule.storage import tables as t
 from bascule.storage.uow import Database
 from bascule.users import service as users_service
@@ -174,6 +177,13 @@ class Api:
             }
         }
 
+    def intake(
+        self, form_type: str, body: Any, *, key: str | None, **kwargs: Any
+    ) -> httpx.Response:
+        """A public form submission: no bearer token, the form's key in X-Form-Key."""
+        headers = {**({"X-Form-Key": key} if key is not None else {}), **kwargs.pop("headers", {})}
+        return self.post(f"/intake/{form_type}", body, as_=None, headers=headers, **kwargs)
+
     @staticmethod
     def error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
         """Assert the SPEC §13 error shape and return the ``error`` object."""
@@ -251,3 +261,19 @@ def rows(database: Database) -> Callable[[type[t.Base]], int]:
             return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
 
     return count
+
+
+@pytest.fixture
+def form_key(database: Database) -> Callable[..., str]:
+    """``form_key("demo_request")``: a new key for a public form of that type."""
+
+    def make(form_type: str, label: str | None = None) -> str:
+        with database.uow(write=True) as uow:
+            _, key = intake_forms.create(
+                uow, form_type=form_type, label=label, playbook=default_playbook(),
+                now=datetime.now(UTC),
+            )  # fmt: skip
+            uow.commit()
+        return key
+
+    return make

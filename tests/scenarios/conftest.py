@@ -27,3 +27,4 @@ database = _fixtures.database
 users = _fixtures.users
 api = _fixtures.api
 rows = _fixtures.rows
+form_key = _fixtures.form_key

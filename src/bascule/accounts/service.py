@@ -10,6 +10,7 @@ from bascule.accounts.model import normalise_company_name, normalise_domain, nor
 from bascule.audit import service as audit
 from bascule.errors import Conflict, NotFound, ValidationFailed
 from bascule.playbook.schema import Playbook
+from bascule.signals import service as signals
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
@@ -178,6 +179,9 @@ def create_contact(
     )
     uow.session.add(contact)
     uow.session.flush()
+    signals.attach_pending(
+        uow, email_key=email_key, contact_id=contact.id, account_id=contact.account_id
+    )
     audit.record(
         uow,
         actor=actor,
@@ -215,6 +219,10 @@ def update_contact(
     before = {k: getattr(contact, k) for k in clean}
     for key, value in clean.items():
         setattr(contact, key, value)
+    if "email" in clean:
+        signals.attach_pending(
+            uow, email_key=contact.email_key, contact_id=contact.id, account_id=contact.account_id
+        )
     if not (contact.last_name or contact.email):
         raise ValidationFailed(
             "a contact keeps a last name or an e-mail",

@@ -36,7 +36,9 @@ def install(app: FastAPI) -> None:
 
             return error_page(request, exc.status, exc.message)
         extra = {k: v for k, v in exc.extra.items() if v is not None}
-        return error_response(exc.status, exc.code, exc.message, exc.fields, **extra)
+        response = error_response(exc.status, exc.code, exc.message, exc.fields, **extra)
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -79,7 +79,9 @@ def create_lead(
 ) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True) | {"kind": body.kind}
     lead, created = leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
-    result = _read(uow, lead)
+    # A new lead carries exactly the tags given: no need to read them back.
+    tags = repo.normalise_tags(body.tags or [])
+    result = leads.to_read(lead, tags) if created else _read(uow, lead)
     uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK

@@ -102,6 +102,10 @@ class LeadRead(Output):
     account_id: int | None
     contact_id: int | None
     opportunity_id: int | None
+    # Set by imports: the id in the system the lead came from, the file's other columns.
+    external_id: str | None = None
+    attributes: dict[str, Any] | None = None
+    import_id: int | None = None
 
 
 class Page(Output):
@@ -375,3 +379,151 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
+
+
+# --- signals (events) -------------------------------------------------------------------------
+
+
+class EventIn(Input):
+    """One item of ``POST /api/v1/events``. Documentation only: a batch of 10,000 is checked
+    item by item by ``bascule.signals.model.check_item``, with the same rules."""
+
+    type: Annotated[
+        str,
+        Field(
+            json_schema_extra={
+                "enum": [
+                    "page_view", "email_open", "email_click", "form_submit", "content_download",
+                    "pricing_view", "product_login", "feature_used", "seats_used",
+                    "seat_limit_reached",
+                ]
+            }
+        ),
+    ]  # fmt: skip
+    occurred_at: Annotated[
+        datetime, Field(description="ISO 8601 with its UTC offset; at most one day ahead")
+    ]
+    email: Annotated[str, Field(max_length=254)] | None = None
+    lead_id: Id | None = None
+    contact_id: Id | None = None
+    properties: Annotated[
+        dict[str, Any],
+        Field(
+            description="at most 4096 bytes of JSON; `workspace` ties product usage to the "
+            "freemium workspace of a signup"
+        ),
+    ] = {}
+
+
+class RejectedEvent(Output):
+    index: int
+    errors: dict[str, str]
+
+
+class EventBatchResult(Output):
+    accepted: int
+    pending: int
+    rejected: list[RejectedEvent]
+
+
+class SignalRead(Output):
+    id: int
+    type: str
+    occurred_at: datetime
+    received_at: datetime
+    lead_id: int | None
+    contact_id: int | None
+    account_id: int | None
+    email_key: str | None
+    workspace: str | None
+    origin: str
+    properties: dict[str, Any]
+
+
+class SignalPage(Page):
+    items: list[SignalRead]
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+
+class ImportReport(Output):
+    """What was found out about the file, and the rows' outcomes beyond the three counts."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    columns: list[str] = []
+    notes: list[str] = []
+    blank_rows: int = 0
+    duplicates_in_file: int = 0
+    existing_customers: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    unknown_sources: dict[str, int] = {}
+    undo: dict[str, int] | None = None
+
+
+class ImportRead(Output):
+    id: int
+    user_id: int | None
+    filename: str
+    format: str
+    dry_run: bool
+    status: str  # running, done, failed, undone
+    tag: str | None
+    temperature: str | None
+    source: str | None
+    mapping: dict[str, str]
+    rows_total: int
+    rows_created: int
+    rows_updated: int
+    rows_rejected: int
+    report: ImportReport
+    message: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    undone_at: datetime | None
+    errors_url: str
+
+
+class ImportRowErrorRead(Output):
+    row: int
+    field: str | None
+    reason: str
+    row_rejected: bool
+
+
+class ImportPreviewRow(Output):
+    row: int
+    outcome: str  # created, updated, rejected
+    lead_id: int | None
+    duplicate_of_row: int | None
+    values: dict[str, Any]
+    errors: list[dict[str, str]]
+
+
+class ImportResult(ImportRead):
+    """The answer to an upload: the import, its first row errors, and for a dry run the
+    first rows as they would be imported."""
+
+    errors: list[ImportRowErrorRead]
+    preview: list[ImportPreviewRow]
+
+
+class ImportPage(Page):
+    items: list[ImportRead]
+
+
+class KeptLead(Output):
+    lead_id: int | None
+    reason: str
+
+
+class ImportUndoResult(Output):
+    import_: ImportRead = Field(alias="import")
+    deleted: int
+    restored: int
+    kept: int
+    kept_leads: list[KeptLead]
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bascule.cli import demo, playbook, server, users
+from bascule.cli import demo, forms, imports, playbook, server, users
 from bascule.cli.common import BasculeGroup, State
 from bascule.config import Settings
 
@@ -65,3 +65,5 @@ demo.register(app)
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")
 app.add_typer(playbook.app, name="playbook")
+app.add_typer(forms.app, name="forms")
+imports.register(app)

@@ -27,6 +27,7 @@ from bascule.leads import service as leads
 from bascule.leads.model import Qualification, conversion_change
 from bascule.opportunities import service as opportunities
 from bascule.playbook.schema import Playbook
+from bascule.signals import service as signals
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
@@ -155,6 +156,9 @@ def convert(
         )
         session.add(contact_row)
         session.flush()
+        signals.attach_pending(
+            uow, email_key=lead.email_key, contact_id=contact_row.id, account_id=account.id
+        )
         audit.record(
             uow,
             actor=actor,
@@ -185,6 +189,7 @@ def convert(
             actor=actor,
             playbook=playbook,
             now=now,
+            account_is_new=plan.account_id is None,
         )
     else:
         assert plan.opportunity_id is not None

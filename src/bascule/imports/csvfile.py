@@ -283,13 +283,17 @@ def _build(number: int, cells: list[str], layout: _Layout, default_region: str) 
     if len(cells) < width:
         cells = cells + [""] * (width - len(cells))
     texts: dict[str, str] = {}
+    spare: list[int] = []  # more columns of a field already filled: kept in extra
     for field, columns in layout.fields:
         for column in columns:
             cell = cells[column]
             if cell and not is_blank(cell):
-                texts[field] = cell
-                break
+                if field in texts:
+                    spare.append(column)
+                else:
+                    texts[field] = cell
     values, errors = clean_fields(texts, default_region=default_region)
     keys = layout.keys
-    extra = {keys[i]: cells[i] for i in layout.unmapped if cells[i].strip()}
+    kept = sorted([*layout.unmapped, *spare]) if spare else layout.unmapped
+    extra = {keys[i]: cells[i] for i in kept if cells[i].strip()}
     return ParsedRow(number, values, errors, dict(zip(keys, cells, strict=False)), extra)

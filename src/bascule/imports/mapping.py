@@ -81,6 +81,11 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "tags": ("Tags", "Tag", "Labels", "Étiquettes", "Étiquette", "Mots-clés"),
     "temperature": ("Temperature", "Température", "Rating", "Lead Rating", "Évaluation"),
+    "external_id": (
+        "Id", "ID", "External ID", "External Id", "Prospect ID", "Lead Number", "Lead ID",
+        "Contact ID", "Record ID", "Record ID - Contact", "Identifiant", "Identifiant externe",
+        "Numéro de prospect",
+    ),
 }  # fmt: skip
 _PREFIXES = ("contact", "lead")
 

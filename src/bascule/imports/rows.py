@@ -48,8 +48,9 @@ class ParsedRow:
     a field whose value was refused is absent from `values` and named in `errors`.
     `errors` lists `(field, reason)`; the field `"row"` means the row cannot make a lead at all
     (see `rejected`). `raw` is every original column (or vCard property) as read; `extra` is the
-    part of `raw` that no field was taken from, non-empty only: what the service keeps as extra
-    attributes.
+    part of `raw` that no field was taken from, non-empty only (a second column of a field
+    already filled, MobilePhone after Phone, is in it too): what the service keeps as the
+    lead's attributes.
     """
 
     number: int

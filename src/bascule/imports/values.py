@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bascule.accounts.identity import check_email, check_phone
+from bascule.imports import fastcheck
 from bascule.imports.countries import country_code
 from bascule.imports.rows import ROW, FieldValue
 
@@ -32,7 +32,11 @@ LEAD_FIELDS = (
 )
 # "Name" columns and vCard FN: split into first and last name when those are not given.
 FULL_NAME = "full_name"
-MAPPABLE_FIELDS = (*LEAD_FIELDS, FULL_NAME)
+# The record's id in the system the file comes from (Salesforce Id, "Prospect ID"...): it
+# identifies a row that has no name, e-mail or company, and finds it again on a re-import.
+EXTERNAL_ID = "external_id"
+MAPPABLE_FIELDS = (*LEAD_FIELDS, EXTERNAL_ID, FULL_NAME)
+IDENTITY_FIELDS = ("first_name", "last_name", "email", "company", EXTERNAL_ID)
 
 # Longest text accepted per field (the API's limits, so an import never stores more).
 MAX_LENGTH = {
@@ -44,6 +48,7 @@ MAX_LENGTH = {
     "technology": 200,
     "source": 40,
     "campaign": 200,
+    EXTERNAL_ID: 255,
 }
 MAX_EMPLOYEES = 10_000_000
 MAX_TAGS = 50
@@ -67,7 +72,7 @@ TEMPERATURES = {
 _NULL_IDS = frozenset({"000000000000000", "000000000000000AAA"})
 _LONGEST_PLACEHOLDER = max(len(text) for text in PLACEHOLDERS | _NULL_IDS)
 UNDECODABLE = "\ufffd"
-NAMELESS = "no name, e-mail or company: nothing says who this is"
+NAMELESS = "no name, e-mail, company or external id: nothing says who this is"
 
 _NUMBER = r"\d[\d\s.,'\u00a0\u202f]*"
 _RANGE = re.compile(rf"^({_NUMBER})\s*(?:-|–|—|to|à|bis)\s*({_NUMBER})$")
@@ -190,7 +195,8 @@ def clean_fields(
     `texts` maps a field of MAPPABLE_FIELDS to its text. Blank texts and placeholders
     ("Select", "N/A"...) count as missing. The phone is read in the row's country when it has
     one, else in `default_region`. Returns (values, errors): a refused value is left out of
-    values and explained in errors; a row with no name, e-mail or company gets a "row" error.
+    values and explained in errors; a row with no name, e-mail, company or external id gets a
+    "row" error.
     """
     values: dict[str, FieldValue] = {}
     errors: list[tuple[str, str]] = []
@@ -209,11 +215,11 @@ def clean_fields(
         if field in ("country", FULL_NAME):
             continue
         if field == "email":
-            _keep(values, errors, field, _checked(check_email(text), text, "an e-mail address"))
+            _keep(values, errors, field, _checked(fastcheck.email(text), text, "an e-mail address"))
         elif field == "phone":
             region = values.get("country", default_region)
             number = text.strip().removeprefix("tel:")
-            checked = check_phone(number, str(region))
+            checked = fastcheck.phone(number, str(region))
             _keep(values, errors, field, _checked(checked, text, "a phone number"))
         elif field == "employees":
             _keep(values, errors, field, clean_employees(text))
@@ -231,7 +237,7 @@ def clean_fields(
         for field, part in (("first_name", first), ("last_name", last)):
             if part:
                 _keep(values, errors, field, clean_text(field, part))
-    if not any(field in values for field in ("first_name", "last_name", "email", "company")):
+    if not any(field in values for field in IDENTITY_FIELDS):
         errors.append((ROW, nameless))
     return values, errors
 

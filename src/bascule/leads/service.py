@@ -18,6 +18,7 @@ from bascule.leads.model import (
     ready_to_convert,
 )
 from bascule.playbook.schema import Playbook
+from bascule.signals import service as signals
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
@@ -138,6 +139,8 @@ def create(
     lead.search_text = _search_text(lead)
     session.add(lead)
     session.flush()
+    # Signals that arrived for this e-mail before anyone knew the person are theirs now.
+    signals.attach_pending(uow, email_key=email_key, lead_id=lead.id)
     session.add(
         t.LeadStatusHistory(
             lead_id=lead.id,
@@ -234,9 +237,15 @@ def update(
         setattr(lead, key, value)
     if "email" in clean:
         lead.email_key = normalise_email(lead.email)
+        if lead.status not in CLOSED:
+            signals.attach_pending(uow, email_key=lead.email_key, lead_id=lead.id)
     if "owner_id" in clean and clean["owner_id"] != before.get("owner_id"):
         lead.assigned_at = now if clean["owner_id"] is not None else None
-    if not (lead.email_key or lead.last_name or lead.company):
+    identity = ("email", "last_name", "company")
+    # Imported leads may be known by their external id (or first name) alone: only a change
+    # that empties an identity field is checked.
+    emptied = any(k in clean for k in identity)
+    if emptied and not (lead.email_key or lead.last_name or lead.company or lead.external_id):
         raise ValidationFailed(
             "a lead keeps at least an e-mail, a last name or a company",
             fields={
@@ -426,4 +435,7 @@ def to_read(lead: t.Lead, tags: list[str]) -> dict[str, Any]:
         "account_id": lead.account_id,
         "contact_id": lead.contact_id,
         "opportunity_id": lead.opportunity_id,
+        "external_id": lead.external_id,
+        "attributes": lead.attributes,
+        "import_id": lead.import_id,
     }

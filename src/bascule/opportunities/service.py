@@ -79,11 +79,17 @@ def insert(
     playbook: Playbook,
     now: datetime,
     description: str | None = None,
+    account_is_new: bool = False,
 ) -> t.Opportunity:
-    """Store a validated opportunity with its contacts, first stage history and audit row."""
-    # Two requests for one project take turns, so the second one sees the first and is refused.
-    repo.serialize(uow.session, "opportunity", new.account_id, new.name_key)
-    _refuse_duplicate(uow, new.account_id, new.name_key, new.name)
+    """Store a validated opportunity with its contacts, first stage history and audit row.
+
+    ``account_is_new``: the account was created by this transaction, so no other transaction
+    can see it and it has no opportunity yet: the duplicate check is skipped.
+    """
+    if not account_is_new:
+        # Two requests for one project take turns: the second sees the first and is refused.
+        repo.serialize(uow.session, "opportunity", new.account_id, new.name_key)
+        _refuse_duplicate(uow, new.account_id, new.name_key, new.name)
     outcome = playbook.stage(new.stage).outcome
     opp = t.Opportunity(
         name=new.name,

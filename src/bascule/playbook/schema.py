@@ -89,6 +89,79 @@ class Conversion(Strict):
     company_match_threshold: int = Field(default=92, ge=50, le=100)
 
 
+# SPEC §7: the public forms. What each one creates is a playbook setting (``intake.forms``).
+FORM_TYPES = (
+    "content_download",
+    "demo_request",
+    "contact_expert",
+    "pricing_request",
+    "rfp",
+    "support_request",
+    "freemium_signup",
+)
+
+
+class IntakeForm(Strict):
+    """What a submission of one public form type creates."""
+
+    # "opportunity" directly (only the rfp form carries a project, a budget and a date).
+    creates: Literal["lead", "opportunity"] = "lead"
+    source: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Literal["sales", "support_service"] = "sales"
+    # The temperature a new lead starts with; a known lead is warmed up, never cooled down.
+    temperature: Literal["hot", "warm", "cold"] | None = None
+    # SPEC §8: an "opportunity suggested" alert for the lead's owner (once per lead and day).
+    strong_signal: bool = False
+    # SPEC §6: from a customer's contact, an upsell suggestion and an alert for the account
+    # owner; otherwise an activity on the account only.
+    commercial_intent: bool = False
+
+
+DEFAULT_INTAKE_FORMS: dict[str, dict[str, object]] = {
+    "content_download": {"source": "content_download"},
+    "demo_request": {
+        "source": "demo_request",
+        "temperature": "hot",
+        "strong_signal": True,
+        "commercial_intent": True,
+    },
+    "contact_expert": {
+        "source": "web_form",
+        "temperature": "hot",
+        "strong_signal": True,
+        "commercial_intent": True,
+    },
+    "pricing_request": {"source": "web_form", "strong_signal": True, "commercial_intent": True},
+    "rfp": {"creates": "opportunity", "source": "rfp", "commercial_intent": True},
+    "support_request": {"source": "web_form", "kind": "support_service"},
+    "freemium_signup": {"source": "freemium_signup"},
+}
+
+
+class Intake(Strict):
+    # A playbook lists the forms it changes; the others keep their defaults.
+    forms: dict[str, IntakeForm] = Field(
+        default_factory=lambda: {
+            k: IntakeForm.model_validate(v) for k, v in DEFAULT_INTAKE_FORMS.items()
+        }
+    )
+
+    @field_validator("forms", mode="before")
+    @classmethod
+    def _known_forms(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        unknown = [k for k in value if k not in FORM_TYPES]
+        if unknown:
+            raise ValueError(
+                f"unknown form types {', '.join(map(str, unknown))}; known: {', '.join(FORM_TYPES)}"
+            )
+        return {**DEFAULT_INTAKE_FORMS, **value}
+
+    def form(self, form_type: str) -> IntakeForm:
+        return self.forms[form_type]
+
+
 class Playbook(Strict):
     version: int = 1
     name: str = "default"
@@ -102,6 +175,7 @@ class Playbook(Strict):
     lead_sources: tuple[Reason, ...]
     qualification: Qualification = Qualification()
     conversion: Conversion = Conversion()
+    intake: Intake = Intake()
 
     @model_validator(mode="after")
     def _consistent(self) -> Playbook:
@@ -139,6 +213,14 @@ class Playbook(Strict):
             raise ValueError("conversion.default_type: not an opportunity type of this playbook")
         if self.conversion.default_contact_role not in {r.key for r in self.contact_roles}:
             raise ValueError("conversion.default_contact_role: not a contact role")
+        for form_type, form in self.intake.forms.items():
+            where = f"intake.forms.{form_type}"
+            if form.source not in self.lead_source_keys:
+                raise ValueError(f"{where}.source: not a lead source of this playbook")
+            if form.creates == "opportunity" and form_type != "rfp":
+                raise ValueError(
+                    f"{where}.creates: only the rfp form carries what an opportunity needs"
+                )
         return self
 
     # Convenience look-ups used by the pure rules.

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, or_, over, select, text
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -60,6 +60,9 @@ LEAD_SORTS = {
 }
 
 
+NULLABLE_SORTS = frozenset({"sla_due_at", "first_response_due_at", "last_name", "company"})
+
+
 def list_leads(session: Session, f: LeadFilter) -> tuple[list[t.Lead], int]:
     """One query: the page and the total (window count), so a list costs one round trip."""
     where: list[Any] = []
@@ -81,13 +84,23 @@ def list_leads(session: Session, f: LeadFilter) -> tuple[list[t.Lead], int]:
     if f.q:
         where.append(t.Lead.search_text.like(like_pattern(f.q.casefold()), escape="\\"))
     desc = f.sort.startswith("-")
-    column = LEAD_SORTS[f.sort.lstrip("-")]
-    order = column.desc() if desc else column.asc()
-    # NULL deadlines last whatever the direction; id breaks ties so pages are stable.
+    name = f.sort.lstrip("-")
+    column = LEAD_SORTS[name]
+    order: list[Any] = [
+        column.desc() if desc else column.asc(),
+        t.Lead.id.desc() if desc else t.Lead.id,
+    ]
+    if name in NULLABLE_SORTS:
+        # Leads without a deadline (or name) come last whatever the direction. Only for
+        # nullable columns: the extra term would stop the index from serving the sort.
+        order.insert(0, column.is_(None))
+    # The total is a scalar subquery, not count(*) OVER (): a window would make the database
+    # read and sort every matching row before keeping the first page.
+    total = select(func.count()).select_from(t.Lead).where(*where).scalar_subquery()
     query = (
-        select(t.Lead, over(func.count()).label("total"))
+        select(t.Lead, total.label("total"))
         .where(*where)
-        .order_by(column.is_(None), order, t.Lead.id.desc() if desc else t.Lead.id)
+        .order_by(*order)
         .limit(f.page_size)
         .offset((f.page - 1) * f.page_size)
     )
@@ -97,8 +110,7 @@ def list_leads(session: Session, f: LeadFilter) -> tuple[list[t.Lead], int]:
     if f.page == 1:
         return [], 0
     # Past the last page: count separately so the client still learns the total.
-    count = select(func.count()).select_from(t.Lead).where(*where)
-    return [], int(session.execute(count).scalar_one())
+    return [], int(session.execute(select(total)).scalar_one())
 
 
 def like_pattern(text: str) -> str:
@@ -126,8 +138,12 @@ def tags_by_lead(session: Session, lead_ids: Iterable[int]) -> dict[int, list[st
     return result
 
 
+def normalise_tags(names: Iterable[str]) -> list[str]:
+    return sorted({n.strip().lower() for n in names if n and n.strip()})
+
+
 def set_lead_tags(session: Session, lead_id: int, names: Iterable[str]) -> list[str]:
-    wanted = sorted({n.strip().lower() for n in names if n and n.strip()})
+    wanted = normalise_tags(names)
     ids = ensure_tags(session, wanted)
     current = set(
         session.scalars(select(t.LeadTag.tag_id).where(t.LeadTag.lead_id == lead_id)).all()
@@ -207,13 +223,13 @@ def list_page(
     page: int = 1,
     page_size: int = 20,
 ) -> tuple[list[Any], int]:
-    query = select(model, over(func.count()).label("total")).where(*where)
+    total = select(func.count()).select_from(model).where(*where).scalar_subquery()
+    query = select(model, total.label("total")).where(*where)
     query = query.order_by(*order, model.id.desc()).limit(page_size).offset((page - 1) * page_size)
     rows = session.execute(query).all()
     if rows:
         return [r[0] for r in rows], int(rows[0][1])
-    total = session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
-    return [], int(total)
+    return [], int(session.execute(select(total)).scalar_one())
 
 
 # --- opportunities ----------------------------------------------------------------------------

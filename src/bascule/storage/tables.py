@@ -154,6 +154,14 @@ class Lead(Base):
     opportunity_id: Mapped[int | None] = mapped_column(
         ForeignKey("opportunity.id", ondelete="SET NULL", use_alter=True)
     )
+    # Imports (migration 0003): the record's id in the system it came from (Salesforce Id,
+    # "Prospect ID"...), every column of the file that no field took, and the import that
+    # created the lead (what an undo deletes).
+    external_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    attributes: Mapped[dict[str, Any] | None]
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="SET NULL", use_alter=True), index=True
+    )
 
 
 class Tag(Base):
@@ -440,6 +448,8 @@ class ImportBatch(Base):
     rows_updated: Mapped[int] = mapped_column(Integer, default=0)
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)
+    # What was found out about the file: encoding, columns, notes, counts by outcome (0003).
+    report: Mapped[dict[str, Any] | None]
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     undone_at: Mapped[datetime | None]
@@ -454,6 +464,8 @@ class ImportRowError(Base):
     row_number: Mapped[int] = mapped_column(Integer)
     field: Mapped[str | None] = mapped_column(String(80))
     reason: Mapped[str] = mapped_column(Text)
+    # True when the row made no lead; False for a refused value on a row that was imported.
+    rejected: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class ImportChange(Base):
@@ -464,6 +476,9 @@ class ImportChange(Base):
     import_id: Mapped[int] = mapped_column(
         ForeignKey("import_batch.id", ondelete="CASCADE"), index=True
     )
-    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
+    # Indexed (0003): deleting a lead looks here for rows to set to NULL.
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lead.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(String(10))  # created, updated
     before: Mapped[dict[str, Any] | None]

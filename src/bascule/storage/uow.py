@@ -17,7 +17,15 @@ class Database:
         self.url = url
         self.engine: Engine = make_engine(url)
         self.is_sqlite = is_sqlite(self.engine)
-        self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Reads on PostgreSQL run in autocommit: under READ COMMITTED a read-only transaction
+        # adds no consistency, and BEGIN/ROLLBACK cost two round trips per request.
+        # A read unit of work must therefore never write.
+        read_engine = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self._read = sessionmaker(read_engine, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(
             self.engine.execution_options(write=True), expire_on_commit=False, autoflush=False
         )

@@ -23,6 +23,7 @@ HUBSPOT = (
 
 def test_salesforce_lead_export() -> None:
     assert guess_mapping(SALESFORCE_LEAD) == {
+        "Id": "external_id",
         "LastName": "last_name",
         "FirstName": "first_name",
         "Name": "full_name",
@@ -42,6 +43,7 @@ def test_salesforce_lead_export() -> None:
 
 def test_hubspot_contact_export_with_its_repeated_labels_renamed() -> None:
     assert guess_mapping(HUBSPOT) == {
+        "Record ID - Contact": "external_id",
         "First Name": "first_name",
         "Last Name": "last_name",
         "Email": "email",
@@ -99,11 +101,17 @@ def test_x_education_leads_header() -> None:
         "Specialization,How did you hear about X Education,What is your current occupation,"
         "Tags,Lead Quality,Lead Profile,City,Last Notable Activity"
     ).split(",")
-    assert guess_mapping(header) == {"Lead Source": "source", "Country": "country", "Tags": "tags"}
+    assert guess_mapping(header) == {
+        "Prospect ID": "external_id",
+        "Lead Number": "external_id",
+        "Lead Source": "source",
+        "Country": "country",
+        "Tags": "tags",
+    }
 
 
 def test_unknown_headers_are_not_mapped() -> None:
-    assert guess_mapping(["Contact owner", "Record ID - Contact", "Website URL", "Status"]) == {}
+    assert guess_mapping(["Contact owner", "Record ID - Company", "Website URL", "Status"]) == {}
 
 
 def test_normalise_header() -> None:

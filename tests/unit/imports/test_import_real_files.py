@@ -125,6 +125,7 @@ def test_salesforce_sample_leads() -> None:
     _, rows = read(DATA / "salesforce/devorg_sample_earthfink1982/Lead.csv", default_region="US")
     assert len(rows) == 22
     assert rows[0].values == {
+        "external_id": "00Qbm00000Orxk5EAB",
         "last_name": "Boxer",
         "first_name": "Bertha",
         "job_title": "Director of Vendor Relations",
@@ -152,7 +153,12 @@ def test_salesforce_full_field_export_with_bom() -> None:
 def test_salesforce_data_loader_export() -> None:
     _, rows = read(DATA / "salesforce/dataloader_export_Kowshik527/Lead.csv")
     assert [row.values for row in rows] == [
-        {"first_name": "Rishab", "last_name": "R", "company": "X Foods"}
+        {
+            "external_id": "00QdN00000F4b5CUAR",
+            "first_name": "Rishab",
+            "last_name": "R",
+            "company": "X Foods",
+        }
     ]
     assert rows[0].errors == []
 
@@ -169,14 +175,27 @@ def test_hubspot_header_only_export() -> None:
 def test_x_education_leads() -> None:
     reader, rows = read(DATA / "x_education/Leads.csv")
     assert len(rows) == 9240
-    assert reader.report.mapping == {"Lead Source": "source", "Country": "country", "Tags": "tags"}
-    # no name, e-mail or company anywhere: every row is reported with that reason
-    assert reader.report.rejected_rows == 9240
+    assert reader.report.mapping == {
+        "Prospect ID": "external_id",
+        "Lead Number": "external_id",
+        "Lead Source": "source",
+        "Country": "country",
+        "Tags": "tags",
+    }
+    # no name, e-mail or company anywhere: the prospect id is what identifies each row
+    assert reader.report.rejected_rows == 0
     fields = Counter(field for row in rows for field, _ in row.errors)
-    assert fields == {"row": 9240, "country": 2}  # "Asia/Pacific Region" twice
+    assert fields == {"country": 2}  # "Asia/Pacific Region" twice
     assert Counter(row.values.get("country") for row in rows).most_common(2) == [
         ("IN", 6492),
         (None, 2468),  # 2,461 empty, 5 "unknown", 2 refused
     ]
-    assert rows[0].values == {"source": "Olark Chat", "tags": ["Interested in other courses"]}
-    assert rows[0].extra["Prospect ID"] == "7927b2df-8bba-4d29-b9a2-b6e0beafe620"
+    assert rows[0].values == {
+        "external_id": "7927b2df-8bba-4d29-b9a2-b6e0beafe620",
+        "source": "Olark Chat",
+        "tags": ["Interested in other courses"],
+    }
+    # the second column of external_id is kept with the unmapped ones
+    assert rows[0].extra["Lead Number"] == "660737"
+    assert "Prospect ID" not in rows[0].extra
+    assert len({row.values["external_id"] for row in rows}) == 9240

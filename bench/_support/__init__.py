@@ -1,0 +1,1 @@
+"""Helpers shared by the benchmarks (kept in a package so ``make bench`` runs only the benches)."""

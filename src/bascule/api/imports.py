@@ -1,0 +1,182 @@
+"""Import endpoints (SPEC §13): upload a CSV or vCard file, the history, row errors, undo.
+
+The upload is processed synchronously: the answer (201) is the finished import's report. A
+100,000-row file takes seconds; the request holds one worker meanwhile, and the rows are
+committed chunk by chunk, so other requests are served between chunks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from bascule.api.deps import CurrentActor, Now, PathId, PlaybookDep, ReadUow, WriteUow, database
+from bascule.api.schemas import ImportPage, ImportRead, ImportResult, ImportUndoResult
+from bascule.api.uploads import read_upload
+from bascule.errors import ValidationFailed
+from bascule.imports import service as imports
+from bascule.storage import tables as t
+
+router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "dry_run": {"type": "boolean", "default": False},
+                        "tag": {"type": "string", "maxLength": 100},
+                        "temperature": {"type": "string", "enum": ["hot", "warm", "cold"]},
+                        "source": {"type": "string", "description": "a playbook lead source"},
+                        "mapping": {
+                            "type": "string",
+                            "description": 'JSON: {"Column": "field"} ("" or "-": not imported)',
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+TRUE = frozenset({"true", "1", "yes", "on"})
+FALSE = frozenset({"false", "0", "no", "off", ""})
+
+
+def options_from_form(filename: str, fields: dict[str, str]) -> imports.ImportOptions:
+    """The import options sent as form fields; ValidationFailed naming the bad ones."""
+    unknown = sorted(set(fields) - {"dry_run", "tag", "temperature", "source", "mapping"})
+    if unknown:
+        raise ValidationFailed(
+            "unknown form fields", fields={name: "not an import option" for name in unknown}
+        )
+    dry_run = fields.get("dry_run", "").strip().lower()
+    if dry_run not in TRUE | FALSE:
+        raise ValidationFailed("dry_run must be true or false", fields={"dry_run": "true or false"})
+    mapping: Any = None
+    if fields.get("mapping", "").strip():
+        try:
+            mapping = json.loads(fields["mapping"])
+        except ValueError as exc:
+            raise ValidationFailed(
+                "mapping is not JSON", fields={"mapping": f"not JSON: {exc}"}
+            ) from None
+        valid = isinstance(mapping, dict) and all(isinstance(v, str) for v in mapping.values())
+        valid = valid or (isinstance(mapping, list) and all(isinstance(v, str) for v in mapping))
+        if not valid:
+            raise ValidationFailed(
+                "mapping must be a JSON object of column to field",
+                fields={"mapping": 'a JSON object such as {"Mobile": "phone"}'},
+            )
+    return imports.ImportOptions(
+        filename=filename,
+        tag=fields.get("tag"),
+        temperature=fields.get("temperature"),
+        source=fields.get("source"),
+        mapping=mapping,
+        dry_run=dry_run in TRUE,
+    )
+
+
+def import_read(batch: t.ImportBatch) -> dict[str, Any]:
+    return {
+        **{c: getattr(batch, c) for c in ImportRead.model_fields if hasattr(batch, c)},
+        "report": batch.report or {},
+        "errors_url": f"/api/v1/imports/{batch.id}/errors.csv",
+    }
+
+
+def error_read(error: t.ImportRowError) -> dict[str, Any]:
+    return {
+        "row": error.row_number,
+        "field": error.field,
+        "reason": error.reason,
+        "row_rejected": error.rejected,
+    }
+
+
+@router.post("", response_model=ImportResult, status_code=201, openapi_extra=UPLOAD_BODY)
+async def create_import(
+    request: Request, actor: CurrentActor, playbook: PlaybookDep, now: Now
+) -> dict[str, Any]:
+    """Import (or with dry_run, preview) a CSV or vCard file of leads."""
+    settings = request.app.state.settings
+    upload = await read_upload(request, max_bytes=settings.import_max_bytes)
+    try:
+        options = options_from_form(upload.filename, upload.fields)
+        batch, preview = await run_in_threadpool(
+            imports.run, database(request), upload.file, options=options, actor=actor,
+            playbook=playbook, now=now,
+        )  # fmt: skip
+    finally:
+        upload.close()
+    with database(request).uow() as uow:
+        errors = [error_read(e) for e in imports.first_errors(uow, batch.id)]
+    return import_read(batch) | {"errors": errors, "preview": preview}
+
+
+@router.get("", response_model=ImportPage)
+def list_imports(
+    uow: ReadUow,
+    actor: CurrentActor,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    items, total = imports.list_imports(uow, page=page, page_size=page_size)
+    return {
+        "items": [import_read(b) for b in items],
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+    }
+
+
+@router.get("/{import_id}", response_model=ImportRead)
+def get_import(import_id: PathId, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
+    return import_read(imports.get(uow, import_id))
+
+
+@router.get(
+    "/{import_id}/errors.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "row, field, reason"}},
+)
+def import_errors(import_id: PathId, request: Request, actor: CurrentActor) -> StreamingResponse:
+    """Every row error of an import as CSV (UTF-8 with a byte-order mark, for Excel)."""
+    rows = imports.error_rows(database(request), import_id)
+    headers = {"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'}
+    return StreamingResponse(_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _csv(rows: Iterator[list[str]]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    for number, row in enumerate(rows, start=1):
+        writer.writerow(row)
+        if number % 500 == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+@router.post("/{import_id}/undo", response_model=ImportUndoResult)
+def undo_import(import_id: PathId, uow: WriteUow, actor: CurrentActor, now: Now) -> dict[str, Any]:
+    """Delete the leads the import created (unless worked on since) and restore the leads it
+    enriched."""
+    result = imports.undo(uow, import_id=import_id, actor=actor, now=now)
+    batch = imports.get(uow, import_id)
+    uow.commit()
+    return {"import": import_read(batch), **result}

@@ -1,0 +1,236 @@
+"""Public forms: ``POST /api/v1/intake/{form_type}`` (SPEC §7, §13).
+
+No bearer token: the header ``X-Form-Key`` must hold a valid key made for that form type
+(``bascule forms create FORM_TYPE``). In order: unknown form type 404, too many requests 429
+(per form key and client address, in this process), bad key 401/403, body over the limit
+413, not JSON 400, invalid fields 422. A filled honeypot (``website``) gets a 201 that stores
+nothing. ``Idempotency-Key`` replays the first answer of the same request.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
+
+from bascule.api.deps import Now, PlaybookDep, WriteUow, database
+from bascule.api.schemas import ErrorBody, Id, Name, Output, Text
+from bascule.errors import NotFound, PayloadTooLarge, RateLimited, ValidationFailed
+from bascule.intake import forms
+from bascule.intake import service as intake
+from bascule.intake.forms import FormRef
+from bascule.intake.model import check_text, is_bot
+from bascule.intake.ratelimit import RateLimiter, retry_after_seconds
+from bascule.playbook.schema import FORM_TYPES
+
+router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
+_limiter_lock = threading.Lock()
+
+
+def _number_or_text(value: Any) -> Any:
+    """A number or a short text ("25", "20-30 k€"): what people type in a free answer."""
+    if isinstance(value, str):
+        if len(value) > 100:
+            raise ValueError("at most 100 characters")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("a number or a text")
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        raise ValueError("out of range")
+    return value
+
+
+NumberOrText = Annotated[
+    Any,
+    AfterValidator(_number_or_text),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "maxLength": 100}]}),
+]
+
+
+class IntakeContact(BaseModel):
+    """A person named by an RFP, attached to the opportunity with a role."""
+
+    model_config = ConfigDict(extra="allow")
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
+    role: Annotated[str, Field(max_length=40)] | None = None
+    job_title: Text | None = None
+    phone: Annotated[str, Field(max_length=40)] | None = None
+
+
+class IntakeBody(BaseModel):
+    """The lead's fields (SPEC §13.1), ``message``, and the questions of each form. Fields a
+    form adds are kept as free answers (at most 50, 8000 characters each)."""
+
+    model_config = ConfigDict(extra="allow")
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
+    phone: Annotated[str, Field(max_length=40)] | None = None
+    company: Text | None = None
+    job_title: Text | None = None
+    employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    sector: Name | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
+    technology: Text | None = None
+    campaign: Text | None = None
+    tags: Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=20)] | None = None
+    message: Annotated[str, Field(max_length=10_000)] | None = None
+    website: Any = Field(None, description="honeypot: hidden from people, must stay empty")
+    # demo_request
+    users: NumberOrText | None = None
+    budget: NumberOrText | None = None
+    timeline: Annotated[str, Field(max_length=200)] | None = None
+    # rfp
+    project: Annotated[str, Field(max_length=200)] | None = None
+    expected_close_date: Annotated[str, Field(max_length=10)] | None = Field(
+        None, description="YYYY-MM-DD"
+    )
+    contacts: Annotated[list[IntakeContact], Field(max_length=50)] | None = None
+    # freemium_signup
+    workspace: Annotated[str, Field(max_length=120)] | None = None
+
+
+class IntakeResult(Output):
+    outcome: Literal["lead_created", "lead_updated", "opportunity_created", "existing_customer"]
+    lead_id: Id | None = None
+    opportunity_id: Id | None = None
+    account_id: Id | None = None
+    contact_id: Id | None = None
+
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its nested models written in place: pydantic's ``$defs``
+    references do not resolve inside an OpenAPI document."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(defs[ref.rsplit("/", 1)[1]])
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    inlined: dict[str, Any] = walk(schema)
+    return inlined
+
+
+_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": _inlined(IntakeBody.model_json_schema())}},
+}
+FormType = Annotated[str, Path(description=f"one of {', '.join(FORM_TYPES)}", max_length=40)]
+
+
+def _limiter(request: Request) -> RateLimiter:
+    state = request.app.state
+    with _limiter_lock:
+        if getattr(state, "intake_limiter", None) is None:
+            state.intake_limiter = RateLimiter(state.settings.intake_rate_limit_per_minute)
+    limiter: RateLimiter = state.intake_limiter
+    return limiter
+
+
+def intake_form(
+    request: Request,
+    form_type: FormType,
+    playbook: PlaybookDep,
+    x_form_key: Annotated[str | None, Header(alias="X-Form-Key")] = None,
+) -> FormRef:
+    """The form the key opens, after the form type and the rate limit are checked."""
+    if form_type not in playbook.intake.forms:
+        raise NotFound(f"no form type {form_type!r}", fields={"form_type": "unknown form type"})
+    client = request.client.host if request.client else "-"
+    wait = _limiter(request).take(f"{forms.hash_key(x_form_key or '')}|{client}", time.monotonic())
+    if wait:
+        raise RateLimited(retry_after_seconds(wait))
+    with database(request).uow() as uow:
+        return forms.authenticate(uow, form_type=form_type, key=x_form_key)
+
+
+async def intake_body(
+    request: Request, form: Annotated[FormRef, Depends(intake_form)]
+) -> dict[str, Any]:
+    """The body, read only once the key is known, and never past the size limit."""
+    limit = request.app.state.settings.intake_max_body_bytes
+    declared = request.headers.get("content-length", "")
+    too_large = PayloadTooLarge(
+        f"the body is over {limit} bytes", fields={"body": f"at most {limit} bytes"}
+    )
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    try:
+        data = json.loads(b"".join(chunks))
+    except (ValueError, RecursionError) as exc:
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("body",), "msg": "invalid JSON",
+              "ctx": {"error": str(exc)[:200]}}]
+        ) from None  # fmt: skip
+    if not isinstance(data, dict):
+        raise ValidationFailed("the body must be a JSON object", fields={"body": "an object"})
+    if is_bot(data):
+        return data  # answered as a success, whatever else it holds: nothing is stored
+    check_text(data)
+    try:
+        checked = IntakeBody.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+    body: dict[str, Any] = checked.model_dump(mode="json", exclude_unset=True)
+    return body
+
+
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[!-~]+$")
+]
+
+
+@router.post(
+    "/{form_type}",
+    status_code=201,
+    response_model=IntakeResult,
+    response_model_exclude_none=True,
+    openapi_extra={"requestBody": _BODY},
+    responses={
+        code: {"model": ErrorBody, "description": text}
+        for code, text in (
+            (401, "X-Form-Key missing or unknown"),
+            (403, "the key is revoked, or made for another form type"),
+            (404, "unknown form type"),
+            (409, "Idempotency-Key already used with another body"),
+            (413, "body over the size limit (64 KB by default)"),
+            (429, "too many submissions from this client for this form: see Retry-After"),
+        )
+    },
+)
+def submit(
+    form_type: FormType,
+    form: Annotated[FormRef, Depends(intake_form)],
+    body: Annotated[dict[str, Any], Depends(intake_body)],
+    uow: WriteUow,
+    playbook: PlaybookDep,
+    now: Now,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    answer = intake.submit(
+        uow, form=form, body=body, idempotency_key=idempotency_key, playbook=playbook, now=now
+    )
+    uow.commit()
+    return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)

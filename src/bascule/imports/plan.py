@@ -1,0 +1,303 @@
+"""What an import does with parsed rows: lead values, file-wide settings, deduplication. Pure.
+
+    rules = FileRules.build(playbook_sources, file_format="csv", tag="Salon", ...)
+    chunk = plan_chunk(rows, rules)      # rows of the file -> candidates, in-file duplicates merged
+    changes = enrichment(lead_values, candidate)   # what an existing lead gains (never a blank)
+
+A *candidate* is one future lead: the first row that names a person, plus the later rows of
+the same chunk that name the same person again (same external id, else same e-mail), merged
+into it field by field: a value already there is kept, a missing one is filled.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bascule.accounts.model import normalise_email
+from bascule.imports.rows import FileFormat, ParsedRow
+from bascule.imports.values import EXTERNAL_ID
+
+# Lead columns an import fills (SPEC §13.1 names, plus external_id); tags are apart.
+LEAD_COLUMNS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "job_title",
+    "employees",
+    "sector",
+    "country",
+    "technology",
+    "source",
+    "campaign",
+    "temperature",
+    EXTERNAL_ID,
+)
+# What an import may fill on an existing lead: blanks only, never the source it came from.
+ENRICHABLE = tuple(c for c in LEAD_COLUMNS if c != "source")
+DEFAULT_SOURCE = {"vcard": "trade_show", "csv": "other"}
+# Source values of common exports (Salesforce's standard picklist, French CRMs) that mean one
+# of the default playbook's sources. A playbook's own keys and labels are always understood.
+SOURCE_SYNONYMS = {
+    "web": "web_form",
+    "website": "web_form",
+    "site_web": "web_form",
+    "formulaire": "web_form",
+    "phone_inquiry": "inbound_call",
+    "appel_entrant": "inbound_call",
+    "partner_referral": "referral",
+    "employee_referral": "referral",
+    "external_referral": "referral",
+    "word_of_mouth": "referral",
+    "bouche_a_oreille": "referral",
+    "recommandation": "referral",
+    "tradeshow": "trade_show",
+    "salon": "trade_show",
+    "salon_professionnel": "trade_show",
+    "purchased": "purchased_list",
+    "liste_achetee": "purchased_list",
+    "fichier_achete": "purchased_list",
+    "advertisement": "paid_campaign",
+    "pay_per_click_ads": "paid_campaign",
+    "ppc": "paid_campaign",
+    "publicite": "paid_campaign",
+    "white_paper": "content_download",
+    "livre_blanc": "content_download",
+    "demo": "demo_request",
+    "demande_de_demo": "demo_request",
+    "free_trial": "freemium_signup",
+    "trial": "freemium_signup",
+    "freemium": "freemium_signup",
+    "appel_d_offres": "rfp",
+    "autre": "other",
+}
+# How many distinct unknown source values a report lists (a file may hold millions).
+MAX_LISTED_SOURCES = 50
+
+
+def source_key(text: str) -> str:
+    """ "Partner Referral" -> "partner_referral", "Salon professionnel" -> "salon_professionnel"."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    plain = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    return "_".join(plain.split())
+
+
+@dataclass(frozen=True)
+class FileRules:
+    """The settings of one import, resolved against the playbook."""
+
+    tag: str | None
+    temperature: str | None
+    source: str  # for rows whose own source is missing or unknown
+    sources: Mapping[str, str]  # source_key(text) -> playbook key
+    source_column: str  # where an unknown source value is kept in the lead's attributes
+
+    @staticmethod
+    def build(
+        playbook_sources: Iterable[tuple[str, Iterable[str]]],
+        *,
+        file_format: FileFormat,
+        tag: str | None = None,
+        temperature: str | None = None,
+        source: str | None = None,
+        source_column: str | None = None,
+    ) -> FileRules:
+        """`playbook_sources`: (key, labels) of each lead source of the playbook. `source` must
+        be one of the keys (checked by the caller)."""
+        sources: dict[str, str] = {}
+        keys: list[str] = []
+        for key, labels in playbook_sources:
+            keys.append(key)
+            sources[source_key(key)] = key
+            for label in labels:
+                sources.setdefault(source_key(label), key)
+        for synonym, key in SOURCE_SYNONYMS.items():
+            if key in keys:
+                sources.setdefault(synonym, key)
+        default = source or DEFAULT_SOURCE[file_format]
+        if default not in keys:
+            default = "other" if "other" in keys else keys[0]
+        return FileRules(
+            tag=tag_name(tag) if tag else None,
+            temperature=temperature,
+            source=default,
+            sources=sources,
+            source_column=source_column or "source",
+        )
+
+
+def tag_name(text: str) -> str:
+    """Tags are stored lower-cased and trimmed, as the lead API stores them."""
+    return " ".join(text.split()).lower()
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One future lead (or one update of an existing lead) and the rows it comes from."""
+
+    number: int  # the first row naming this person
+    fields: dict[str, Any]  # LEAD_COLUMNS with a value
+    tags: list[str]
+    attributes: dict[str, str]
+    email_key: str | None
+    external_id: str | None
+    merged: list[int] = field(default_factory=list)  # later rows of the chunk, merged in
+    unknown_source: str | None = None
+
+    @property
+    def numbers(self) -> list[int]:
+        return [self.number, *self.merged]
+
+
+@dataclass(slots=True)
+class ChunkPlan:
+    """A chunk of rows: the candidates, the rows refused by the parser, the field problems."""
+
+    candidates: list[Candidate]
+    rejected: list[ParsedRow]
+    # (row number, field, reason, row rejected): every problem to store for the chunk
+    problems: list[tuple[int, str, str, bool]]
+    rows: int
+
+
+def candidate(row: ParsedRow, rules: FileRules) -> Candidate:
+    """The lead a good row makes: its own values first, then the file's tag, temperature and
+    source; unmapped columns (and a source value the playbook does not know) as attributes."""
+    values = row.values
+    fields: dict[str, Any] = {k: values[k] for k in LEAD_COLUMNS if k in values}
+    attributes = dict(row.extra)
+    for key, text in row.extra.items():
+        if "\x00" in text:  # PostgreSQL stores no NUL in text
+            attributes[key] = text.replace("\x00", "\ufffd")
+    unknown = None
+    given = fields.get("source")
+    resolved = rules.sources.get(source_key(given)) if isinstance(given, str) else None
+    if resolved is None:
+        if isinstance(given, str):
+            unknown = given
+            attributes.setdefault(rules.source_column, given)
+        resolved = rules.source
+    fields["source"] = resolved
+    if "temperature" not in fields and rules.temperature:
+        fields["temperature"] = rules.temperature
+    tags = [rules.tag] if rules.tag else []
+    for name in _list(values.get("tags")):
+        if (tag := tag_name(name)) and tag not in tags:
+            tags.append(tag)
+    external_id = fields.get(EXTERNAL_ID)
+    return Candidate(
+        number=row.number,
+        fields=fields,
+        tags=tags,
+        attributes=attributes,
+        email_key=normalise_email(fields.get("email")),
+        external_id=external_id if isinstance(external_id, str) else None,
+        unknown_source=unknown,
+    )
+
+
+def _list(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def merge(into: Candidate, other: Candidate) -> None:
+    """Fold a later row of the same person into a candidate: blanks filled, nothing replaced.
+    The e-mail is left to the caller, who knows whether another person already uses it."""
+    for name, value in other.fields.items():
+        if name != "email" and name not in into.fields:
+            into.fields[name] = value
+    for tag in other.tags:
+        if tag not in into.tags:
+            into.tags.append(tag)
+    for key, text in other.attributes.items():
+        into.attributes.setdefault(key, text)
+    if into.external_id is None and other.external_id is not None:
+        into.external_id = other.external_id
+    into.merged.extend(other.numbers)
+
+
+def plan_chunk(rows: Sequence[ParsedRow], rules: FileRules) -> ChunkPlan:
+    """Candidates for a chunk of rows, duplicates within the chunk merged (external id first,
+    then e-mail); rows refused by the parser set apart; every problem listed with its row."""
+    candidates: list[Candidate] = []
+    by_external: dict[str, Candidate] = {}
+    by_email: dict[str, Candidate] = {}
+    rejected: list[ParsedRow] = []
+    problems: list[tuple[int, str, str, bool]] = []
+    for row in rows:
+        bad = row.rejected
+        for name, reason in row.errors:
+            problems.append((row.number, name, reason, bad))
+        if bad:
+            rejected.append(row)
+            continue
+        new = candidate(row, rules)
+        same = None
+        if new.external_id is not None:
+            same = by_external.get(new.external_id)
+        if same is None and new.email_key is not None:
+            # Same e-mail, same person (SPEC §7), even under two ids of the source system.
+            same = by_email.get(new.email_key)
+        if same is None:
+            candidates.append(new)
+            if new.external_id is not None:
+                by_external[new.external_id] = new
+            if new.email_key is not None:
+                by_email[new.email_key] = new
+            continue
+        if new.external_id is not None and same.external_id not in (None, new.external_id):
+            reason = (
+                f"{new.external_id!r} not kept: row {same.number}, the same person (same "
+                f"e-mail), has the external id {same.external_id!r}"
+            )
+            problems.append((row.number, "external_id", reason, False))
+        if new.email_key is not None and new.email_key != same.email_key:
+            email = new.fields["email"]
+            if new.email_key in by_email:
+                owner = by_email[new.email_key].number
+                problems.append((row.number, "email", _shared_email(email, owner), False))
+            elif same.email_key is not None:
+                reason = f"{email!r} not kept: row {same.number}, the same person, gave another"
+                problems.append((row.number, "email", reason, False))
+            else:
+                same.fields["email"] = email
+                same.email_key = new.email_key
+                by_email[new.email_key] = same
+        merge(same, new)
+        if same.external_id is not None:
+            by_external.setdefault(same.external_id, same)
+    return ChunkPlan(candidates, rejected, problems, len(rows))
+
+
+def _shared_email(email: str, row: int) -> str:
+    return f"{email!r} not kept: it is the e-mail of another person, in row {row}"
+
+
+def enrichment(current: Mapping[str, Any], new: Candidate) -> dict[str, Any]:
+    """The fields an existing lead gains from a candidate: only those it has no value for."""
+    return {
+        name: new.fields[name]
+        for name in ENRICHABLE
+        if name in new.fields and current.get(name) in (None, "")
+    }
+
+
+def search_text(fields: Mapping[str, Any]) -> str:
+    """What the lead list's text search looks in (the rule of leads.service)."""
+    parts = (fields.get(k) for k in ("first_name", "last_name", "company", "email"))
+    return " ".join(p for p in parts if p).casefold()
+
+
+def id_ranges(ids: Iterable[int]) -> list[list[int]]:
+    """[3, 4, 5, 9] -> [[3, 5], [9, 9]]: created leads listed compactly in the audit trail."""
+    ranges: list[list[int]] = []
+    for value in sorted(ids):
+        if ranges and value == ranges[-1][1] + 1:
+            ranges[-1][1] = value
+        else:
+            ranges.append([value, value])
+    return ranges

@@ -1,0 +1,471 @@
+"""Import use cases: run an import (or a dry run), read the history, the row errors, undo.
+
+An import is the one business action that is not one transaction: a file may hold a million
+rows, so it is written chunk by chunk (CHUNK_ROWS rows per transaction, see `writer`), each
+chunk committed with the import's counters, so memory stays flat, other writers get their
+turn between chunks, and an import that fails half-way is marked `failed` with what it did
+(which an undo removes). The `import_batch` row is written first and finished last.
+
+    batch, preview = run(database, stream, options=ImportOptions("salon.csv", tag="Salon"),
+                         actor=actor, playbook=playbook, now=now)
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, BinaryIO, cast
+
+from bascule.audit import service as audit
+from bascule.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from bascule.imports.parse import ImportReader, open_import
+from bascule.imports.plan import (
+    LEAD_COLUMNS,
+    MAX_LISTED_SOURCES,
+    FileRules,
+    candidate,
+    plan_chunk,
+    search_text,
+)
+from bascule.imports.rows import FileReport, ParsedRow
+from bascule.imports.writer import ChunkResult, Context, write_chunk
+from bascule.leads.model import Temperature
+from bascule.playbook.schema import Playbook
+from bascule.storage import IntegrityError, bulk
+from bascule.storage import repositories as repo
+from bascule.storage import tables as t
+from bascule.storage.uow import Database, UnitOfWork
+from bascule.users.model import Actor, Role, require
+
+log = logging.getLogger("bascule.imports")
+
+CHUNK_ROWS = 2000
+PREVIEW_ROWS = 20
+FILENAME_LENGTH = 255
+TAG_LENGTH = 100
+# Who may undo someone else's import.
+UNDO_ROLES = frozenset({Role.ADMIN, Role.SALES_OPS})
+Progress = Callable[[int, int], None]  # (bytes read, rows read)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the person importing chose. `mapping`: {"Column": "field"} or ["Column=field"]."""
+
+    filename: str
+    tag: str | None = None
+    temperature: str | None = None
+    source: str | None = None
+    mapping: Mapping[str, str] | Sequence[str] | None = None
+    dry_run: bool = False
+
+
+class CountingStream(io.RawIOBase):
+    """A binary stream that counts the bytes read through it (for a progress bar)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self.stream.read(-1 if size is None else size)
+        self.count += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def check_options(options: ImportOptions, playbook: Playbook) -> ImportOptions:
+    """Options as the import uses them, or ValidationFailed naming each bad one."""
+    errors: dict[str, str] = {}
+    tag = " ".join((options.tag or "").split()) or None
+    if tag and len(tag) > TAG_LENGTH:
+        errors["tag"] = f"at most {TAG_LENGTH} characters"
+    temperature = (options.temperature or "").strip().lower() or None
+    if temperature and temperature not in {str(v) for v in Temperature}:
+        errors["temperature"] = "one of hot, warm, cold"
+    source = (options.source or "").strip() or None
+    if source and source not in playbook.lead_source_keys:
+        errors["source"] = f"one of {', '.join(playbook.lead_source_keys)}"
+    if errors:
+        raise ValidationFailed("some import options are invalid", fields=errors)
+    name = (options.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or "upload"
+    return ImportOptions(
+        filename=name[:FILENAME_LENGTH],
+        tag=tag,
+        temperature=temperature,
+        source=source,
+        mapping=options.mapping,
+        dry_run=options.dry_run,
+    )
+
+
+def run(
+    database: Database,
+    stream: BinaryIO,
+    *,
+    options: ImportOptions,
+    actor: Actor,
+    playbook: Playbook,
+    now: datetime,
+    progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> tuple[t.ImportBatch, list[dict[str, Any]]]:
+    """Import a CSV or vCard file (or preview it with `options.dry_run`).
+
+    Every row it writes is stamped `now` (the import's start); `clock` gives the time it
+    finished. Returns the finished import batch and, for a dry run, the first PREVIEW_ROWS
+    rows as they would be imported. A file that cannot be read at all (ImportFileError) or a
+    wrong mapping (ImportMappingError) is refused before anything is written.
+    """
+    require(actor, "lead.write")
+    options = check_options(options, playbook)
+    counting = CountingStream(stream)
+    reader = open_import(
+        cast(BinaryIO, counting),
+        filename=options.filename,
+        mapping=options.mapping,
+        default_region=playbook.general.country,
+    )
+    report = reader.report
+    source_column = next((c for c, f in report.mapping.items() if f == "source"), None)
+    rules = FileRules.build(
+        ((s.key, (s.label.fr, s.label.en)) for s in playbook.lead_sources),
+        file_format=report.format,
+        tag=options.tag,
+        temperature=options.temperature,
+        source=options.source,
+        source_column=source_column,
+    )
+    import_id = _start(database, options, rules, report, actor, now)
+    ctx = Context(import_id, actor, now, options.filename, options.dry_run, file_tag=rules.tag)
+    totals = ChunkResult()
+    preview: list[dict[str, Any]] = []
+    try:
+        for number, rows in enumerate(_chunks(reader, chunk_rows)):
+            result = _write(database, rows, rules, ctx)
+            _add(totals, result)
+            if number == 0 and options.dry_run:
+                preview = _preview(rows[:PREVIEW_ROWS], rules, result)
+            if progress is not None:
+                progress(counting.count, report.rows)
+    except Exception as exc:
+        _finish(database, import_id, report, totals, clock(), failure=exc)
+        raise
+    batch = _finish(database, import_id, report, totals, max(now, clock()))
+    return batch, preview
+
+
+def _chunks(reader: ImportReader, size: int) -> Iterator[list[ParsedRow]]:
+    rows = iter(reader)
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk
+
+
+def _write(
+    database: Database, rows: list[ParsedRow], rules: FileRules, ctx: Context
+) -> ChunkResult:
+    plan = plan_chunk(rows, rules)
+    for attempt in (1, 2):
+        try:
+            with database.uow(write=True) as uow:
+                result = write_chunk(uow, plan, ctx)
+                uow.commit()
+                return result
+        except IntegrityError:
+            # A lead written at the same time by another path (a form) took an address of
+            # this chunk: the chunk is read again, that lead is now found and enriched.
+            if attempt == 2:
+                raise
+            log.info("import %s: chunk retried after a conflicting write", ctx.import_id)
+            plan = plan_chunk(rows, rules)
+    raise AssertionError("unreachable")
+
+
+def _add(totals: ChunkResult, result: ChunkResult) -> None:
+    for name in (
+        "rows",
+        "created",
+        "updated",
+        "rejected",
+        "duplicates_in_file",
+        "existing_customers",
+        "unchanged",
+        "errors",
+    ):
+        setattr(totals, name, getattr(totals, name) + getattr(result, name))
+    for value, count in result.unknown_sources.items():
+        if value in totals.unknown_sources or len(totals.unknown_sources) < MAX_LISTED_SOURCES:
+            totals.unknown_sources[value] += count
+        else:
+            totals.unknown_sources[""] += count  # the others, counted together
+
+
+def _start(
+    database: Database,
+    options: ImportOptions,
+    rules: FileRules,
+    report: FileReport,
+    actor: Actor,
+    now: datetime,
+) -> int:
+    with database.uow(write=True) as uow:
+        batch = t.ImportBatch(
+            user_id=actor.user_id,
+            filename=options.filename,
+            format=report.format,
+            dry_run=options.dry_run,
+            tag=options.tag,
+            temperature=options.temperature,
+            source=options.source,
+            mapping=dict(report.mapping),
+            status="running",
+            rows_total=0,
+            rows_created=0,
+            rows_updated=0,
+            rows_rejected=0,
+            started_at=now,
+        )
+        uow.session.add(batch)
+        uow.flush()
+        batch_id = batch.id
+        uow.commit()
+    return batch_id
+
+
+def _finish(
+    database: Database,
+    import_id: int,
+    report: FileReport,
+    totals: ChunkResult,
+    now: datetime,
+    *,
+    failure: Exception | None = None,
+) -> t.ImportBatch:
+    notes = list(report.notes)
+    if totals.unknown_sources:
+        known = [(v, n) for v, n in totals.unknown_sources.most_common() if v]
+        shown = ", ".join(f"{v!r} ({n})" for v, n in known)
+        others = totals.unknown_sources.get("", 0)
+        notes.append(
+            f"Source values that are not lead sources of the playbook, imported as the file's "
+            f"source and kept in the lead's attributes: {shown}"
+            + (f", and {others} rows with other values" if others else "")
+            + "."
+        )
+    body = {
+        "encoding": report.encoding,
+        "delimiter": report.delimiter,
+        "columns": report.columns,
+        "notes": notes,
+        "blank_rows": report.blank_rows,
+        "duplicates_in_file": totals.duplicates_in_file,
+        "existing_customers": totals.existing_customers,
+        "unchanged": totals.unchanged,
+        "errors": totals.errors,
+        "unknown_sources": {v: n for v, n in totals.unknown_sources.items() if v},
+    }
+    with database.uow(write=True) as uow:
+        batch = repo.get(uow.session, t.ImportBatch, import_id, for_update=True)
+        batch.report = body
+        batch.finished_at = now if failure is None else None
+        batch.status = "done" if failure is None else "failed"
+        if failure is not None:
+            batch.message = f"stopped after {totals.rows} rows: {type(failure).__name__}"
+        uow.commit()
+    return cast(t.ImportBatch, batch)
+
+
+def _preview(rows: list[ParsedRow], rules: FileRules, result: ChunkResult) -> list[dict[str, Any]]:
+    shown = []
+    for row in rows:
+        outcome, lead_id, first = result.outcomes.get(row.number, ("rejected", None, None))
+        values: dict[str, Any] = {}
+        if not row.rejected:
+            c = candidate(row, rules)
+            values = {**c.fields, "tags": c.tags}
+        shown.append(
+            {
+                "row": row.number,
+                "outcome": outcome,
+                "lead_id": lead_id,
+                "duplicate_of_row": first,
+                "values": values,
+                "errors": [{"field": f, "reason": r} for f, r in row.errors],
+            }
+        )
+    return shown
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def get(uow: UnitOfWork, import_id: int) -> t.ImportBatch:
+    batch: t.ImportBatch | None = uow.session.get(t.ImportBatch, import_id)
+    if batch is None:
+        raise NotFound(f"import {import_id} not found", fields={"id": "no such import"})
+    return batch
+
+
+def list_imports(uow: UnitOfWork, *, page: int, page_size: int) -> tuple[list[t.ImportBatch], int]:
+    return cast(
+        tuple[list[t.ImportBatch], int],
+        repo.list_page(uow.session, t.ImportBatch, page=page, page_size=page_size),
+    )
+
+
+def first_errors(uow: UnitOfWork, import_id: int, limit: int = 100) -> list[t.ImportRowError]:
+    return bulk.row_errors(uow.session, import_id, limit=limit)
+
+
+ERROR_COLUMNS = ("row", "field", "reason", "row_rejected")
+
+
+def error_rows(database: Database, import_id: int, page: int = 1000) -> Iterator[list[str]]:
+    """Every row error of an import, as CSV cells, read page by page (a file may have a
+    million); the header first. Raises NotFound at once for an unknown import."""
+    with database.uow() as uow:
+        get(uow, import_id)
+    return _error_rows(database, import_id, page)
+
+
+def _error_rows(database: Database, import_id: int, page: int) -> Iterator[list[str]]:
+    yield list(ERROR_COLUMNS)
+    after = 0
+    while True:
+        with database.uow() as uow:
+            errors = bulk.row_errors(uow.session, import_id, after_id=after, limit=page)
+            rows = [
+                [str(e.row_number), e.field or "", e.reason, "yes" if e.rejected else "no"]
+                for e in errors
+            ]
+            after = errors[-1].id if errors else after
+        yield from rows
+        if len(rows) < page:
+            return
+
+
+# --- undo -------------------------------------------------------------------------------------
+
+KEPT_SHOWN = 100
+
+
+def undo(uow: UnitOfWork, *, import_id: int, actor: Actor, now: datetime) -> dict[str, Any]:
+    """Undo an import: delete the leads it created that nobody has worked on since, and give
+    the leads it enriched back the blanks they had, where nobody has changed them since.
+
+    Leads worked on since the import (status moved, converted, edited, qualified, an activity
+    logged) are kept and listed with the reason. The caller commits.
+    """
+    batch = repo.get(uow.session, t.ImportBatch, import_id, for_update=True)
+    if batch is None:
+        raise NotFound(f"import {import_id} not found", fields={"id": "no such import"})
+    if actor.user_id != batch.user_id and actor.role is not None and actor.role not in UNDO_ROLES:
+        raise Forbidden(
+            "only the person who ran an import, an admin or sales ops may undo it",
+            fields={"role": "requires the importer, admin or sales_ops"},
+        )
+    if batch.dry_run:
+        raise Conflict(
+            "a dry run wrote no lead: there is nothing to undo", fields={"id": "dry run"}
+        )
+    if batch.status == "undone":
+        raise Conflict(f"import {import_id} is already undone", fields={"id": "already undone"})
+    if batch.status == "running":
+        raise Conflict(f"import {import_id} is still running", fields={"id": "still running"})
+    session = uow.session
+    since = batch.started_at
+    worked, worked_count = bulk.created_leads_worked_on(session, import_id, since, KEPT_SHOWN)
+    kept: list[dict[str, Any]] = [
+        {"lead_id": lead_id, "reason": _kept_reason(status)} for lead_id, status in worked
+    ]
+    kept_count = worked_count
+    deleted = bulk.delete_created_leads(session, import_id, since)
+    restored = 0
+    for change in bulk.import_changes(session, import_id):
+        outcome = _restore(uow, change, actor, now, import_id)
+        if outcome is None:
+            restored += 1
+        else:
+            kept_count += 1
+            if len(kept) < KEPT_SHOWN:
+                kept.append({"lead_id": change.lead_id, "reason": outcome})
+    summary = {"deleted": deleted, "restored": restored, "kept": kept_count}
+    batch.status = "undone"
+    batch.undone_at = now
+    batch.report = {**(batch.report or {}), "undo": summary}
+    audit.record(
+        uow,
+        actor=actor,
+        entity="import",
+        entity_id=import_id,
+        action="undo",
+        changes={k: [None, v] for k, v in summary.items()},
+        now=now,
+    )
+    return {**summary, "kept_leads": kept}
+
+
+def _kept_reason(status: str) -> str:
+    if status == "converted":
+        return "converted since the import: kept"
+    if status != "new":
+        return f"worked on since the import (status {status}): kept"
+    return "changed since the import: kept"
+
+
+def _restore(
+    uow: UnitOfWork, change: t.ImportChange, actor: Actor, now: datetime, import_id: int
+) -> str | None:
+    """Give one enriched lead back what it had; None when done, else why it was kept."""
+    session = uow.session
+    before: dict[str, Any] = change.before or {}
+    activity_id = before.get("activity_id")
+    if activity_id is not None:
+        activity = session.get(t.Activity, activity_id)
+        if activity is not None:
+            session.delete(activity)
+    lead = session.get(t.Lead, change.lead_id) if change.lead_id is not None else None
+    if lead is None:
+        return None  # deleted since: nothing left to restore
+    if lead.status == "converted":
+        return "converted since the import: the values it brought are kept"
+    diff: dict[str, Any] = {}
+    for name, old in (before.get("fields") or {}).items():
+        after = before.get("after", {}).get(name)
+        if getattr(lead, name) == after:
+            setattr(lead, name, old)
+            diff[name] = [after, old]
+            if name == "email":
+                lead.email_key = None if old is None else str(old).strip().casefold()
+    tags = list(before.get("tags_added") or [])
+    bulk.remove_tags(session, lead.id, tags)
+    added: dict[str, Any] = before.get("attributes_added") or {}
+    if added and lead.attributes:
+        remaining = {k: v for k, v in lead.attributes.items() if added.get(k) != v}
+        lead.attributes = remaining or None
+    if diff:
+        lead.search_text = search_text({k: getattr(lead, k) for k in LEAD_COLUMNS})
+    lead.updated_at = now
+    audit.record(
+        uow,
+        actor=actor,
+        entity="lead",
+        entity_id=lead.id,
+        action="import_undo",
+        changes=diff | ({"tags": [tags, None]} if tags else {}),
+        reason=f"undo of import #{import_id}",
+        now=now,
+    )
+    return None

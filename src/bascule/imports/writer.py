@@ -1,0 +1,419 @@
+"""Writing one chunk of an import, in one transaction, with one statement per kind of row.
+
+For a chunk: the advisory locks of its e-mails (PostgreSQL), one query for the customers'
+contacts among them, one for the open leads they match; then one INSERT each for the new
+leads, their status history, their tags, the row errors, and one audit row for the chunk.
+Existing leads matched by a row are enriched (blanks filled, never a value replaced) with an
+`import_change` row keeping what they were, for undo, an activity and an audit row each.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bascule.audit import service as audit
+from bascule.imports.plan import (
+    LEAD_COLUMNS,
+    Candidate,
+    ChunkPlan,
+    enrichment,
+    id_ranges,
+    search_text,
+)
+from bascule.leads.model import LeadStatus
+from bascule.storage import bulk
+from bascule.storage import repositories as repo
+from bascule.storage import signals as signal_store
+from bascule.storage import tables as t
+from bascule.storage.uow import UnitOfWork
+from bascule.users.model import Actor
+
+Row = dict[str, Any]
+CUSTOMER = (
+    "existing customer contact: contact {contact} of customer account {account}; no lead is "
+    "created (SPEC §6: the account manager follows customers)"
+)
+NEW = LeadStatus.NEW.value
+# Tag ids remembered across the chunks of one import; forgotten past this many names.
+TAG_CACHE_SIZE = 10_000
+
+
+@dataclass
+class Context:
+    """What every chunk of one import shares."""
+
+    import_id: int
+    actor: Actor
+    now: datetime
+    filename: str
+    dry_run: bool
+    file_tag: str | None = None  # on every lead (FileRules.tag, normalised)
+    tag_ids: dict[str, int] = field(default_factory=dict)
+    # Dry runs write no lead, so an earlier chunk's rows are remembered here instead.
+    seen: set[int] = field(default_factory=set)
+
+
+@dataclass
+class ChunkResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    rejected: int = 0
+    duplicates_in_file: int = 0
+    existing_customers: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    # row number -> (outcome, lead id, first row of the same person when merged)
+    outcomes: dict[int, tuple[str, int | None, int | None]] = field(default_factory=dict)
+    unknown_sources: Counter[str] = field(default_factory=Counter)
+
+
+def write_chunk(uow: UnitOfWork, plan: ChunkPlan, ctx: Context) -> ChunkResult:
+    """Apply one chunk; the caller commits. A dry run reads the same way and writes only the
+    row errors."""
+    session = uow.session
+    result = ChunkResult(rows=plan.rows)
+    problems = list(plan.problems)
+    for row in plan.rejected:
+        result.rejected += 1
+        result.outcomes[row.number] = ("rejected", None, None)
+    candidates = plan.candidates
+    emails = [c.email_key for c in candidates if c.email_key]
+    externals = [c.external_id for c in candidates if c.external_id]
+    if not ctx.dry_run:
+        bulk.lock_keys(session, [f"lead-email|{key}" for key in emails])
+    customers = bulk.customer_contacts(session, emails)
+    matches = bulk.open_leads_matching(session, emails, externals, lock=not ctx.dry_run)
+    if ctx.dry_run:
+        session.expunge_all()  # a preview changes nothing: what it fills in is never flushed
+    by_email: dict[str, t.Lead] = {}
+    by_external: dict[str, t.Lead] = {}
+    for found in sorted(matches, key=lambda lead: lead.id):
+        if found.email_key:
+            by_email.setdefault(found.email_key, found)
+        if found.external_id:
+            by_external.setdefault(found.external_id, found)
+    tags = bulk.tag_names(session, [lead.id for lead in matches])
+
+    new: list[Candidate] = []
+    updates: dict[int, _Update] = {}
+    for c in candidates:
+        numbers = c.numbers
+        if c.unknown_source:
+            result.unknown_sources[c.unknown_source] += 1
+        if c.email_key in customers:
+            contact_id, account_id = customers[c.email_key]
+            reason = CUSTOMER.format(contact=contact_id, account=account_id)
+            problems.extend((n, "email", reason, True) for n in numbers)
+            result.rejected += len(numbers)
+            result.existing_customers += len(numbers)
+            for n in numbers:
+                result.outcomes[n] = ("rejected", None, None)
+            continue
+        lead = by_external.get(c.external_id) if c.external_id else None
+        if lead is None and c.email_key:
+            lead = by_email.get(c.email_key)
+        if lead is None:
+            if ctx.dry_run and _seen_before(ctx, c):
+                _count_duplicates(result, c, None, first=None)
+                continue
+            new.append(c)
+            result.created += 1
+            result.outcomes[c.number] = ("created", None, None)
+            _count_duplicates(result, c, None, first=c.number)
+            continue
+        same_import = lead.import_id == ctx.import_id
+        update = updates.get(lead.id) or _Update(lead, same_import)
+        updates[lead.id] = update
+        changed = update.apply(c, by_email, tags[lead.id], problems)
+        if same_import:
+            _count_duplicates(result, c, lead.id, first=None)
+            continue
+        result.updated += len(numbers)
+        result.unchanged += 0 if changed else len(numbers)
+        for n in numbers:
+            result.outcomes[n] = ("updated", lead.id, None)
+
+    if not ctx.dry_run:
+        created = _insert_leads(uow, new, ctx)
+        for c, lead_id in zip(new, created, strict=True):
+            result.outcomes[c.number] = ("created", lead_id, None)
+            for n in c.merged:
+                result.outcomes[n] = ("updated", lead_id, c.number)
+        _save_updates(uow, list(updates.values()), ctx)
+        _insert_tags(uow, ctx, [(i, c.tags) for c, i in zip(new, created, strict=True)], updates)
+    else:
+        _remember(ctx, new)
+    if problems:
+        # `rejected` tells that the row made no lead, on each of its problems.
+        refused = {n for n, (outcome, _, _) in result.outcomes.items() if outcome == "rejected"}
+        bulk.insert(
+            session,
+            t.ImportRowError,
+            [
+                {
+                    "import_id": ctx.import_id,
+                    "row_number": number,
+                    "field": name,
+                    "reason": reason,
+                    "rejected": number in refused,
+                }
+                for number, name, reason, _ in sorted(problems, key=lambda p: p[0])
+            ],
+        )
+    result.errors = len(problems)
+    bulk.add_to_batch(
+        session,
+        ctx.import_id,
+        rows_total=result.rows,
+        rows_created=result.created,
+        rows_updated=result.updated,
+        rows_rejected=result.rejected,
+    )
+    return result
+
+
+def _count_duplicates(
+    result: ChunkResult, c: Candidate, lead_id: int | None, *, first: int | None
+) -> None:
+    """Rows naming a person an earlier row of the file already named: merged, counted as
+    updated. `first` is that earlier row when it is in this chunk."""
+    later = c.merged if first is not None else c.numbers
+    result.updated += len(later)
+    result.duplicates_in_file += len(later)
+    for n in later:
+        result.outcomes[n] = ("updated", lead_id, first)
+
+
+def _keys(c: Candidate) -> list[int]:
+    keys = []
+    if c.external_id:
+        keys.append(hash(("x", c.external_id)))
+    if c.email_key:
+        keys.append(hash(("e", c.email_key)))
+    return keys
+
+
+def _seen_before(ctx: Context, c: Candidate) -> bool:
+    return any(key in ctx.seen for key in _keys(c))
+
+
+def _remember(ctx: Context, new: list[Candidate]) -> None:
+    for c in new:
+        ctx.seen.update(_keys(c))
+
+
+class _Update:
+    """What an import does to one existing lead (possibly from several rows of a chunk)."""
+
+    def __init__(self, lead: t.Lead, same_import: bool) -> None:
+        self.lead = lead
+        self.same_import = same_import
+        self.before: dict[str, Any] = {}
+        self.after: dict[str, Any] = {}
+        self.tags: list[str] = []
+        self.attributes: dict[str, str] = {}
+        self.numbers: list[int] = []
+
+    def apply(
+        self,
+        c: Candidate,
+        by_email: dict[str, t.Lead],
+        current_tags: set[str],
+        problems: list[tuple[int, str, str, bool]],
+    ) -> bool:
+        """Fill the lead's blanks from a candidate; True when something was gained."""
+        lead = self.lead
+        self.numbers.extend(c.numbers)
+        current = {name: getattr(lead, name) for name in LEAD_COLUMNS}
+        gains = enrichment(current, c)
+        if "email" in gains and c.email_key:
+            owner = by_email.get(c.email_key)
+            if owner is not None and owner is not lead:
+                reason = (
+                    f"{gains.pop('email')!r} not kept: it is the e-mail of open lead {owner.id}"
+                )
+                problems.append((c.number, "email", reason, False))
+        elif c.email_key and lead.email_key and c.email_key != lead.email_key:
+            reason = f"{c.fields['email']!r} not kept: lead {lead.id} has another e-mail"
+            problems.append((c.number, "email", reason, False))
+        if c.external_id and lead.external_id and c.external_id != lead.external_id:
+            reason = (
+                f"{c.external_id!r} not kept: lead {lead.id}, with the same e-mail, has the "
+                f"external id {lead.external_id!r}"
+            )
+            problems.append((c.number, "external_id", reason, False))
+        for name, value in gains.items():
+            self.before.setdefault(name, current[name])
+            self.after[name] = value
+            setattr(lead, name, value)
+        if "email" in gains:
+            lead.email_key = c.email_key
+            by_email[c.email_key or ""] = lead
+        new_tags = [tag for tag in c.tags if tag not in current_tags]
+        current_tags.update(new_tags)
+        self.tags.extend(new_tags)
+        attributes = lead.attributes or {}
+        added = {k: v for k, v in c.attributes.items() if k not in attributes}
+        if added:
+            lead.attributes = {**attributes, **added}
+            self.attributes.update(added)
+        if gains:
+            lead.search_text = search_text({k: getattr(lead, k) for k in LEAD_COLUMNS})
+        return bool(gains or new_tags or added)
+
+
+def _insert_leads(uow: UnitOfWork, new: list[Candidate], ctx: Context) -> list[int]:
+    if not new:
+        return []
+    owner = ctx.actor.user_id
+    common: Row = {
+        "kind": "sales",
+        "status": NEW,
+        "owner_id": owner,
+        "assigned_at": ctx.now if owner is not None else None,
+        "score": 0,
+        "score_explanation": [],
+        "ready_to_convert": False,
+        "do_not_contact": False,
+        "created_at": ctx.now,
+        "updated_at": ctx.now,
+        "import_id": ctx.import_id,
+    }
+    rows: list[Row] = []
+    for c in new:
+        fields = c.fields
+        row = {name: fields.get(name) for name in LEAD_COLUMNS}
+        row.update(common)
+        row["email_key"] = c.email_key
+        row["external_id"] = c.external_id
+        row["attributes"] = c.attributes or None
+        row["search_text"] = search_text(fields)
+        rows.append(row)
+    session = uow.session
+    bulk.insert(session, t.Lead, rows, with_ids=True)
+    ids = [row["id"] for row in rows]
+    emails = [c.email_key for c in new if c.email_key]
+    if emails:
+        signal_store.lock_emails(session, emails, shared=False)
+        bulk.attach_pending_signals(session, ctx.import_id, emails)
+    reason = f"import #{ctx.import_id}"
+    creation = {
+        "to_status": NEW,
+        "changed_at": ctx.now,
+        "actor_user_id": owner,
+        "actor_rule": ctx.actor.rule,
+        "kind": "creation",
+        "reason": reason,
+    }
+    # The chunk's new leads are the import's leads between its first and last new id: the
+    # ids are numbered under the write lock (SQLite) or taken in order from the sequence.
+    bulk.history_for_new_leads(session, ctx.import_id, min(ids), max(ids), creation)
+    # One audit row per chunk, listing the leads it created: the history rows above already
+    # say who created each lead, when and by which import; the batch keeps the file.
+    audit.record(
+        uow,
+        actor=ctx.actor,
+        entity="import",
+        entity_id=ctx.import_id,
+        action="create_leads",
+        changes={"created": len(ids), "lead_ids": id_ranges(ids)},
+        reason=reason,
+        now=ctx.now,
+    )
+    return ids
+
+
+def _save_updates(uow: UnitOfWork, updates: list[_Update], ctx: Context) -> None:
+    """Existing leads from before this import: an activity, an undo record and an audit row
+    each. Leads created by an earlier chunk of this import only had their blanks filled."""
+    theirs = [u for u in updates if not u.same_import]
+    for u in updates:
+        u.lead.updated_at = ctx.now if not u.same_import else u.lead.updated_at
+    if not theirs:
+        return
+    session = uow.session
+    activities = [
+        {
+            "kind": "signal",
+            "direction": "in",
+            "summary": f"found again in import #{ctx.import_id} ({ctx.filename})",
+            "occurred_at": ctx.now,
+            "created_at": ctx.now,
+            "user_id": ctx.actor.user_id,
+            "lead_id": u.lead.id,
+            "details": {"type": "import", "import_id": ctx.import_id, "rows": u.numbers[:20]},
+        }
+        for u in theirs
+    ]
+    bulk.insert(session, t.Activity, activities, with_ids=True)
+    changes = []
+    for u, activity in zip(theirs, activities, strict=True):
+        old = {k: audit.jsonable(v) for k, v in u.before.items()}
+        new = {k: audit.jsonable(v) for k, v in u.after.items()}
+        before = {
+            "fields": old,
+            "after": new,
+            "tags_added": u.tags,
+            "attributes_added": u.attributes,
+            "activity_id": activity["id"],
+        }
+        changes.append(
+            {
+                "import_id": ctx.import_id,
+                "lead_id": u.lead.id,
+                "action": "updated",
+                "before": before,
+            }
+        )
+        diff: dict[str, Any] = {k: [old[k], new[k]] for k in new}
+        if u.tags:
+            diff["tags"] = [None, u.tags]
+        if u.attributes:
+            diff["attributes"] = [None, sorted(u.attributes)]
+        audit.record(
+            uow,
+            actor=ctx.actor,
+            entity="lead",
+            entity_id=u.lead.id,
+            action="import_merge",
+            changes=diff,
+            reason=f"import #{ctx.import_id}",
+            now=ctx.now,
+        )
+    bulk.insert(session, t.ImportChange, changes)
+
+
+def _insert_tags(
+    uow: UnitOfWork,
+    ctx: Context,
+    created: list[tuple[int, list[str]]],
+    updates: dict[int, _Update],
+) -> None:
+    """The file's tag goes on every new lead of the chunk in one INSERT ... SELECT; the rows'
+    own tags, and the tags an existing lead gains, one row each."""
+    file_tag = ctx.file_tag
+    wanted = [(i, [n for n in names if n != file_tag]) for i, names in created]
+    wanted = [(i, names) for i, names in wanted if names]
+    wanted += [(lead_id, u.tags) for lead_id, u in updates.items() if u.tags]
+    everyone = bool(created and file_tag)
+    if not wanted and not everyone:
+        return
+    if len(ctx.tag_ids) > TAG_CACHE_SIZE:
+        ctx.tag_ids.clear()
+    needed = {name for _, tags in wanted for name in tags} | ({file_tag} if everyone else set())
+    names = sorted(n for n in needed if n and n not in ctx.tag_ids)
+    if names:
+        ctx.tag_ids.update(repo.ensure_tags(uow.session, names))
+    if everyone and file_tag:
+        ids = [i for i, _ in created]
+        bulk.tag_new_leads(uow.session, ctx.import_id, min(ids), max(ids), ctx.tag_ids[file_tag])
+    rows = [
+        {"lead_id": lead_id, "tag_id": ctx.tag_ids[name]}
+        for lead_id, tags in wanted
+        for name in tags
+    ]
+    bulk.insert(uow.session, t.LeadTag, rows)
