@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from bascule import __version__
 from bascule.api import (
     accounts,
+    alerts,
     errors,
     events,
     imports,
@@ -35,7 +36,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database or Database(settings.database_url)
     errors.install(app)
-    for module in (leads, accounts, opportunities, events, intake, imports, meta):
+    for module in (leads, accounts, opportunities, events, intake, imports, meta, alerts):
         app.include_router(module.router)
     app.include_router(pages.router)
     static = Path(pages.__file__).parent / "static"

@@ -23,3 +23,7 @@ class Settings(BaseSettings):
     # the Content-Length or the bytes received pass it (the file is spooled to a temporary
     # file on the way, never held whole in memory).
     import_max_bytes: int = 200 * 1024 * 1024
+    # Live alerts (GET /api/v1/alerts/stream): a comment this often keeps idle connections
+    # open; on SQLite each API process looks for newly delivered alerts this often.
+    alerts_stream_keepalive_seconds: float = 15.0
+    alerts_stream_poll_seconds: float = 1.0

@@ -155,10 +155,16 @@ def test_signals_kept_for_an_unknown_email_go_to_the_lead_the_import_creates(dat
     assert sorted(attached) == [("p1@societe1.fr", lead_id), ("x@other.fr", None)]
 
 
-def test_two_imports_of_overlapping_files_at_once_make_each_person_once(database, actor):
-    # Given two files sharing 150 of their 300 people, imported at the same time
-    first = people(list(range(0, 300)))
-    second = people(list(range(150, 450)))
+def ids_only(numbers: list[int]) -> bytes:
+    lines = ["Prospect ID;Lead Origin"] + [f"id-{i:05d};API" for i in numbers]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("make", [people, ids_only], ids=["by e-mail", "by external id"])
+def test_two_imports_of_overlapping_files_at_once_make_each_person_once(database, actor, make):
+    # Given two files sharing 150 of their 300 people, first in both, imported at once
+    first = make(list(range(0, 300)))
+    second = make([*range(0, 150), *range(300, 450)])
     results: list[t.ImportBatch] = []
     failures: list[BaseException] = []
 

@@ -92,15 +92,20 @@ def test_a_freemium_startup_at_its_seat_limit_becomes_an_upsell_opportunity(
             ("form_submit", "form", lead_id),
         ]
         assert signals[0].workspace == WORKSPACE
-        # And sales is told: an upgrade opportunity is suggested for this lead
-        (alert,) = uow.session.scalars(
-            select(t.Outbox).where(t.Outbox.kind == "opportunity_suggested")
+        # And sales is told twice: an upgrade opportunity is suggested for this lead when the
+        # trial reaches its seat limit, and when its founder asks for pricing (SPEC §8)
+        seat_limit, pricing_request = uow.session.scalars(
+            select(t.Outbox).where(t.Outbox.kind == "opportunity_suggested").order_by(t.Outbox.id)
         )
-        assert (alert.payload["lead_id"], alert.payload["form_type"], alert.status) == (
-            lead_id,
-            "pricing_request",
+        assert (seat_limit.payload, seat_limit.status) == (
+            {"lead_id": lead_id, "signal_type": "seat_limit_reached"},
             "pending",
         )
+        assert (pricing_request.payload["lead_id"], pricing_request.payload["form_type"]) == (
+            lead_id,
+            "pricing_request",
+        )
+        assert pricing_request.status == "pending"
     assert rows(t.Lead) == 1
 
     # When the salesperson calls and the buyer confirms 10 users within 2 months

@@ -68,6 +68,19 @@ class ScoreReason(Output):
     points: float
 
 
+class ConversionReason(Output):
+    feature: str
+    value: str | None = None
+    direction: Literal["up", "down"]
+    weight: float  # change of probability when the feature is at the typical lead's value
+
+
+class PredictedConversion(Output):
+    probability: float
+    reasons: list[ConversionReason]
+    model_version: int | None = None
+
+
 class LeadRead(Output):
     id: int
     first_name: str | None
@@ -106,6 +119,8 @@ class LeadRead(Output):
     external_id: str | None = None
     attributes: dict[str, Any] | None = None
     import_id: int | None = None
+    # Predictive score (bascule model train): null until a model has scored the lead.
+    predicted_conversion: PredictedConversion | None = None
 
 
 class Page(Output):

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bascule.cli import demo, forms, imports, playbook, server, users
+from bascule.cli import demo, forms, imports, model, playbook, score, server, users, worker
 from bascule.cli.common import BasculeGroup, State
 from bascule.config import Settings
 
@@ -66,4 +66,7 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")
 app.add_typer(playbook.app, name="playbook")
 app.add_typer(forms.app, name="forms")
+app.add_typer(score.app, name="score")
+app.add_typer(model.app, name="model")
 imports.register(app)
+worker.register(app)

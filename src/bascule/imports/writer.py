@@ -84,7 +84,13 @@ def write_chunk(uow: UnitOfWork, plan: ChunkPlan, ctx: Context) -> ChunkResult:
     emails = [c.email_key for c in candidates if c.email_key]
     externals = [c.external_id for c in candidates if c.external_id]
     if not ctx.dry_run:
-        bulk.lock_keys(session, [f"lead-email|{key}" for key in emails])
+        # One lock per person: the e-mail (the key the lead service locks), else the id.
+        keys = [
+            f"lead-email|{c.email_key}" if c.email_key else f"lead-external|{c.external_id}"
+            for c in candidates
+            if c.email_key or c.external_id
+        ]
+        bulk.lock_keys(session, keys)
     customers = bulk.customer_contacts(session, emails)
     matches = bulk.open_leads_matching(session, emails, externals, lock=not ctx.dry_run)
     if ctx.dry_run:

@@ -25,6 +25,7 @@ from bascule.intake.model import Outcome, Route, Submission
 from bascule.leads import service as leads
 from bascule.leads.model import Qualification
 from bascule.playbook.schema import IntakeForm, Playbook
+from bascule.scoring import service as scoring
 from bascule.storage import intake as store
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
@@ -205,17 +206,9 @@ def _lead(
                 uow, lead_id=lead.id, answers=answers, actor=ACTOR, playbook=playbook, now=now
             )
     signal = _signal(uow, form, sub, today=today, now=now, lead_id=lead.id)
-    if rule.strong_signal:
-        outbox.enqueue(
-            uow,
-            kind="opportunity_suggested",
-            recipient_user_id=lead.owner_id,
-            payload={"lead_id": lead.id, "form_type": form.form_type, "signal_id": signal.id},
-            idempotency_key=model.alert_key(
-                "opportunity_suggested", lead.id, form.form_type, today
-            ),
-            now=now,
-        )
+    # The form's points, an MQL promotion, and for a strong form (rule.strong_signal) the
+    # "opportunity suggested" alert, once per lead, form type and day.
+    scoring.score_lead(uow, lead, now=now, playbook=playbook, new_signals=[signal])
     outcome = Outcome.LEAD_CREATED if created else Outcome.LEAD_UPDATED
     return _answer(outcome, lead_id=lead.id)
 

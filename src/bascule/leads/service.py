@@ -18,6 +18,7 @@ from bascule.leads.model import (
     ready_to_convert,
 )
 from bascule.playbook.schema import Playbook
+from bascule.scoring import service as scoring
 from bascule.signals import service as signals
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
@@ -121,6 +122,7 @@ def create(
         existing = repo.open_lead_by_email(session, email_key)
         if existing is not None:
             _merge(uow, existing, clean, tags, actor, now)
+            scoring.score_lead(uow, existing, now=now, playbook=playbook, lock=True)
             return existing, False
 
     lead = t.Lead(
@@ -140,7 +142,7 @@ def create(
     session.add(lead)
     session.flush()
     # Signals that arrived for this e-mail before anyone knew the person are theirs now.
-    signals.attach_pending(uow, email_key=email_key, lead_id=lead.id)
+    attached = signals.attach_pending(uow, email_key=email_key, lead_id=lead.id)
     session.add(
         t.LeadStatusHistory(
             lead_id=lead.id,
@@ -164,6 +166,7 @@ def create(
         changes={k: [None, audit.jsonable(v)] for k, v in clean.items() if v is not None},
         now=now,
     )
+    scoring.score_lead(uow, lead, now=now, playbook=playbook, read_signals=attached > 0)
     return lead, True
 
 
@@ -235,10 +238,11 @@ def update(
     before = {k: getattr(lead, k) for k in clean}
     for key, value in clean.items():
         setattr(lead, key, value)
+    attached = 0
     if "email" in clean:
         lead.email_key = normalise_email(lead.email)
         if lead.status not in CLOSED:
-            signals.attach_pending(uow, email_key=lead.email_key, lead_id=lead.id)
+            attached = signals.attach_pending(uow, email_key=lead.email_key, lead_id=lead.id)
     if "owner_id" in clean and clean["owner_id"] != before.get("owner_id"):
         lead.assigned_at = now if clean["owner_id"] is not None else None
     identity = ("email", "last_name", "company")
@@ -265,6 +269,8 @@ def update(
         changes=audit.diff(before, clean) | ({"tags": tags} if tags is not None else {}),
         now=now,
     )
+    if lead.status != LeadStatus.CONVERTED:
+        scoring.score_lead(uow, lead, now=now, playbook=playbook, read_signals=attached > 0 or None)
     return lead
 
 
@@ -438,4 +444,16 @@ def to_read(lead: t.Lead, tags: list[str]) -> dict[str, Any]:
         "external_id": lead.external_id,
         "attributes": lead.attributes,
         "import_id": lead.import_id,
+        "predicted_conversion": _predicted_conversion(lead),
+    }
+
+
+def _predicted_conversion(lead: t.Lead) -> dict[str, Any] | None:
+    """The predictive score (``bascule model train``), None until a model scored the lead."""
+    if lead.conversion_probability is None:
+        return None
+    return {
+        "probability": lead.conversion_probability,
+        "reasons": lead.conversion_reasons or [],
+        "model_version": lead.conversion_model_version,
     }

@@ -23,8 +23,15 @@ def normalise_project_name(name: str) -> str:
 
     Case, accents, punctuation and dashes of any kind do not make a different project.
     """
-    text = unicodedata.normalize("NFKD", name.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    # Case folding and compatibility decomposition can each undo the other (NFKD of "ℇ" is an
+    # upper-case "Ɛ"): repeat both until the text is stable, so the key is idempotent.
+    text = name
+    for _ in range(4):
+        folded = unicodedata.normalize("NFKD", text.casefold())
+        folded = "".join(c for c in folded if not unicodedata.combining(c))
+        if folded == text:
+            break
+        text = folded
     # Any script's letters count (Cyrillic, Greek, œ...); underscores and punctuation do not.
     return " ".join(re.findall(r"[^\W_]+", text))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cache
 from importlib import resources
@@ -10,6 +11,8 @@ from pydantic import ValidationError
 
 from bascule.errors import PlaybookInvalid
 from bascule.playbook.schema import Playbook
+
+_FIELD_PATH = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*")
 
 
 def parse(text: str) -> Playbook:
@@ -29,6 +32,11 @@ def parse(text: str) -> Playbook:
                 # Rules across the document name their section first: "stages: ...".
                 where, _, rest = message.partition(": ")
                 message = rest or message
+            else:
+                # Rules across a section name the field at fault first: "warm: ...".
+                head, _, rest = message.partition(": ")
+                if rest and _FIELD_PATH.fullmatch(head):
+                    where, message = f"{where}.{head}", rest
             fields[where or "(document)"] = message
         summary = "; ".join(f"{k}: {v}" for k, v in fields.items())
         raise PlaybookInvalid(f"playbook is invalid: {summary}", fields=fields) from exc

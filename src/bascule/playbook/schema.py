@@ -6,9 +6,12 @@ Pure data: no I/O here. ``load.py`` reads TOML into these models; services recei
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from bascule.playbook.scoring import Scoring
 
 LEAD_STATUSES = ("new", "contacted", "nurturing", "mql", "sql", "converted", "disqualified")
 BUDGET_LEVELS = ("none", "range", "confirmed")
@@ -162,6 +165,64 @@ class Intake(Strict):
         return self.forms[form_type]
 
 
+# SPEC §8: how alerts reach people beyond the app (e-mail, webhooks), and how hard to retry.
+ALERT_KIND = r"^([a-z][a-z0-9_]*|\*)$"
+
+
+class Webhook(Strict):
+    """An endpoint that receives the alerts of the kinds it subscribes to, signed with its
+    secret (HMAC-SHA256). The secret is best kept out of the playbook: ``secret_env`` names an
+    environment variable of the worker that holds it."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=60)
+    url: str = Field(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length=2000)
+    # Shown as ********** when the playbook is read back (GET /api/v1/playbook).
+    secret: SecretStr | None = Field(default=None, min_length=16, max_length=500)
+    secret_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    # Alert kinds sent to this endpoint ("mql_reached", ...); "*" or nothing means every kind.
+    kinds: tuple[str, ...] = ()
+    enabled: bool = True
+
+    @field_validator("kinds")
+    @classmethod
+    def _kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [k for k in value if not re.match(ALERT_KIND, k)]
+        if bad:
+            raise ValueError(f"not alert kinds: {', '.join(bad)}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> Webhook:
+        if (self.secret is None) == (self.secret_env is None):
+            raise ValueError("give exactly one of secret or secret_env")
+        return self
+
+    def wants(self, kind: str) -> bool:
+        return self.enabled and (not self.kinds or "*" in self.kinds or kind in self.kinds)
+
+
+class Alerts(Strict):
+    # E-mail each alert to its recipient (when BASCULE_SMTP_URL is set).
+    email: bool = True
+    # Attempts of one e-mail or webhook delivery before it becomes a dead letter.
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    # Wait before the first retry, doubled at each further failure, never above the maximum.
+    backoff_seconds: float = Field(default=30, gt=0, le=86_400)
+    backoff_max_seconds: float = Field(default=3600, gt=0, le=7 * 86_400)
+    # Connect and read timeout of one webhook or SMTP exchange (each).
+    timeout_seconds: float = Field(default=5, gt=0, le=60)
+    webhooks: tuple[Webhook, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Alerts:
+        names = [w.name for w in self.webhooks]
+        if len(set(names)) != len(names):
+            raise ValueError("webhooks: names must be unique")
+        if self.backoff_max_seconds < self.backoff_seconds:
+            raise ValueError("backoff_max_seconds: must be at least backoff_seconds")
+        return self
+
+
 class Playbook(Strict):
     version: int = 1
     name: str = "default"
@@ -176,6 +237,8 @@ class Playbook(Strict):
     qualification: Qualification = Qualification()
     conversion: Conversion = Conversion()
     intake: Intake = Intake()
+    alerts: Alerts = Alerts()
+    scoring: Scoring = Scoring()
 
     @model_validator(mode="after")
     def _consistent(self) -> Playbook:
@@ -220,6 +283,11 @@ class Playbook(Strict):
             if form.creates == "opportunity" and form_type != "rfp":
                 raise ValueError(
                     f"{where}.creates: only the rfp form carries what an opportunity needs"
+                )
+        for form_type in self.scoring.forms:
+            if form_type not in FORM_TYPES:
+                raise ValueError(
+                    f"scoring.forms.{form_type}: not a form type ({', '.join(FORM_TYPES)})"
                 )
         return self
 

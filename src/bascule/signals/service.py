@@ -6,12 +6,14 @@ database failure); the invalid ones are reported with their index and never stor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bascule.errors import NotFound, ValidationFailed
+from bascule.playbook.schema import Playbook
+from bascule.scoring import service as scoring
 from bascule.signals.model import (
     MAX_BATCH,
     Directory,
@@ -39,9 +41,15 @@ class IngestResult:
 
 
 def ingest(
-    uow: UnitOfWork, *, items: Sequence[Any], now: datetime, origin: str = "event"
+    uow: UnitOfWork,
+    *,
+    items: Sequence[Any],
+    now: datetime,
+    origin: str = "event",
+    playbook: Playbook | None = None,
 ) -> IngestResult:
-    """Check, place and store a batch (decoded JSON items) in the caller's transaction."""
+    """Check, place and store a batch (decoded JSON items) in the caller's transaction.
+    ``playbook``: the rules to score with (default: the active playbook)."""
     if len(items) > MAX_BATCH:
         raise ValidationFailed(
             f"a batch holds at most {MAX_BATCH} events, got {len(items)}: split it",
@@ -84,20 +92,35 @@ def ingest(
             # Someone identified since the look-up above has committed by now (or waits for
             # this transaction before attaching its pending signals): look again.
             pending = _look_again(uow, pending, keys)
-        store.insert_signals(
-            session, [_row(item, placed, now, origin, result) for item, placed in pending]
-        )
+        later = [_row(item, placed, now, origin, result) for item, placed in pending]
+        store.insert_signals(session, later)
+        attached.extend(later)
     result.rejected.sort(key=lambda r: r.index)
-    after_ingest(uow, lead_ids=result.lead_ids, account_ids=result.account_ids, now=now)
+    after_ingest(
+        uow,
+        lead_ids=result.lead_ids,
+        account_ids=result.account_ids,
+        now=now,
+        rows=attached,
+        playbook=playbook,
+    )
     return result
 
 
 def after_ingest(
-    uow: UnitOfWork, *, lead_ids: set[int], account_ids: set[int], now: datetime
+    uow: UnitOfWork,
+    *,
+    lead_ids: set[int],
+    account_ids: set[int],
+    now: datetime,
+    rows: Sequence[Mapping[str, Any]] = (),
+    playbook: Playbook | None = None,
 ) -> None:
     """Hook called once per ingested batch, in its transaction, after its signals are stored:
-    the leads and accounts that received signals. Scoring (behavioural points, MQL promotion,
-    strong-signal alerts) plugs in here; it does nothing yet."""
+    the leads and accounts that received signals, and the stored rows. Scoring plugs in here
+    (behavioural points, MQL promotion, strong-signal alerts: ``scoring.service``)."""
+    if lead_ids:
+        scoring.add_signals(uow, rows=rows, now=now, playbook=playbook)
 
 
 def attach_pending(

@@ -9,8 +9,9 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, literal, or_, select, text, update
+from sqlalchemy import String, bindparam, delete, func, literal, or_, select, text, update
 from sqlalchemy import insert as sql_insert
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from bascule.storage import tables as t
@@ -41,21 +42,37 @@ def lock_keys(session: Session, keys: Sequence[str]) -> None:
     )
 
 
+def _matching(session: Session, column: Any, keys: Sequence[str]) -> Any:
+    """`column` is one of `keys`. PostgreSQL: a join with the unnested array, so the planner
+    probes the column's index key by key; an IN list of thousands of values is planned as a
+    scan of the whole table while its statistics are older than the import (they are, until
+    autovacuum catches up), which grows with every chunk. SQLite probes the index for IN."""
+    if not is_postgresql(session):
+        return column.in_(keys)
+    wanted = (
+        func.unnest(bindparam(None, list(keys), type_=ARRAY(String)))
+        .table_valued("key")
+        .render_derived()
+    )
+    return column.in_(select(wanted.c.key).scalar_subquery())
+
+
 def open_leads_matching(
     session: Session, email_keys: Sequence[str], external_ids: Sequence[str], *, lock: bool
 ) -> list[t.Lead]:
     """Open leads with one of these e-mails or external ids (`lock`: for update, PostgreSQL)."""
-    conditions = []
-    if email_keys:
-        conditions.append(t.Lead.email_key.in_(email_keys))
-    if external_ids:
-        conditions.append(t.Lead.external_id.in_(external_ids))
-    if not conditions:
-        return []
-    query = select(t.Lead).where(t.Lead.status.in_(OPEN_LEAD_STATUSES), or_(*conditions))
-    if lock and is_postgresql(session):
-        query = query.with_for_update(of=t.Lead)
-    return list(session.scalars(query))
+    found: dict[int, t.Lead] = {}
+    for column, keys in ((t.Lead.email_key, email_keys), (t.Lead.external_id, external_ids)):
+        if not keys:
+            continue
+        query = select(t.Lead).where(
+            _matching(session, column, keys), t.Lead.status.in_(OPEN_LEAD_STATUSES)
+        )
+        if lock and is_postgresql(session):
+            query = query.with_for_update(of=t.Lead)
+        for lead in session.scalars(query):
+            found[lead.id] = lead
+    return list(found.values())
 
 
 def customer_contacts(session: Session, email_keys: Sequence[str]) -> dict[str, tuple[int, int]]:
@@ -65,7 +82,8 @@ def customer_contacts(session: Session, email_keys: Sequence[str]) -> dict[str, 
     rows = session.execute(
         select(t.Contact.email_key, t.Contact.id, t.Account.id)
         .join(t.Account, t.Account.id == t.Contact.account_id)
-        .where(t.Contact.email_key.in_(email_keys), t.Account.is_customer.is_(True))
+        .where(_matching(session, t.Contact.email_key, email_keys))
+        .where(t.Account.is_customer.is_(True))
     )
     return {key: (contact_id, account_id) for key, contact_id, account_id in rows if key}
 
@@ -148,7 +166,7 @@ def attach_pending_signals(session: Session, import_id: int, email_keys: Sequenc
     )
     result = session.execute(
         update(t.Signal)
-        .where(signal.email_key.in_(email_keys), signal.lead_id.is_(None))
+        .where(_matching(session, signal.email_key, email_keys), signal.lead_id.is_(None))
         .where(signal.contact_id.is_(None))
         .values(lead_id=new_lead)
         .execution_options(synchronize_session=False)

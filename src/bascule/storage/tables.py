@@ -11,9 +11,11 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -162,6 +164,11 @@ class Lead(Base):
     import_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_batch.id", ondelete="SET NULL", use_alter=True), index=True
     )
+    # Predictive score (migration 0005): probability of conversion from the latest model,
+    # its reasons [{feature, value, direction, weight}] and that model's version.
+    conversion_probability: Mapped[float | None] = mapped_column(Float)
+    conversion_reasons: Mapped[list[Any] | None]
+    conversion_model_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class Tag(Base):
@@ -482,3 +489,79 @@ class ImportChange(Base):
     )
     action: Mapped[str] = mapped_column(String(10))  # created, updated
     before: Mapped[dict[str, Any] | None]
+
+
+# --- alert delivery (migration 0004) ----------------------------------------------------------
+
+
+class AlertDelivery(Base):
+    """One channel of one alert: an e-mail to a person or a POST to a webhook. Each has its own
+    attempts and backoff, so a failing channel never holds back another (in-app delivery is the
+    outbox row itself: ``Outbox.delivered_at``)."""
+
+    __tablename__ = "alert_delivery"
+    __table_args__ = (
+        UniqueConstraint("outbox_id", "channel", "target", name="uq_alert_delivery_target"),
+        # The queue: due pending deliveries, oldest first, straight from the index.
+        Index(
+            "ix_alert_delivery_due",
+            "next_attempt_at",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))  # email, person_email, webhook
+    # The e-mail address, or the webhook's name in the playbook.
+    target: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # + delivered, dead, skipped
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertDeliveryAttempt(Base):
+    """The delivery log: every attempt (and every replay) of a channel delivery."""
+
+    __tablename__ = "alert_delivery_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_delivery.id", ondelete="CASCADE"), index=True
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # delivered, failed, dead (the last failure), skipped (do-not-contact...), replayed
+    outcome: Mapped[str] = mapped_column(String(20))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+# The live alert stream on SQLite polls for alerts delivered since its last look.
+Index("ix_outbox_delivered_at", Outbox.delivered_at)
+
+
+# --- predictive score (migration 0005) --------------------------------------------------------
+
+
+class PredictiveModel(Base):
+    """A trained conversion model, versioned. ``schema_version`` is the feature and model format
+    of the code that trained it: a model of another format is refused, never used."""
+
+    __tablename__ = "predictive_model"
+    __table_args__ = (UniqueConstraint("version", name="uq_predictive_model_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(254))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    algorithm: Mapped[str] = mapped_column(String(40))
+    features: Mapped[list[Any]] = mapped_column(default=list)
+    excluded: Mapped[list[Any]] = mapped_column(default=list)
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The fitted model (joblib). Written and read only by Bascule itself.
+    model: Mapped[bytes] = mapped_column(LargeBinary)

@@ -26,6 +26,9 @@ SPEC_PATHS = {
     "/api/v1/intake/{form_type}": {"post"},
     "/api/v1/imports": {"get", "post"},
     "/api/v1/imports/{import_id}": {"get"},
+    "/api/v1/alerts": {"get"},
+    "/api/v1/alerts/{alert_id}/read": {"post"},
+    "/api/v1/alerts/stream": {"get"},
 }
 
 # SPEC §13.1 field names, by the path whose GET returns the record.
