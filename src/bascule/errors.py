@@ -7,8 +7,10 @@ The API turns them into SPEC §13 JSON; the CLI into a one-line reason on stderr
     ├── ValidationFailed               422 validation_failed (fields)
     │   ├── MissingFields              422 missing_fields
     │   ├── NotReadyToConvert          422 not_ready_to_convert
-    │   └── PlaybookInvalid            422 playbook_invalid
+    │   ├── PlaybookInvalid            422 playbook_invalid
+    │   └── NotEnoughHistory           422 not_enough_history (predictive model)
     ├── NotFound                       404 not_found
+    │   └── NoModel                    404 no_model (no predictive model trained yet)
     ├── Unauthorized                   401 unauthorized
     ├── Forbidden                      403 forbidden
     ├── PayloadTooLarge                413 payload_too_large
@@ -21,7 +23,8 @@ The API turns them into SPEC §13 JSON; the CLI into a one-line reason on stderr
         ├── ClosedOpportunity          409 opportunity_closed
         ├── AmbiguousAccount           409 ambiguous_account (choices)
         ├── ExistingCustomer           409 existing_customer
-        └── IdempotencyConflict        409 idempotency_conflict
+        ├── IdempotencyConflict        409 idempotency_conflict
+        └── ModelSchemaMismatch        409 model_schema_mismatch (stored model unreadable)
 """
 
 from __future__ import annotations
@@ -154,3 +157,19 @@ class RateLimited(BasculeError):
             retry_after=retry_after,
         )
         self.headers = {"Retry-After": str(retry_after)}
+
+
+class NotEnoughHistory(ValidationFailed):
+    """Too few leads with a known outcome (or a single outcome) to train a predictive model."""
+
+    code = "not_enough_history"
+
+
+class NoModel(NotFound):
+    code = "no_model"
+
+
+class ModelSchemaMismatch(Conflict):
+    """A stored predictive model of another schema version (or unreadable): never used."""
+
+    code = "model_schema_mismatch"

@@ -116,6 +116,8 @@ def _print_report(report: TrainingReport) -> None:
         typer.echo("warning: train with --exclude-leaks (or --exclude COL) to leave them out")
     if found.excluded:
         typer.echo(f"excluded: {', '.join(found.excluded)}")
+    for pattern in found.unmatched:
+        typer.echo(f"warning: --exclude {pattern}: no feature of that name")
     best = found.best
     typer.echo(
         f"Stored predictive model v{report.version}: {report.algorithm}, ROC AUC "

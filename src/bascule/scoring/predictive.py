@@ -34,7 +34,8 @@ import joblib
 import sklearn
 
 from bascule.audit import service as audit
-from bascule.errors import Conflict, NotFound, ValidationFailed
+from bascule.errors import ModelSchemaMismatch, NoModel, NotEnoughHistory
+from bascule.scoring.predictive_cv import FOLDS, Evaluation, cross_validate, folds_for
 from bascule.scoring.predictive_features import (
     LeadFacts,
     LeakWarning,
@@ -46,15 +47,7 @@ from bascule.scoring.predictive_features import (
     record,
     without,
 )
-from bascule.scoring.predictive_model import (
-    FOLDS,
-    MODELS,
-    ConversionModel,
-    Evaluation,
-    cross_validate,
-    folds_for,
-    threads,
-)
+from bascule.scoring.predictive_model import MODELS, ConversionModel, threads
 from bascule.storage import predictive as store
 from bascule.storage import tables as t
 from bascule.storage.uow import Database, UnitOfWork
@@ -69,18 +62,6 @@ MIN_LEADS = 200
 STALE_DAYS = 180
 WRITE_CHUNK = 2000
 Progress = Callable[[str], None]
-
-
-class NotEnoughHistory(ValidationFailed):
-    code = "not_enough_history"
-
-
-class NoModel(NotFound):
-    code = "no_model"
-
-
-class ModelSchemaMismatch(Conflict):
-    code = "model_schema_mismatch"
 
 
 @dataclass(frozen=True)
@@ -110,6 +91,7 @@ class Experiment:
     excluded: list[str]
     records: list[Record]
     labels: list[int]
+    unmatched: list[str] = field(default_factory=list)  # --exclude naming no feature
 
     @property
     def best(self) -> Evaluation:
@@ -190,7 +172,9 @@ def experiment(
 ) -> Experiment:
     """Leak check, exclusions, then every candidate on the same stratified folds."""
     folds = folds_for(labels, seed=options.seed)
-    excluded = [n for n in feature_names(records) if matches(n, options.exclude)]
+    names = feature_names(records)
+    excluded = [n for n in names if matches(n, options.exclude)]
+    unmatched = [p for p in options.exclude if not any(matches(n, [p]) for n in names)]
     records = without(records, excluded)
     if progress:
         progress("checking the features for leaks")
@@ -202,7 +186,7 @@ def experiment(
         evaluations = cross_validate(
             records, labels, folds, models=options.models, progress=progress
         )
-    return Experiment(evaluations, leaks, excluded, list(records), list(labels))
+    return Experiment(evaluations, leaks, excluded, list(records), list(labels), unmatched)
 
 
 def train(

@@ -16,6 +16,7 @@ points before the cap, and ``as_of``), so nothing else needs storing.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -164,6 +165,7 @@ class Rules:
             | ({"pricing_view"} if self.section.trial_pricing_view else set())
         )
         self._parts: dict[tuple[str, Any], tuple[Contribution, ...]] = {}
+        self._json: dict[Contribution, str] = {}
 
     def keys(self) -> list[str]:
         return list(self._behaviour)
@@ -270,6 +272,28 @@ class Rules:
     def _say(self, french: str, english: str, what: str) -> str:
         return f"{french} : {what}" if self.french else f"{english}: {what}"
 
+    def dumps(self, result: Score) -> str:
+        """``result.explanation()`` as compact JSON text, the entries that do not decay
+        (firmographics, the same for many leads) from a cache: what a batch writes."""
+        if len(self._json) > 20_000:
+            self._json.clear()
+        stamp: str | None = _stamp(result.as_of)
+        parts: list[str] = []
+        for c in result.contributions:
+            if c.value is None:
+                text = self._json.get(c)
+                if text is None:
+                    entry = {"reason": c.reason, "points": c.points, "rule": c.rule}
+                    text = self._json[c] = compact_json(entry)
+            else:
+                entry = {"reason": c.reason, "points": c.points, "rule": c.rule,
+                         "value": round(c.value, 4)}  # fmt: skip
+                if stamp is not None:
+                    entry["as_of"], stamp = stamp, None
+                text = compact_json(entry)
+            parts.append(text)
+        return "[" + ",".join(parts) + "]"
+
     def behaviour_reason(self, key: str, capped: bool) -> str:
         found = self._reasons.get((key, capped))
         if found is None:
@@ -325,6 +349,10 @@ def advance(
         if key is not None:
             values[key] = values.get(key, 0.0) + rules.contribution(key, at, event.occurred_at)
     return _trim(values), at
+
+
+def compact_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def decay(days: float, half_life_days: float) -> float:

@@ -42,6 +42,7 @@ from bascule.scoring.rules import (
     State,
     advance,
     behaviour,
+    compact_json,
     crosses_mql,
     local_day,
     rules_for,
@@ -120,7 +121,8 @@ class _Changes:
     """What a step decided, written at its end: scores (one executemany), warmer
     temperatures, MQL promotions and alerts."""
 
-    scores: list[tuple[int, int, list[Any]]] = field(default_factory=list)
+    # (lead id, score, explanation as JSON text, and as a list when it was built)
+    scores: list[tuple[int, int, str, list[Any] | None]] = field(default_factory=list)
     temperatures: dict[int, tuple[str | None, str, Score]] = field(default_factory=dict)
     promotions: list[tuple[int, Score]] = field(default_factory=list)
     strong: list[_Strong] = field(default_factory=list)
@@ -435,14 +437,16 @@ def _decide(
     signals), as it does when the lead ``had_state`` not; otherwise a score is written only
     when its points changed. ``above``: promote at or above the threshold, not only when
     crossing it (recompute)."""
-    explanation = result.explanation()
-    if (
-        must_write
-        or not had_state
-        or result.total != facts.score
-        or _visible(explanation) != _visible(facts.explanation)
-    ):
-        changes.scores.append((facts.id, result.total, explanation))
+    if must_write:
+        changes.scores.append((facts.id, result.total, rules.dumps(result), None))
+    else:
+        explanation = result.explanation()
+        if (
+            not had_state
+            or result.total != facts.score
+            or _visible(explanation) != _visible(facts.explanation)
+        ):
+            changes.scores.append((facts.id, result.total, compact_json(explanation), explanation))
     temperature = warmer(facts.temperature, result.band)
     if temperature != facts.temperature and temperature is not None:
         changes.temperatures[facts.id] = (facts.temperature, temperature, result)

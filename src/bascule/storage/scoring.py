@@ -135,16 +135,13 @@ _save_temperature = (
 )
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def save(
     session: Session,
-    scores: Sequence[tuple[int, int, list[Any]]],
+    scores: Sequence[tuple[int, int, str, list[Any] | None]],
     temperatures: Mapping[int, str | None],
 ) -> None:
-    """Write (lead id, score, explanation) and new temperatures: one executemany each.
+    """Write (lead id, score, explanation as JSON text[, as a list]) and new temperatures:
+    one executemany each.
 
     The scores go straight to the driver (thousands of rows a batch: the per-row work of a
     compiled statement would cost more than the database). Lead objects already loaded in
@@ -154,17 +151,18 @@ def save(
             sql = "UPDATE lead SET score = %s, score_explanation = CAST(%s AS json) WHERE id = %s"
         else:
             sql = "UPDATE lead SET score = ?, score_explanation = ? WHERE id = ?"
-        rows = [(score, _dumps(explanation), lead_id) for lead_id, score, explanation in scores]
+        rows = [(score, text, lead_id) for lead_id, score, text, _ in scores]
         session.connection().exec_driver_sql(sql, rows)
     if temperatures:
         rows2 = [{"b_id": i, "b_temperature": v} for i, v in temperatures.items()]
         session.execute(_save_temperature, rows2, execution_options={"synchronize_session": False})
     if session.identity_map:
-        for lead_id, score, explanation in scores:
+        for lead_id, score, text, explanation in scores:
             obj = session.identity_map.get(identity_key(t.Lead, lead_id))
             if obj is not None:
                 set_committed_value(obj, "score", score)
-                set_committed_value(obj, "score_explanation", explanation)
+                value = explanation if explanation is not None else json.loads(text)
+                set_committed_value(obj, "score_explanation", value)
         for lead_id, temperature in temperatures.items():
             obj = session.identity_map.get(identity_key(t.Lead, lead_id))
             if obj is not None:

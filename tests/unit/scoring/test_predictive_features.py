@@ -9,6 +9,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from bascule.scoring.predictive import NotEnoughHistory, check_history
+from bascule.scoring.predictive_cv import folds_for
 from bascule.scoring.predictive_features import (
     LeadFacts,
     imported_outcome,
@@ -20,7 +21,6 @@ from bascule.scoring.predictive_features import (
     without,
     words,
 )
-from bascule.scoring.predictive_model import folds_for
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

@@ -16,15 +16,14 @@ import pytest
 from bascule.scoring.predictive import (
     SCHEMA_VERSION,
     ModelSchemaMismatch,
+    NotEnoughHistory,
+    TrainingOptions,
     dumps,
+    experiment,
     load,
 )
-from bascule.scoring.predictive_model import (
-    ConversionModel,
-    cross_validate,
-    folds_for,
-    reliability,
-)
+from bascule.scoring.predictive_cv import cross_validate, folds_for, reliability
+from bascule.scoring.predictive_model import ConversionModel
 from bascule.scoring.predictive_space import FeatureSpace
 from bascule.storage import tables as t
 
@@ -152,3 +151,20 @@ def test_a_stored_model_reads_back_and_another_schema_version_is_refused(lr_mode
     broken = t.PredictiveModel(version=4, schema_version=SCHEMA_VERSION, model=b"not a model")
     with pytest.raises(ModelSchemaMismatch, match="v4 cannot be read"):
         load(broken)
+
+
+def test_exclusions_are_applied_and_one_naming_no_feature_is_reported(data):
+    records, labels = data
+    options = TrainingOptions(exclude=("Tags", "SOURCE"), models=("logistic_regression",))
+
+    found = experiment(records, labels, options)
+
+    assert (found.excluded, found.unmatched) == (["source"], ["Tags"])
+    assert all("source" not in r for r in found.records)
+    assert found.evaluations["logistic_regression"].auc < 0.65  # the signal is gone
+
+
+def test_excluding_every_feature_is_refused(data):
+    records, labels = data
+    with pytest.raises(NotEnoughHistory, match="nothing to learn from"):
+        experiment(records, labels, TrainingOptions(exclude=("*",)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -390,3 +391,11 @@ def test_once_a_day_means_the_company_day():
     late_evening_utc = datetime(2030, 3, 1, 23, 30, tzinfo=UTC)  # 00:30 in Paris
     assert local_day(late_evening_utc, "Europe/Paris").isoformat() == "2030-03-02"
     assert local_day(late_evening_utc, "Not/AZone").isoformat() == "2030-03-01"
+
+
+def test_the_json_a_batch_writes_is_the_explanation():
+    profile = Profile(job_title="CEO", employees=500, sector="software", country="FR")
+    for events in ([], [demo()], [demo(), signal("page_view", 2)] * 8):
+        result = scored(profile, events)
+        assert json.loads(RULES.dumps(result)) == result.explanation()
+        assert json.loads(RULES.dumps(result)) == json.loads(RULES.dumps(result))  # cached
