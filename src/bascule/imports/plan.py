@@ -18,25 +18,10 @@ from typing import Any
 
 from bascule.accounts.model import normalise_email
 from bascule.imports.rows import FileFormat, ParsedRow
-from bascule.imports.values import EXTERNAL_ID
+from bascule.imports.values import EXTERNAL_ID, LEAD_FIELDS
 
-# Lead columns an import fills (SPEC §13.1 names, plus external_id); tags are apart.
-LEAD_COLUMNS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "job_title",
-    "employees",
-    "sector",
-    "country",
-    "technology",
-    "source",
-    "campaign",
-    "temperature",
-    EXTERNAL_ID,
-)
+# Lead columns an import fills: the file's lead fields and external_id; tags are apart.
+LEAD_COLUMNS = (*(f for f in LEAD_FIELDS if f != "tags"), EXTERNAL_ID)
 # What an import may fill on an existing lead: blanks only, never the source it came from.
 ENRICHABLE = tuple(c for c in LEAD_COLUMNS if c != "source")
 DEFAULT_SOURCE = {"vcard": "trade_show", "csv": "other"}
