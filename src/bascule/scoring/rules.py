@@ -166,6 +166,7 @@ class Rules:
         )
         self._parts: dict[tuple[str, Any], tuple[Contribution, ...]] = {}
         self._json: dict[Contribution, str] = {}
+        self._heads: dict[tuple[str, str], tuple[str, str]] = {}
 
     def keys(self) -> list[str]:
         return list(self._behaviour)
@@ -285,12 +286,19 @@ class Rules:
                 if text is None:
                     entry = {"reason": c.reason, "points": c.points, "rule": c.rule}
                     text = self._json[c] = compact_json(entry)
-            else:
-                entry = {"reason": c.reason, "points": c.points, "rule": c.rule,
-                         "value": round(c.value, 4)}  # fmt: skip
+            else:  # by hand: thousands a batch, and only numbers vary
+                key = (c.rule, c.reason)
+                head = self._heads.get(key)
+                if head is None:
+                    head = self._heads[key] = (
+                        f'{{"reason":{compact_json(c.reason)},"points":',
+                        f',"rule":{compact_json(c.rule)},"value":',
+                    )
+                text = f"{head[0]}{c.points}{head[1]}{round(c.value, 4)!r}"
                 if stamp is not None:
-                    entry["as_of"], stamp = stamp, None
-                text = compact_json(entry)
+                    text += f',"as_of":{compact_json(stamp)}'
+                    stamp = None
+                text += "}"
             parts.append(text)
         return "[" + ",".join(parts) + "]"
 

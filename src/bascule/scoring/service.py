@@ -285,26 +285,48 @@ def recompute(
     outcome = Outcome()
     if not playbook.scoring.enabled:
         return outcome
-    rules = rules_for(playbook)
     uow.session.flush()
     rows = store.lead_page(uow.session, after_id=after_id, limit=limit, scored_only=False)
-    if not rows:
+    if rows:
+        _from_signals(uow, rows, now, rules_for(playbook), outcome, above=True)
+        outcome.last_id = rows[-1].id if len(rows) == limit else None
+    return outcome
+
+
+def score_leads(
+    uow: UnitOfWork, *, lead_ids: Iterable[int], now: datetime, playbook: Playbook
+) -> Outcome:
+    """Score these leads from their signals, in the caller's transaction: for leads written in
+    bulk (an import chunk), a few queries per 1,000 leads. A score crossing the MQL threshold
+    from the stored one (0 for a lead just written) promotes as usual."""
+    outcome = Outcome()
+    if not playbook.scoring.enabled:
         return outcome
+    uow.session.flush()
+    rows = store.leads(uow.session, lead_ids, lock=True)
+    if rows:
+        _from_signals(uow, rows, now, rules_for(playbook), outcome, above=False)
+    return outcome
+
+
+def _from_signals(
+    uow: UnitOfWork, rows: Sequence[Any], now: datetime, rules: Rules, outcome: Outcome, *,
+    above: bool,
+) -> None:  # fmt: skip
     leads = [Facts.of(r) for r in rows]
     stored = _stored_events(uow, [f.id for f in leads], now, rules)
-    eligible = [f.id for f in leads if f.status in PROMOTABLE]
+    eligible = [f.id for f in leads if f.status in PROMOTABLE] if above else []
     kept_out = store.left_mql_by_hand(uow.session, eligible) if eligible else set()
     changes = _Changes()
     for facts in leads:
         values = behaviour(stored.get(facts.id, ()), now=now, rules=rules)
         result = score(facts.profile, values, at=now, rules=rules)
         had_state = state_of(facts.explanation) is not None
-        above = facts.id not in kept_out
-        _decide(changes, facts, result, rules, must_write=False, had_state=had_state, above=above)
-    outcome.looked_at = outcome.scored = len(leads)
-    outcome.last_id = leads[-1].id if len(rows) == limit else None
+        _decide(changes, facts, result, rules, must_write=False, had_state=had_state,
+                above=above and facts.id not in kept_out)  # fmt: skip
+    outcome.looked_at += len(leads)
+    outcome.scored += len(leads)
     _write(uow, changes, rules, now, outcome=outcome)
-    return outcome
 
 
 def refresh_decayed(

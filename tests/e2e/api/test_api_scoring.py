@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bascule.playbook import service as playbooks
-from bascule.playbook.load import default_text
+from bascule.playbook.load import default_playbook, default_text
 from bascule.scoring import service as scoring
 from bascule.signals import service as signals
 from bascule.storage import tables as t
@@ -259,3 +259,40 @@ def test_leads_scored_elsewhere_are_scored_from_their_signals_at_their_next_sign
     found = lead_of(api, lead["id"])
     assert entries(found) == [("Contenus téléchargés", 8), ("Pages vues", 1)]
     assert found["score"] == 9
+
+
+def test_leads_written_in_bulk_are_scored_by_one_call(api, database):
+    # Given signals kept for an e-mail nobody knows yet
+    occurred = datetime.now(UTC).isoformat()
+    items = [
+        {"type": "form_submit", "occurred_at": occurred, "email": "b0@acier-durand.fr",
+         "properties": {"form_type": "demo_request"}},
+        {"type": "pricing_view", "occurred_at": occurred, "email": "b0@acier-durand.fr"},
+    ]  # fmt: skip
+    assert api.ok(api.post("/events", items, as_="marketing"))["pending"] == 2
+    # And leads an import wrote in bulk, unscored, the first one taking those signals
+    now = datetime.now(UTC)
+    rows = [
+        {"email": f"b{i}@acier-durand.fr", "email_key": f"b{i}@acier-durand.fr",
+         "last_name": "Bulk", "source": "trade_show", "kind": "sales", "status": "new",
+         "score": 0, "score_explanation": [], "search_text": "", "created_at": now,
+         "updated_at": now, **DIRECTOR_FR}
+        for i in range(3)
+    ]  # fmt: skip
+    with database.uow(write=True) as uow:
+        uow.session.execute(insert(t.Lead), rows)
+        ids = list(uow.session.scalars(select(t.Lead.id).order_by(t.Lead.id)))
+        signals.attach_pending(uow, email_key="b0@acier-durand.fr", lead_id=ids[0])
+        uow.commit()
+
+    # When the import scores its chunk
+    with database.uow(write=True) as uow:
+        outcome = scoring.score_leads(
+            uow, lead_ids=ids, now=datetime.now(UTC), playbook=default_playbook()
+        )
+        uow.commit()
+
+    # Then every lead has its score, and the one past the threshold is an MQL
+    assert (outcome.scored, outcome.written, outcome.promoted) == (3, 3, 1)
+    assert [lead_of(api, i)["score"] for i in ids] == [22 + 24 + 6, 22, 22]
+    assert [lead_of(api, i)["status"] for i in ids] == ["mql", "new", "new"]

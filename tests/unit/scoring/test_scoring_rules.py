@@ -18,6 +18,7 @@ from bascule.scoring.rules import (
     advance,
     band,
     behaviour,
+    compact_json,
     crosses_mql,
     half_up,
     local_day,
@@ -397,5 +398,6 @@ def test_the_json_a_batch_writes_is_the_explanation():
     profile = Profile(job_title="CEO", employees=500, sector="software", country="FR")
     for events in ([], [demo()], [demo(), signal("page_view", 2)] * 8):
         result = scored(profile, events)
+        assert RULES.dumps(result) == compact_json(result.explanation())
+        assert RULES.dumps(result) == RULES.dumps(result)  # from the caches the second time
         assert json.loads(RULES.dumps(result)) == result.explanation()
-        assert json.loads(RULES.dumps(result)) == json.loads(RULES.dumps(result))  # cached
