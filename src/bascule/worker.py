@@ -40,6 +40,7 @@ from bascule.config import Settings
 from bascule.errors import Conflict
 from bascule.playbook import service as playbooks
 from bascule.playbook.schema import Playbook
+from bascule.scoring import service as scoring
 from bascule.storage import alerts as store
 from bascule.storage import locks
 from bascule.storage.notify import Listener
@@ -57,6 +58,10 @@ def register_tick(interval_seconds: float, function: TickFunction) -> None:
     if interval_seconds <= 0:
         raise ValueError("a tick's interval is positive")
     TICKS.append((interval_seconds, function))
+
+
+# Scores lose their behaviour points with time: hourly is finer than a point a day moves.
+register_tick(3600, scoring.decay_tick)
 
 
 def utcnow() -> datetime:

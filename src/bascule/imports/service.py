@@ -145,7 +145,15 @@ def run(
         source_column=source_column,
     )
     import_id = _start(database, options, rules, report, actor, now)
-    ctx = Context(import_id, actor, now, options.filename, options.dry_run, file_tag=rules.tag)
+    ctx = Context(
+        import_id,
+        actor,
+        now,
+        options.filename,
+        options.dry_run,
+        file_tag=rules.tag,
+        playbook=playbook,
+    )
     totals = ChunkResult()
     preview: list[dict[str, Any]] = []
     try:

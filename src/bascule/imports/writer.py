@@ -24,6 +24,8 @@ from bascule.imports.plan import (
     search_text,
 )
 from bascule.leads.model import LeadStatus
+from bascule.playbook.schema import Playbook
+from bascule.scoring import service as scoring
 from bascule.storage import bulk
 from bascule.storage import repositories as repo
 from bascule.storage import signals as signal_store
@@ -54,6 +56,9 @@ class Context:
     tag_ids: dict[str, int] = field(default_factory=dict)
     # Dry runs write no lead, so an earlier chunk's rows are remembered here instead.
     seen: set[int] = field(default_factory=set)
+    # Scores the chunk's created and updated leads from their signals and profile, in the
+    # chunk's transaction (None: left to the next signal or `bascule score recompute`).
+    playbook: Playbook | None = None
 
 
 @dataclass
@@ -151,6 +156,10 @@ def write_chunk(uow: UnitOfWork, plan: ChunkPlan, ctx: Context) -> ChunkResult:
                 result.outcomes[n] = ("updated", lead_id, c.number)
         _save_updates(uow, list(updates.values()), ctx)
         _insert_tags(uow, ctx, [(i, c.tags) for c, i in zip(new, created, strict=True)], updates)
+        if ctx.playbook is not None:
+            scoring.score_leads(
+                uow, lead_ids=[*created, *updates], now=ctx.now, playbook=ctx.playbook
+            )
     else:
         _remember(ctx, new)
     if problems:

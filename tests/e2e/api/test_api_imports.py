@@ -437,3 +437,24 @@ def test_the_upload_is_described_in_openapi(api):
     assert set(spec["paths"]["/api/v1/imports/{import_id}"]) == {"get"}
     assert set(spec["paths"]["/api/v1/imports/{import_id}/undo"]) == {"post"}
     assert set(spec["paths"]["/api/v1/imports/{import_id}/errors.csv"]) == {"get"}
+
+
+def test_imported_leads_are_scored_from_their_profile_and_waiting_signals(api):
+    # Given a demo request kept for an address nobody knows yet
+    items = [
+        {"type": "form_submit", "occurred_at": "2026-11-20T09:00:00+00:00",
+         "email": "camille.martin@aciers-durand.fr", "properties": {"form_type": "demo_request"}},
+    ]  # fmt: skip
+    assert api.ok(api.post("/events", items, as_="marketing"))["pending"] == 1
+
+    # When the show's file is imported
+    imported(api, TRADE_SHOW, tag=SHOW)
+
+    # Then every lead has a score with its explanation, the DSI's including the demo request
+    leads = leads_by_email(api)
+    dsi = leads["camille.martin@aciers-durand.fr"]
+    reasons = [entry["reason"] for entry in dsi["score_explanation"]]
+    assert any("démo" in reason.lower() for reason in reasons), reasons
+    assert sum(e["points"] for e in dsi["score_explanation"]) == dsi["score"]
+    director = leads["paul.girard@girard-btp.fr"]
+    assert director["score"] > 0 and director["score_explanation"]

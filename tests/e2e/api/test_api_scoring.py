@@ -9,12 +9,15 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from bascule import worker
+from bascule.config import Settings
 from bascule.playbook import service as playbooks
 from bascule.playbook.load import default_playbook, default_text
 from bascule.scoring import service as scoring
 from bascule.signals import service as signals
 from bascule.storage import tables as t
 from bascule.storage.uow import Database
+from bascule.worker import Worker
 
 DIRECTOR_FR = {"job_title": "Directeur", "employees": 250, "country": "FR"}
 
@@ -296,3 +299,19 @@ def test_leads_written_in_bulk_are_scored_by_one_call(api, database):
     assert (outcome.scored, outcome.written, outcome.promoted) == (3, 3, 1)
     assert [lead_of(api, i)["score"] for i in ids] == [22 + 24 + 6, 22, 22]
     assert [lead_of(api, i)["status"] for i in ids] == ["mql", "new", "new"]
+
+
+def test_the_worker_decays_scores_on_its_own(api, database):
+    # Given a lead scored today, and a worker running with its default ticks 30 days later
+    lead = api.create_lead(**DIRECTOR_FR)
+    send(api, [demo(lead["id"])])
+    later = datetime.now(UTC) + timedelta(days=30)
+    settings = Settings(database_url=database.url, playbook_cache_seconds=0)
+    runner = Worker(database, settings, clock=lambda: later)
+
+    # When it runs its ticks
+    runner.run(once=True)
+
+    # Then the decay tick is among them and the score lost what 30 days take
+    assert (3600, scoring.decay_tick) in worker.TICKS
+    assert lead_of(api, lead["id"])["score"] == 34
