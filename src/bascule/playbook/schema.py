@@ -11,7 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from bascule.playbook.routing import Routing, RoutingRule
 from bascule.playbook.scoring import Scoring
+from bascule.playbook.sla import Calendar, Sla, SlaRule
 
 LEAD_STATUSES = ("new", "contacted", "nurturing", "mql", "sql", "converted", "disqualified")
 BUDGET_LEVELS = ("none", "range", "confirmed")
@@ -239,6 +241,9 @@ class Playbook(Strict):
     intake: Intake = Intake()
     alerts: Alerts = Alerts()
     scoring: Scoring = Scoring()
+    calendar: Calendar = Calendar()
+    sla: Sla = Sla()
+    routing: Routing = Routing()
 
     @model_validator(mode="after")
     def _consistent(self) -> Playbook:
@@ -289,6 +294,17 @@ class Playbook(Strict):
                 raise ValueError(
                     f"scoring.forms.{form_type}: not a form type ({', '.join(FORM_TYPES)})"
                 )
+        rules: list[tuple[str, int, SlaRule | RoutingRule]]
+        rules = [("sla.rules", i, r) for i, r in enumerate(self.sla.rules)]
+        rules += [("routing.rules", i, r) for i, r in enumerate(self.routing.rules)]
+        for section, index, rule in rules:
+            where = f"{section}.{index}"
+            for form_type in rule.form_types:
+                if form_type not in FORM_TYPES:
+                    raise ValueError(f"{where}.form_types: {form_type!r} is not a form type")
+            for source in rule.sources:
+                if source not in self.lead_source_keys:
+                    raise ValueError(f"{where}.sources: {source!r} is not a lead source")
         return self
 
     # Convenience look-ups used by the pure rules.

@@ -52,6 +52,10 @@ class User(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="SET NULL"))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Out of office from absent_from (included) to absent_until (excluded; none: until told
+    # otherwise): routing skips the user meanwhile (migration 0006).
+    absent_from: Mapped[datetime | None]
+    absent_until: Mapped[datetime | None]
     password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -117,6 +121,13 @@ class Lead(Base):
         Index("ix_lead_score", "score"),
         Index("ix_lead_created_at", "created_at"),
         Index("ix_lead_due", "first_response_due_at"),
+        # The worker's mandatory-conversion check reads only the leads past their delay.
+        Index(
+            "ix_lead_conversion_due",
+            "conversion_due_at",
+            sqlite_where=text("conversion_due_at IS NOT NULL AND conversion_overdue = 0"),
+            postgresql_where=text("conversion_due_at IS NOT NULL AND NOT conversion_overdue"),
+        ),
         CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -169,6 +180,17 @@ class Lead(Base):
     conversion_probability: Mapped[float | None] = mapped_column(Float)
     conversion_reasons: Mapped[list[Any] | None]
     conversion_model_version: Mapped[int | None] = mapped_column(Integer)
+    # SLAs, routing and mandatory conversion (migration 0006): the form that last asked for
+    # contact (what SLA and routing rules match), consecutive failed outbound attempts, since
+    # when the lead is ready to convert and when that becomes overdue, and the flag.
+    form_type: Mapped[str | None] = mapped_column(String(30))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    ready_since: Mapped[datetime | None]
+    conversion_due_at: Mapped[datetime | None]
+    conversion_overdue: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    conversion_overdue_at: Mapped[datetime | None]
 
 
 class Tag(Base):
@@ -256,6 +278,9 @@ class Opportunity(Base):
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An opportunity born of an RFP has a first-response SLA of its own (migration 0006).
+    first_response_due_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
 
 
 class OpportunityContact(Base):
@@ -283,6 +308,62 @@ class OpportunityStageHistory(Base):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SlaClock(Base):
+    """One first-response deadline (SPEC §9): started at an assignment for a lead (or an RFP's
+    opportunity), stopped by the first outbound call, e-mail or meeting. Breach and escalation
+    are stamped by the worker; the SLA report counts these rows (migration 0006)."""
+
+    __tablename__ = "sla_clock"
+    __table_args__ = (
+        # The worker's tick reads only the running clocks that are due, through these.
+        Index(
+            "ix_sla_clock_due",
+            "due_at",
+            sqlite_where=text("stopped_at IS NULL AND breached_at IS NULL"),
+            postgresql_where=text("stopped_at IS NULL AND breached_at IS NULL"),
+        ),
+        Index(
+            "ix_sla_clock_escalate",
+            "escalate_at",
+            sqlite_where=text("stopped_at IS NULL AND escalated_at IS NULL"),
+            postgresql_where=text("stopped_at IS NULL AND escalated_at IS NULL"),
+        ),
+        Index("ix_sla_clock_started", "started_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lead.id", ondelete="CASCADE"), index=True
+    )
+    opportunity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
+    rule: Mapped[str] = mapped_column(String(40))
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    stopped_at: Mapped[datetime | None]
+    # stopped by: "response" (an activity), "reassigned", "closed" (converted, disqualified...)
+    stopped_by: Mapped[str | None] = mapped_column(String(20))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="SET NULL"))
+    breached_at: Mapped[datetime | None]
+    escalate_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+
+
+class RoutingCounter(Base):
+    """How many leads a routing rule gave each member of its team: weighted round-robin
+    gives the next lead to the member furthest behind their share (migration 0006)."""
+
+    __tablename__ = "routing_counter"
+    rule: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    assigned: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Activity(Base):

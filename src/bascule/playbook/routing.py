@@ -1,0 +1,84 @@
+"""The ``[routing]`` section of the playbook (SPEC §9): who owns a new lead.
+
+Rules are tried in order and the first whose conditions all match wins: a territory
+(``countries``), a segment (``employees_min``/``employees_max``), ``sources``, ``form_types``,
+``kinds``. A rule gives the lead to one ``owner`` (a user's e-mail) or round-robin within a
+``team`` (by name), with optional ``weights`` per member e-mail; members who are inactive or
+out of office are skipped. No rule matching, or nobody available: ``fallback_owner``.
+
+Teams and users live in the database: the file alone is checked here (shape, ranges, unique
+keys); ``bascule.routing.check`` checks the names against the database, which
+``bascule playbook check`` and ``apply`` both do.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+_KEY = r"^[a-z][a-z0-9_]*$"
+Key = Annotated[str, StringConstraints(pattern=_KEY)]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RoutingRule(_Section):
+    key: Key
+    countries: tuple[Country, ...] = ()
+    employees_min: int | None = Field(default=None, ge=0)
+    employees_max: int | None = Field(default=None, ge=0)
+    sources: tuple[str, ...] = ()
+    form_types: tuple[str, ...] = ()
+    kinds: tuple[Literal["sales", "support_service"], ...] = ()
+    team: str | None = Field(default=None, min_length=1, max_length=120)
+    owner: Email | None = None
+    weights: dict[Email, int] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> RoutingRule:
+        if (self.team is None) == (self.owner is None):
+            raise ValueError("team: give exactly one of team, owner")
+        if self.weights and self.team is None:
+            raise ValueError("weights: only a team rule has weights")
+        if (
+            self.employees_min is not None
+            and self.employees_max is not None
+            and self.employees_max < self.employees_min
+        ):
+            raise ValueError("employees_max: below employees_min")
+        return self
+
+    @field_validator("weights")
+    @classmethod
+    def _positive(cls, value: dict[str, int]) -> dict[str, int]:
+        bad = [email for email, weight in value.items() if not 1 <= weight <= 100]
+        if bad:
+            raise ValueError(f"weights are whole numbers from 1 to 100: {', '.join(bad)}")
+        return value
+
+
+class Routing(_Section):
+    enabled: bool = True
+    rules: tuple[RoutingRule, ...] = ()
+    fallback_owner: Email | None = None
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_keys(cls, value: tuple[RoutingRule, ...]) -> tuple[RoutingRule, ...]:
+        keys = [r.key for r in value]
+        doubles = sorted({k for k in keys if keys.count(k) > 1})
+        if doubles:
+            raise ValueError(f"rule keys must be unique: {', '.join(doubles)}")
+        return value
