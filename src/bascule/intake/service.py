@@ -194,6 +194,7 @@ def _lead(
         "kind": rule.kind,
         "temperature": rule.temperature,
         "owner_id": owner,
+        "form_type": form.form_type,
     }
     lead, created = leads.create(uow, data=data, actor=ACTOR, playbook=playbook, now=now)
     if not created:

@@ -95,6 +95,9 @@ def create(
     """Create a lead, or merge into the open lead with the same e-mail. Returns (lead, created)."""
     require(actor, "lead.write")
     tags = data.pop("tags", None) or []
+    # Set by intake, not by API clients: the public form that asked for contact, what SLA
+    # and routing rules match (a later form on a known lead replaces it).
+    form_type = data.pop("form_type", None)
     data = {k: v for k, v in data.items() if v is not None}
     clean = _clean(data, playbook, uow)
     clean.setdefault("source", "other")
@@ -121,6 +124,8 @@ def create(
                 )
         existing = repo.open_lead_by_email(session, email_key)
         if existing is not None:
+            if form_type is not None:
+                existing.form_type = form_type
             _merge(uow, existing, clean, tags, actor, now)
             scoring.score_lead(uow, existing, now=now, playbook=playbook, lock=True)
             return existing, False
@@ -133,6 +138,7 @@ def create(
         updated_at=now,
         score=0,
         score_explanation=[],
+        form_type=form_type,
     )
     if lead.owner_id is None and actor.user_id is not None:
         lead.owner_id = actor.user_id
