@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+from itertools import pairwise
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -64,8 +65,9 @@ DEFAULT_DAY: tuple[Period, ...] = (("09:00", "18:00"),)
 
 class Calendar(_Section):
     """When the company works: per weekday, periods ``["HH:MM", "HH:MM"]`` in ``timezone``
-    (none: closed that day); public holidays of ``country`` (and ``subdivision``, e.g. "67"
-    for Bas-Rhin with its own holidays) from the ``holidays`` package; extra ``closed_days``.
+    (none: closed that day); public holidays of ``country`` (and ``subdivision``, e.g. "57"
+    for Moselle or "6AE" for Alsace, with Good Friday and 26 December) from the ``holidays``
+    package; extra ``closed_days``.
     ``business_day_hours`` is how long "one business day" is (SPEC §9: 9 h by default)."""
 
     timezone: str = "Europe/Paris"
@@ -107,14 +109,20 @@ class Calendar(_Section):
         cls, value: dict[str, tuple[Period, ...]]
     ) -> dict[str, tuple[Period, ...]]:
         for day, periods in value.items():
-            previous_end: time | None = None
             for start_text, end_text in periods:
-                start, end = _clock(start_text), _clock(end_text)
+                try:
+                    start, end = _clock(start_text), _clock(end_text)
+                except ValueError as exc:
+                    raise ValueError(f"{day}: {exc}") from None
                 if end <= start:
                     raise ValueError(f"{day}: {start_text}-{end_text} ends before it starts")
-                if previous_end is not None and start < previous_end:
-                    raise ValueError(f"{day}: {start_text}-{end_text} overlaps the period before")
-                previous_end = end
+            # Periods may be written in any order; touching ones (12:00 then 12:00) are fine.
+            ordered = sorted(periods, key=lambda period: _clock(period[0]))
+            for before, after in pairwise(ordered):
+                if _clock(after[0]) < _clock(before[1]):
+                    raise ValueError(
+                        f"{day}: {after[0]}-{after[1]} overlaps {before[0]}-{before[1]}"
+                    )
         if not any(value.values()):
             raise ValueError("at least one weekday needs working hours")
         return value
@@ -126,11 +134,17 @@ class Calendar(_Section):
         supported = holidays.list_supported_countries()
         if self.country not in supported:
             raise ValueError(f"country: {self.country!r} has no public holidays calendar")
-        if self.subdivision is not None and self.subdivision not in supported[self.country]:
-            raise ValueError(
-                f"subdivision: {self.subdivision!r} is not a subdivision of {self.country} "
-                f"({', '.join(supported[self.country][:12])}...)"
-            )
+        if self.subdivision is not None:
+            try:
+                # Also accepts the package's aliases ("Moselle" for "57").
+                holidays.country_holidays(self.country, subdiv=self.subdivision)
+            except NotImplementedError:
+                codes = supported[self.country]
+                known = ", ".join(codes[:12]) + ("..." if len(codes) > 12 else "")
+                raise ValueError(
+                    f"subdivision: {self.subdivision!r} is not a subdivision of {self.country} "
+                    f"({known or 'it has none'})"
+                ) from None
         return self
 
     def periods(self, weekday: int) -> tuple[tuple[time, time], ...]:
