@@ -19,6 +19,8 @@ from bascule.api import (
     leads,
     meta,
     opportunities,
+    reports,
+    users,
 )
 from bascule.config import Settings
 from bascule.storage.uow import Database
@@ -36,7 +38,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database or Database(settings.database_url)
     errors.install(app)
-    for module in (leads, accounts, opportunities, events, intake, imports, meta, alerts):
+    for module in (
+        leads, accounts, opportunities, events, intake, imports, meta, alerts, reports, users,
+    ):  # fmt: skip
         app.include_router(module.router)
     app.include_router(pages.router)
     static = Path(pages.__file__).parent / "static"

@@ -41,6 +41,8 @@ from bascule.errors import Conflict
 from bascule.playbook import service as playbooks
 from bascule.playbook.schema import Playbook
 from bascule.scoring import service as scoring
+from bascule.sla import followup
+from bascule.sla import tick as sla_tick
 from bascule.storage import alerts as store
 from bascule.storage import locks
 from bascule.storage.notify import Listener
@@ -62,6 +64,10 @@ def register_tick(interval_seconds: float, function: TickFunction) -> None:
 
 # Scores lose their behaviour points with time: hourly is finer than a point a day moves.
 register_tick(3600, scoring.decay_tick)
+# Conversion deadlines are counted in business days: a few minutes late is nothing.
+register_tick(300, followup.conversion_tick)
+# First-response deadlines are hours long: a breach is told within a minute of it.
+register_tick(60, sla_tick.tick)
 
 
 def utcnow() -> datetime:

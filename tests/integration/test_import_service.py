@@ -121,19 +121,25 @@ def test_an_import_that_fails_half_way_is_marked_failed_and_can_be_undone(
 
 def test_what_an_import_writes_besides_leads(database, actor):
     batch = run(database, actor, people(list(range(5))), tag="Salon", chunk_rows=2)
-    # one status history row per lead, by the importer, naming the import
+    # two history rows per lead, by the importer, naming the import: its creation, and its
+    # assignment to the importer (no routing rule in the default playbook)
     with database.uow() as uow:
         history = uow.session.scalars(select(t.LeadStatusHistory)).all()
         assert {(h.actor_user_id, h.kind, h.reason) for h in history} == {
-            (actor.user_id, "creation", f"import #{batch.id}")
+            (actor.user_id, "creation", f"import #{batch.id}"),
+            (actor.user_id, "assignment", f"import #{batch.id}: the importing user keeps it"),
         }
-        assert len(history) == 5
-        # one audit row per chunk, listing the leads it created
+        assert len(history) == 10
+        # per chunk, one audit row listing the leads it created, one for their owners
         audit = uow.session.scalars(select(t.AuditLog).order_by(t.AuditLog.id)).all()
+        owners = {str(actor.user_id): 2}
         assert [(a.entity, a.entity_id, a.action, a.changes) for a in audit] == [
             ("import", batch.id, "create_leads", {"created": 2, "lead_ids": [[1, 2]]}),
+            ("import", batch.id, "assign_leads", {"owners": owners}),
             ("import", batch.id, "create_leads", {"created": 2, "lead_ids": [[3, 4]]}),
+            ("import", batch.id, "assign_leads", {"owners": owners}),
             ("import", batch.id, "create_leads", {"created": 1, "lead_ids": [[5, 5]]}),
+            ("import", batch.id, "assign_leads", {"owners": {str(actor.user_id): 1}}),
         ]
     assert count(database, t.Tag) == 1
     assert count(database, t.LeadTag) == 5

@@ -27,6 +27,21 @@ TITLES: dict[str, tuple[str, str]] = {
         "SLA de premier contact dépassé : lead #{lead_id}",
         "First-response SLA breached: lead #{lead_id}",
     ),
+    "sla_escalated": (
+        "Escalade SLA : lead #{lead_id} toujours sans réponse",
+        "SLA escalation: lead #{lead_id} still unanswered",
+    ),
+}
+# The same kinds about an RFP's opportunity (its payload names an opportunity, no lead).
+OPPORTUNITY_TITLES: dict[str, tuple[str, str]] = {
+    "sla_breached": (
+        "SLA de premier contact dépassé : opportunité #{opportunity_id}",
+        "First-response SLA breached: opportunity #{opportunity_id}",
+    ),
+    "sla_escalated": (
+        "Escalade SLA : opportunité #{opportunity_id} toujours sans réponse",
+        "SLA escalation: opportunity #{opportunity_id} still unanswered",
+    ),
 }
 GENERIC = ("Alerte {kind}", "Alert {kind}")
 FOOTER = (
@@ -45,7 +60,10 @@ def _pick(pair: tuple[str, str], locale: str) -> str:
 
 
 def title(kind: str, payload: dict[str, Any], locale: str) -> str:
-    template = _pick(TITLES.get(kind, GENERIC), locale)
+    pair = TITLES.get(kind, GENERIC)
+    if "lead_id" not in payload and "opportunity_id" in payload:
+        pair = OPPORTUNITY_TITLES.get(kind, pair)
+    template = _pick(pair, locale)
     fields = _Fields({k: v for k, v in payload.items() if isinstance(v, str | int | float)})
     fields["kind"] = kind
     text = template.format_map(fields)

@@ -5,6 +5,7 @@ transaction as the change that caused it, so nothing is lost if a process dies. 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +59,37 @@ def enqueue(
         alert_store.notify(uow.session, alert_store.OUTBOX_CHANNEL)
         uow.session.info[_NOTIFIED] = transaction
     return inserted
+
+
+def enqueue_many(uow: UnitOfWork, alerts: Sequence[Mapping[str, Any]], *, now: datetime) -> None:
+    """Many in-app alerts in one statement (a worker tick raising thousands): each is
+    ``{"kind", "recipient_user_id", "payload", "idempotency_key"}``; an alert whose key
+    exists already is skipped, as with ``enqueue``."""
+    if not alerts:
+        return
+    rows = []
+    for alert in alerts:
+        key = alert["idempotency_key"]
+        if not key or len(key) > MAX_KEY_LENGTH:
+            raise ValueError(f"an outbox idempotency key has 1 to {MAX_KEY_LENGTH} characters")
+        rows.append(
+            {
+                "kind": alert["kind"],
+                "channel": "in_app",
+                "recipient_user_id": alert["recipient_user_id"],
+                "payload": alert["payload"],
+                "idempotency_key": key,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+        )
+    store.insert_many_once(uow.session, rows)
+    transaction = uow.session.get_transaction()
+    if uow.session.info.get(_NOTIFIED) is not transaction:
+        alert_store.notify(uow.session, alert_store.OUTBOX_CHANNEL)
+        uow.session.info[_NOTIFIED] = transaction
 
 
 def enqueue_message_to_person(

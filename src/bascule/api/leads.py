@@ -28,14 +28,17 @@ from bascule.storage import repositories as repo
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
 
 
-def _read(uow: ReadUow | WriteUow, lead: Any) -> dict[str, Any]:
-    return leads.to_read(lead, repo.tags_by_lead(uow.session, [lead.id])[lead.id])
+def _read(uow: ReadUow | WriteUow, lead: Any, now: Now, playbook: PlaybookDep) -> dict[str, Any]:
+    tags = repo.tags_by_lead(uow.session, [lead.id])[lead.id]
+    return leads.to_read(lead, tags, now=now, playbook=playbook)
 
 
 @router.get("", response_model=LeadPage)
 def list_leads(
     uow: ReadUow,
     actor: CurrentActor,
+    playbook: PlaybookDep,
+    now: Now,
     status_: Annotated[list[str] | None, Query(alias="status")] = None,
     owner: QueryId | None = None,
     source: Annotated[list[str] | None, Query()] = None,
@@ -44,6 +47,7 @@ def list_leads(
     q: Annotated[str | None, Query(max_length=200)] = None,
     min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
     ready_to_convert: bool | None = None,
+    conversion_overdue: bool | None = None,
     sort: str = "-created_at",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -56,12 +60,12 @@ def list_leads(
     sources = [s for v in source or [] for s in v.split(",") if s]
     flt = repo.LeadFilter(
         statuses, owner, sources, tag, temperature, q, min_score, ready_to_convert, sort, page,
-        page_size,
+        page_size, conversion_overdue=conversion_overdue,
     )  # fmt: skip
     items, total = repo.list_leads(uow.session, flt)
     tags = repo.tags_by_lead(uow.session, [lead.id for lead in items])
     return {
-        "items": [leads.to_read(lead, tags[lead.id]) for lead in items],
+        "items": [leads.to_read(lead, tags[lead.id], now=now, playbook=playbook) for lead in items],
         "total": total,
         "page": page,
         "page_size": page_size,
@@ -81,7 +85,11 @@ def create_lead(
     lead, created = leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
     # A new lead carries exactly the tags given: no need to read them back.
     tags = repo.normalise_tags(body.tags or [])
-    result = leads.to_read(lead, tags) if created else _read(uow, lead)
+    result = (
+        leads.to_read(lead, tags, now=now, playbook=playbook)
+        if created
+        else _read(uow, lead, now, playbook)
+    )
     uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -90,8 +98,10 @@ def create_lead(
 
 
 @router.get("/{lead_id}", response_model=LeadRead)
-def get_lead(lead_id: PathId, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
-    return _read(uow, leads.get(uow, lead_id))
+def get_lead(
+    lead_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, now: Now
+) -> dict[str, Any]:
+    return _read(uow, leads.get(uow, lead_id), now, playbook)
 
 
 @router.patch("/{lead_id}", response_model=LeadRead)
@@ -103,7 +113,7 @@ def update_lead(
     lead = leads.update(
         uow, lead_id=lead_id, changes=changes, actor=actor, playbook=playbook, now=now
     )
-    result = _read(uow, lead)
+    result = _read(uow, lead, now, playbook)
     uow.commit()
     return result
 
@@ -117,7 +127,7 @@ def change_status(
         uow, lead_id=lead_id, status=body.status, reason=body.reason, actor=actor,
         playbook=playbook, now=now,
     )  # fmt: skip
-    result = _read(uow, lead)
+    result = _read(uow, lead, now, playbook)
     uow.commit()
     return result
 
@@ -131,7 +141,7 @@ def qualify(
     lead = leads.qualify(
         uow, lead_id=lead_id, answers=answers, actor=actor, playbook=playbook, now=now
     )
-    result = _read(uow, lead)
+    result = _read(uow, lead, now, playbook)
     uow.commit()
     return result
 

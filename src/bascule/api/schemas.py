@@ -105,12 +105,23 @@ class LeadRead(Output):
     score_explanation: list[ScoreReason]
     qualification: dict[str, Any] | None
     ready_to_convert: bool
+    # Mandatory conversion (SPEC §4): since when the lead is ready to convert, when that is
+    # overdue (business days on the playbook's calendar), and the flag the worker sets then.
+    ready_since: datetime | None = None
+    conversion_due_at: datetime | None = None
+    conversion_overdue: bool = False
+    conversion_overdue_at: datetime | None = None
+    # Consecutive failed outbound attempts (SPEC §9); at the playbook's count: nurturing.
+    failed_attempts: int = 0
     do_not_contact: bool
     created_at: datetime
     updated_at: datetime
     assigned_at: datetime | None
     first_response_due_at: datetime | None
     first_response_at: datetime | None
+    # Against the first-response deadline (SPEC §9): due_soon when an hour of business time
+    # is left; none without a deadline (no SLA rule, nobody assigned) or closed unanswered.
+    sla_status: Literal["on_time", "due_soon", "breached", "answered", "none"] | None = None
     converted_at: datetime | None
     account_id: int | None
     contact_id: int | None
@@ -542,3 +553,112 @@ class ImportUndoResult(Output):
     kept_leads: list[KeptLead]
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+class SlaFigures(Output):
+    """First-response clocks started in the period, each in exactly one outcome as of
+    ``as_of`` (started = the six outcomes added up), escalations, business time to the first
+    response, and compliance: answered in time over answered or past due, in percent."""
+
+    started: int
+    answered_in_time: int
+    answered_late: int
+    breached_open: int
+    breached_stopped: int
+    running: int
+    stopped_in_time: int
+    escalated: int
+    median_response_business_hours: float | None
+    p90_response_business_hours: float | None
+    compliance_percent: float | None
+
+
+class SlaReportRow(SlaFigures):
+    rule: str | None = None
+    owner_id: int | None = None
+    owner_name: str | None = None
+
+
+class SlaReport(Output):
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    as_of: datetime
+    group_by: list[str]
+    rows: list[SlaReportRow]
+    total: SlaFigures
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class ReasonCount(Output):
+    reason: str
+    count: int
+
+
+class RequalificationFigures(Output):
+    """Hand-backs to marketing in the period (``requalifications``), distinct leads, those a
+    rule made (``by_rule``: failed contact attempts), and their reasons, most frequent first."""
+
+    requalifications: int
+    leads: int
+    by_rule: int
+    reasons: list[ReasonCount]
+
+
+class RequalificationRow(RequalificationFigures):
+    owner_id: int | None = None
+    owner_name: str | None = None
+    reason: str | None = None
+    source: str | None = None
+
+
+class RequalificationReport(Output):
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    group_by: list[str]
+    rows: list[RequalificationRow]
+    total: RequalificationFigures
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+# --- users: out of office and deactivation (admin) --------------------------------------------
+
+
+class AwayBody(Input):
+    """A date (the whole day, company time zone) or a date and time; ``until`` none: open."""
+
+    from_: Annotated[str, Field(max_length=40)] | None = Field(default=None, alias="from")
+    until: Annotated[str, Field(max_length=40)] | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class UserRead(Output):
+    id: int
+    email: str
+    name: str
+    role: str
+    team_id: int | None
+    manager_id: int | None
+    is_active: bool
+    absent_from: datetime | None
+    absent_until: datetime | None
+    out_of_office: bool
+
+
+class ReassignedLead(Output):
+    lead_id: int
+    owner_id: int | None
+    reason: str
+
+
+class DeactivationRead(Output):
+    user: UserRead
+    reassigned: list[ReassignedLead]
+    unassigned: list[int]
+    # Playbook fields still naming the user: field -> problem.
+    playbook_names_user: dict[str, str]

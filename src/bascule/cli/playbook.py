@@ -11,6 +11,7 @@ from bascule.cli.common import CommandFailed, now, read_text, state
 from bascule.errors import Forbidden, NotFound, PlaybookInvalid
 from bascule.playbook import service as playbooks
 from bascule.playbook.load import parse
+from bascule.routing import check as routing_check
 from bascule.storage import repositories as repo
 from bascule.users.model import require
 from bascule.users.service import actor_for
@@ -21,11 +22,15 @@ FileArg = Annotated[Path, typer.Argument(help="A playbook TOML file.", show_defa
 
 
 @app.command()
-def check(file: FileArg) -> None:
-    """Validate a playbook file: print OK, or every error with its location."""
+def check(ctx: typer.Context, file: FileArg) -> None:
+    """Validate a playbook file: print OK, or every error with its location. The teams and
+    users its routing rules name are looked up in the database."""
     text = read_text(file)
     try:
         playbook = parse(text)
+        if routing_check.needs_database(playbook.routing):
+            with state(ctx).database.uow() as uow:
+                routing_check.ensure_known(uow, playbook.routing)
     except PlaybookInvalid as exc:
         for location, message in exc.fields.items():
             typer.echo(f"{file}: {location}: {message}")

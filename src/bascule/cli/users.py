@@ -1,12 +1,16 @@
-"""``bascule users create`` and ``bascule tokens create``."""
+"""``bascule users create | away | activate | deactivate`` and ``bascule tokens create``."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bascule.cli.common import console, now, state
+from bascule.cli.common import CommandFailed, console, now, state
+from bascule.playbook import service as playbooks
+from bascule.users import availability
 from bascule.users import service as users
 from bascule.users.model import Role
 
@@ -46,6 +50,111 @@ def create_user(
             f"Created user #{user.id} {user.email} ({user.name}): {', '.join(details)}",
             markup=False,
         )
+
+
+@users_app.command("away")
+def away(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The user's e-mail.")],
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="First day (or time) away; default: now."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Last day away (included), or the time they are back; default: open."),
+    ] = None,
+    back: Annotated[bool, typer.Option("--back", help="They are back: clear the absence.")] = False,
+) -> None:
+    """Mark a user out of office (routing gives them no new lead meanwhile), or back."""
+    if back and (from_ or until):
+        raise CommandFailed("--back takes neither --from nor --until")
+    start = availability.parse_when(from_, "--from")
+    end = availability.parse_when(until, "--until")
+    database = state(ctx).database
+    playbook = playbooks.active(database, max_age=0)
+    actor = availability.CLI
+    with database.uow(write=True) as uow:
+        user = availability.find(uow, actor=availability.CLI, email=email)
+        if back:
+            availability.set_back(uow, user=user, actor=actor, now=now())
+            text = f"{user.email} is back: routing gives them leads again"
+        else:
+            availability.set_away(
+                uow, user=user, start=start, end=end, actor=actor, playbook=playbook, now=now()
+            )
+            assert user.absent_from is not None
+            until_text = (
+                f"until {user.absent_until.isoformat(timespec='minutes')} (excluded)"
+                if user.absent_until
+                else "until `bascule users away --back`"
+            )
+            text = (
+                f"{user.email} is out of office from "
+                f"{user.absent_from.isoformat(timespec='minutes')} {until_text}: routing skips them"
+            )
+        uow.commit()
+    console().print(text, markup=False, soft_wrap=True)
+
+
+@users_app.command("activate")
+def activate(
+    ctx: typer.Context, email: Annotated[str, typer.Argument(help="The user's e-mail.")]
+) -> None:
+    """Let a deactivated user sign in and receive leads again."""
+    with state(ctx).database.uow(write=True) as uow:
+        user = availability.find(uow, actor=availability.CLI, email=email)
+        availability.activate(uow, user=user, actor=availability.CLI, now=now())
+        uow.commit()
+    console().print(f"{user.email} is active", markup=False)
+
+
+@users_app.command("deactivate")
+def deactivate(
+    ctx: typer.Context, email: Annotated[str, typer.Argument(help="The user's e-mail.")]
+) -> None:
+    """Deactivate a user and route their open leads again by the playbook's rules (a lead no
+    rule places goes to the fallback owner, else stays unassigned)."""
+    database = state(ctx).database
+    playbook = playbooks.active(database, max_age=0)
+    out = console()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with (
+        database.uow(write=True) as uow,
+        Progress(*columns, TimeElapsedColumn(), console=out) as bar,
+    ):
+        user = availability.find(uow, actor=availability.CLI, email=email)
+        task = bar.add_task(f"reassigning the open leads of {user.email}", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        done = availability.deactivate(
+            uow, user=user, actor=availability.CLI, playbook=playbook, now=now(), progress=advance
+        )
+        uow.commit()
+    _report_deactivation(done)
+
+
+def _report_deactivation(done: availability.Deactivation) -> None:
+    out = console()
+    state_text = "deactivated" if done.was_active else "was already inactive"
+    placed = Counter(email for _, owner, email, _ in done.reassigned if owner is not None)
+    unassigned = done.unassigned
+    lines = [f"{done.user.email} {state_text}: {len(done.reassigned)} open leads reassigned"]
+    lines += [f"  {count} to {email}" for email, count in sorted(placed.items())]
+    if unassigned:
+        shown = ", ".join(f"#{i}" for i in unassigned[:20]) + (
+            " ..." if len(unassigned) > 20 else ""
+        )
+        lines.append(
+            f"  {len(unassigned)} left unassigned (no rule places them and no active fallback "
+            f"owner): {shown}"
+        )
+    for where, message in done.named_in.items():
+        lines.append(f"warning: the playbook still names them at {where} ({message})")
+    for line in lines:
+        out.print(line, markup=False, soft_wrap=True)
 
 
 @tokens_app.command("create")

@@ -23,8 +23,11 @@ from bascule.imports.plan import (
     id_ranges,
     search_text,
 )
+from bascule.leads import assignment
 from bascule.leads.model import LeadStatus
 from bascule.playbook.schema import Playbook
+from bascule.routing import service as routing
+from bascule.routing.rules import LeadFacts
 from bascule.scoring import service as scoring
 from bascule.storage import bulk
 from bascule.storage import repositories as repo
@@ -285,11 +288,10 @@ def _insert_leads(uow: UnitOfWork, new: list[Candidate], ctx: Context) -> list[i
     if not new:
         return []
     owner = ctx.actor.user_id
+    owners = _owners(uow, new, ctx)
     common: Row = {
         "kind": "sales",
         "status": NEW,
-        "owner_id": owner,
-        "assigned_at": ctx.now if owner is not None else None,
         "score": 0,
         "score_explanation": [],
         "ready_to_convert": False,
@@ -299,10 +301,12 @@ def _insert_leads(uow: UnitOfWork, new: list[Candidate], ctx: Context) -> list[i
         "import_id": ctx.import_id,
     }
     rows: list[Row] = []
-    for c in new:
+    for c, given in zip(new, owners, strict=True):
         fields = c.fields
         row = {name: fields.get(name) for name in LEAD_COLUMNS}
         row.update(common)
+        row["owner_id"] = given[0] if given else None
+        row["assigned_at"] = ctx.now if given else None
         row["email_key"] = c.email_key
         row["external_id"] = c.external_id
         row["attributes"] = c.attributes or None
@@ -339,7 +343,50 @@ def _insert_leads(uow: UnitOfWork, new: list[Candidate], ctx: Context) -> list[i
         reason=reason,
         now=ctx.now,
     )
+    # Who got each lead and why: a history row each, one audit row, the SLA clocks.
+    if ctx.playbook is not None:
+        placed = [
+            assignment.Placed(lead_id, *p, source=row["source"], temperature=row["temperature"])
+            for lead_id, p, row in zip(ids, owners, rows, strict=True)
+            if p is not None
+        ]
+        assignment.record_imported(
+            uow, placed, import_id=ctx.import_id, new_ids=ids, actor=ctx.actor, now=ctx.now,
+            playbook=ctx.playbook,
+        )  # fmt: skip
     return ids
+
+
+# Who gets a new lead of an import and why: (owner id, reason, routing rule or None).
+Owner = tuple[int, str, str | None]
+
+
+def _owners(uow: UnitOfWork, new: list[Candidate], ctx: Context) -> list[Owner | None]:
+    """Who owns each new lead: the routing rules' choice, else the importing user (as before
+    routing existed), else nobody. The chunk is routed at once: the people read once, each
+    counter written once."""
+    importer = ctx.actor.user_id
+    keeps = f"import #{ctx.import_id}: the importing user keeps it"
+    if ctx.playbook is None or not routing.has_rules(ctx.playbook):
+        return [(importer, keeps, None) if importer is not None else None] * len(new)
+    facts = [
+        LeadFacts(
+            country=c.fields.get("country"),
+            employees=c.fields.get("employees"),
+            source=c.fields.get("source"),
+            kind="sales",
+        )
+        for c in new
+    ]
+    owners: list[Owner | None] = []
+    for d in routing.route_many(uow, facts=facts, now=ctx.now, playbook=ctx.playbook):
+        if d.owner_id is not None:
+            owners.append((d.owner_id, d.explanation, d.rule))
+        elif importer is not None:
+            owners.append((importer, f"{keeps} ({d.explanation})", None))
+        else:
+            owners.append(None)
+    return owners
 
 
 def _save_updates(uow: UnitOfWork, updates: list[_Update], ctx: Context) -> None:

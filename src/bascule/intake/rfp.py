@@ -23,6 +23,7 @@ from bascule.leads.model import conversion_change
 from bascule.opportunities import service as opportunities
 from bascule.opportunities.model import normalise_project_name, validate_new
 from bascule.playbook.schema import Playbook
+from bascule.sla import service as sla
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
@@ -92,6 +93,8 @@ def create(
         now=now,
         description=rfp_description(sub, account_note=note),
     )
+    # The RFP's sender waits for a response from the opportunity's owner (SPEC §7).
+    sla.on_opportunity_created(uow, opp, form_type="rfp", now=now, playbook=playbook)
     if lead is not None:
         _convert(uow, lead, account, contacts[0], opp, now)
     return Made(opp, account.id, contacts[0].id, lead.id if lead else None, False)

@@ -25,7 +25,10 @@ from bascule.intake.model import Outcome, Route, Submission
 from bascule.leads import service as leads
 from bascule.leads.model import Qualification
 from bascule.playbook.schema import IntakeForm, Playbook
+from bascule.routing import service as routing
+from bascule.routing.rules import LeadFacts
 from bascule.scoring import service as scoring
+from bascule.sla import service as sla
 from bascule.storage import intake as store
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
@@ -44,11 +47,26 @@ class Answer:
 
 
 def choose_owner(
-    uow: UnitOfWork, *, form_type: str, fields: Mapping[str, Any], playbook: Playbook
+    uow: UnitOfWork,
+    *,
+    form_type: str,
+    rule: IntakeForm,
+    fields: Mapping[str, Any],
+    playbook: Playbook,
+    now: datetime,
 ) -> int | None:
-    """Who owns what a form creates. Routing rules come later (SPEC §9): nobody for now, and
-    the SLA clock starts when someone is assigned."""
-    return None
+    """Who owns what a form creates directly (an RFP's opportunity), by the routing rules
+    (SPEC §9); None: nobody. A lead is routed by ``leads.create`` itself, only when it is new
+    (or nobody owns it yet): a second submission must not move the rotation on."""
+    employees = fields.get("employees")
+    facts = LeadFacts(
+        country=str(fields.get("country") or "").upper() or None,
+        employees=employees if isinstance(employees, int) else None,
+        source=rule.source,
+        form_type=form_type,
+        kind=rule.kind,
+    )
+    return routing.route(uow, facts=facts, now=now, playbook=playbook).owner_id
 
 
 def submit(
@@ -188,17 +206,18 @@ def _lead(
     today: date,
     now: datetime,
 ) -> Answer:
-    owner = choose_owner(uow, form_type=form.form_type, fields=sub.lead, playbook=playbook)
+    # No owner given: leads.create routes a new lead (and an unowned one asking again).
     data = dict(sub.lead) | {
         "source": rule.source,
         "kind": rule.kind,
         "temperature": rule.temperature,
-        "owner_id": owner,
         "form_type": form.form_type,
     }
     lead, created = leads.create(uow, data=data, actor=ACTOR, playbook=playbook, now=now)
     if not created:
         _warm_up(uow, lead, rule.temperature, form.form_type, now)
+        # A known lead asking again waits for a response again (SPEC §9), answered or not.
+        sla.on_request(uow, lead, now=now, playbook=playbook)
     if form.form_type == "demo_request":
         current = Qualification.from_dict(lead.qualification)
         answers = model.demo_answers(current, sub.answers, today)
@@ -331,7 +350,9 @@ def _rfp(
     today: date,
     now: datetime,
 ) -> Answer:
-    owner = choose_owner(uow, form_type=form.form_type, fields=sub.lead, playbook=playbook)
+    owner = choose_owner(
+        uow, form_type=form.form_type, rule=rule, fields=sub.lead, playbook=playbook, now=now
+    )
     made = rfp.create(uow, sub=sub, source=rule.source, owner_id=owner, playbook=playbook, now=now)
     extra: dict[str, Any] = {"opportunity_id": made.opportunity.id}
     if made.duplicate:

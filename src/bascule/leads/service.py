@@ -9,6 +9,7 @@ from bascule.accounts.identity import check_email, check_phone
 from bascule.accounts.model import normalise_email
 from bascule.audit import service as audit
 from bascule.errors import DuplicateLead, ExistingCustomer, NotFound, ValidationFailed
+from bascule.leads import assignment
 from bascule.leads.model import (
     LeadStatus,
     Qualification,
@@ -20,6 +21,8 @@ from bascule.leads.model import (
 from bascule.playbook.schema import Playbook
 from bascule.scoring import service as scoring
 from bascule.signals import service as signals
+from bascule.sla import followup
+from bascule.sla import service as sla
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
@@ -126,12 +129,18 @@ def create(
         if existing is not None:
             if form_type is not None:
                 existing.form_type = form_type
+            owner_id = clean.pop("owner_id", None)
             _merge(uow, existing, clean, tags, actor, now)
+            if existing.owner_id is None:
+                # Nobody owned it: asking again (a demo after a white paper) routes it now.
+                assignment.assign_new(
+                    uow, existing, owner_id=owner_id, actor=actor, playbook=playbook, now=now
+                )
             scoring.score_lead(uow, existing, now=now, playbook=playbook, lock=True)
             return existing, False
 
     lead = t.Lead(
-        **{k: v for k, v in clean.items() if k in WRITABLE},
+        **{k: v for k, v in clean.items() if k in WRITABLE and k != "owner_id"},
         email_key=email_key,
         status=LeadStatus.NEW.value,
         created_at=now,
@@ -140,10 +149,6 @@ def create(
         score_explanation=[],
         form_type=form_type,
     )
-    if lead.owner_id is None and actor.user_id is not None:
-        lead.owner_id = actor.user_id
-    if lead.owner_id is not None:
-        lead.assigned_at = now
     lead.search_text = _search_text(lead)
     session.add(lead)
     session.flush()
@@ -160,6 +165,10 @@ def create(
             kind="creation",
             reason=f"source: {lead.source}",
         )
+    )
+    # The owner given, else routing's, else the creating user's: an assignment in history.
+    assignment.assign_new(
+        uow, lead, owner_id=clean.get("owner_id"), actor=actor, playbook=playbook, now=now
     )
     if tags:
         repo.set_lead_tags(session, lead.id, tags)
@@ -235,6 +244,7 @@ def update(
         )
     tags = changes.pop("tags", None)
     clean = _clean(changes, playbook, uow)
+    new_owner = clean.pop("owner_id", lead.owner_id)
     if clean.get("email"):
         email_key = normalise_email(clean["email"]) or ""
         repo.serialize(uow.session, "lead-email", email_key)
@@ -249,8 +259,12 @@ def update(
         lead.email_key = normalise_email(lead.email)
         if lead.status not in CLOSED:
             attached = signals.attach_pending(uow, email_key=lead.email_key, lead_id=lead.id)
-    if "owner_id" in clean and clean["owner_id"] != before.get("owner_id"):
-        lead.assigned_at = now if clean["owner_id"] is not None else None
+    if new_owner != lead.owner_id:
+        owner = uow.session.get(t.User, new_owner) if new_owner is not None else None
+        reason = assignment.by_user_reason(owner, actor)
+        assignment.assign(
+            uow, lead, owner_id=new_owner, actor=actor, reason=reason, now=now, playbook=playbook
+        )
     identity = ("email", "last_name", "company")
     # Imported leads may be known by their external id (or first name) alone: only a change
     # that empties an identity field is checked.
@@ -290,6 +304,9 @@ def record_status_change(
         lead.disqualification_reason = change.reason
     elif change.kind == "recycling":
         lead.disqualification_reason = None
+    if change.to_status in (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED):
+        followup.stop_conversion_clock(lead)
+        sla.on_closed(uow, lead, now=now)
     uow.session.add(
         t.LeadStatusHistory(
             lead_id=lead.id,
@@ -356,6 +373,7 @@ def qualify(
     before = lead.qualification
     lead.qualification = q.to_dict()
     lead.ready_to_convert = ready_to_convert(q, playbook)
+    followup.track_readiness(lead, playbook=playbook, now=now)
     lead.updated_at = now
     audit.record(
         uow,
@@ -395,12 +413,14 @@ def log_activity(
     )
     uow.session.add(activity)
     outbound = data["kind"] in OUTBOUND_KINDS and data.get("direction") == "out"
-    if outbound and lead.first_response_at is None:
-        # SPEC §9: the first outbound call, e-mail or meeting is the first response.
-        lead.first_response_at = occurred_at
+    # SPEC §9: the first outbound call, e-mail or meeting is the first response (it stops the
+    # first-response clock).
+    sla.on_response(uow, lead, activity, now=now, playbook=playbook)
     if outbound and lead.status == LeadStatus.NEW:
         change = StatusChange(LeadStatus.NEW, LeadStatus.CONTACTED, "first outbound", "progress")
         record_status_change(uow, lead, change, actor=actor, now=now)
+    # SPEC §9: consecutive failed attempts send the lead back to nurturing.
+    followup.after_activity(uow, lead, activity, playbook=playbook, now=now)
     lead.updated_at = now
     uow.session.flush()
     return activity
@@ -411,8 +431,14 @@ def history(uow: UnitOfWork, lead_id: int) -> list[t.LeadStatusHistory]:
     return repo.lead_history(uow.session, lead_id)
 
 
-def to_read(lead: t.Lead, tags: list[str]) -> dict[str, Any]:
-    """The lead as the API shows it (SPEC §13.1)."""
+def to_read(
+    lead: t.Lead, tags: list[str], *, now: datetime | None = None, playbook: Playbook | None = None
+) -> dict[str, Any]:
+    """The lead as the API shows it (SPEC §13.1); ``sla_status`` needs ``now`` and the playbook
+    (its business calendar)."""
+    sla_status = None
+    if now is not None and playbook is not None:
+        sla_status = sla.status_of(lead, now=now, playbook=playbook)
     return {
         "id": lead.id,
         "first_name": lead.first_name,
@@ -437,12 +463,18 @@ def to_read(lead: t.Lead, tags: list[str]) -> dict[str, Any]:
         "score_explanation": lead.score_explanation or [],
         "qualification": lead.qualification,
         "ready_to_convert": lead.ready_to_convert,
+        "ready_since": lead.ready_since,
+        "conversion_due_at": lead.conversion_due_at,
+        "conversion_overdue": lead.conversion_overdue,
+        "conversion_overdue_at": lead.conversion_overdue_at,
+        "failed_attempts": lead.failed_attempts,
         "do_not_contact": lead.do_not_contact,
         "created_at": lead.created_at,
         "updated_at": lead.updated_at,
         "assigned_at": lead.assigned_at,
         "first_response_due_at": lead.first_response_due_at,
         "first_response_at": lead.first_response_at,
+        "sla_status": sla_status,
         "converted_at": lead.converted_at,
         "account_id": lead.account_id,
         "contact_id": lead.contact_id,

@@ -18,6 +18,7 @@ from bascule.opportunities.model import (
     weighted_amount,
 )
 from bascule.playbook.schema import Playbook
+from bascule.sla import service as sla
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
@@ -234,6 +235,9 @@ def update(
     before = {k: getattr(opp, k) for k in changes}
     for key, value in changes.items():
         setattr(opp, key, value)
+    if "owner_id" in changes:
+        # A running first-response clock (an RFP's) moves to the new owner.
+        sla.on_opportunity_assigned(uow, opp, now=now, playbook=playbook)
     if contacts is not None:
         checked = _check_contacts(uow, contacts, playbook)
         for row in repo.opportunity_contacts(uow.session, [opp.id])[opp.id]:
@@ -273,6 +277,8 @@ def record_stage_change(
     opp.is_won = change.outcome == "won"
     opp.closed_at = now if opp.is_closed else None
     opp.updated_at = now
+    if opp.is_closed:
+        sla.on_opportunity_closed(uow, opp, now=now)
     uow.session.add(
         t.OpportunityStageHistory(
             opportunity_id=opp.id,

@@ -35,7 +35,8 @@ class _Section(BaseModel):
 
 
 class RoutingRule(_Section):
-    key: Key
+    # The round-robin counters are kept per rule key (routing_counter.rule, 40 characters).
+    key: Annotated[Key, Field(max_length=40)]
     countries: tuple[Country, ...] = ()
     employees_min: int | None = Field(default=None, ge=0)
     employees_max: int | None = Field(default=None, ge=0)

@@ -9,6 +9,7 @@ from datetime import datetime
 from bascule.audit import service as audit
 from bascule.playbook.load import default_playbook, default_text, parse
 from bascule.playbook.schema import Playbook
+from bascule.routing import check as routing_check
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
 from bascule.storage.uow import Database, UnitOfWork
@@ -46,8 +47,10 @@ def active_text(uow: UnitOfWork) -> tuple[int, str]:
 
 
 def apply(uow: UnitOfWork, *, text: str, by: str | None, now: datetime) -> t.PlaybookVersion:
-    """Validate and store a new version; it becomes the active one."""
+    """Validate and store a new version; it becomes the active one. The teams and users its
+    routing rules name must exist (and the users be active) in this database."""
     playbook = parse(text)
+    routing_check.ensure_known(uow, playbook.routing)
     row = t.PlaybookVersion(
         version=repo.latest_playbook_version(uow.session) + 1,
         name=playbook.name,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -25,6 +25,17 @@ def insert_once(session: Session, values: Mapping[str, Any]) -> bool:
     )
     result = session.execute(statement)
     return bool(getattr(result, "rowcount", 0))
+
+
+def insert_many_once(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """``insert_once`` for many rows in one statement (an executemany): rows whose key
+    exists are skipped, the others written."""
+    if not rows:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = cast(Table, t.Outbox.__table__)
+    statement = insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    session.execute(statement, [dict(row) for row in rows])
 
 
 def by_key(session: Session, idempotency_key: str) -> t.Outbox | None:

@@ -46,6 +46,7 @@ class LeadFilter:
     sort: str = "-created_at"
     page: int = 1
     page_size: int = 20
+    conversion_overdue: bool | None = None
 
 
 LEAD_SORTS = {
@@ -78,6 +79,8 @@ def list_leads(session: Session, f: LeadFilter) -> tuple[list[t.Lead], int]:
         where.append(t.Lead.score >= f.min_score)
     if f.ready_to_convert is not None:
         where.append(t.Lead.ready_to_convert == f.ready_to_convert)
+    if f.conversion_overdue is not None:
+        where.append(t.Lead.conversion_overdue == f.conversion_overdue)
     if f.tag:
         tagged = select(t.LeadTag.lead_id).join(t.Tag).where(t.Tag.name == f.tag.strip().lower())
         where.append(t.Lead.id.in_(tagged))

@@ -45,6 +45,10 @@ LABELS: dict[str, dict[str, str]] = {
         "invalid_token": "Jeton invalide ou révoqué",
         "open_pipeline": "Pipeline ouvert",
         "count": "Nombre",
+        "failed_attempts": "Tentatives de contact échouées d'affilée",
+        "conversion_due": "Conversion attendue avant",
+        "conversion_overdue": "Conversion en retard",
+        "requalification": "rendu au marketing",
     },
     "en": {
         "app": "Bascule",
@@ -88,6 +92,10 @@ LABELS: dict[str, dict[str, str]] = {
         "invalid_token": "Invalid or revoked token",
         "open_pipeline": "Open pipeline",
         "count": "Count",
+        "failed_attempts": "Failed contact attempts in a row",
+        "conversion_due": "Conversion due by",
+        "conversion_overdue": "Conversion overdue",
+        "requalification": "handed back to marketing",
     },
 }
 

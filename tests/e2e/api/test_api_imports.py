@@ -99,7 +99,8 @@ def test_a_trade_show_file_becomes_tagged_leads_with_their_temperature(api, user
     assert api.ok(api.get("/leads", params={"tag": SHOW}))["total"] == 5
     history = api.ok(api.get(f"/leads/{camille['id']}/history"))
     assert [(h["from_status"], h["to_status"], h["reason"]) for h in history] == [
-        (None, "new", f"import #{result['id']}")
+        (None, "new", f"import #{result['id']}"),
+        ("new", "new", f"import #{result['id']}: the importing user keeps it"),
     ]
     # and the history of imports has it
     page = api.ok(api.get("/imports"))

@@ -75,15 +75,17 @@ def test_create_lead_echoes_every_field_and_records_the_new_status(api, users, r
     created = aware(lead["created_at"])
     assert abs(created - datetime.now(UTC)) < timedelta(minutes=1)
     assert aware(lead["assigned_at"]) == created
-    # And the stored copy is the same, with one history row "new"
+    # And the stored copy is the same, with a history row "new" and the assignment to its
+    # creator (no routing rule in the default playbook)
     assert api.ok(api.get(f"/leads/{lead['id']}")) == lead
     history = api.ok(api.get(f"/leads/{lead['id']}/history"))
-    assert len(history) == 1
+    assert [h["kind"] for h in history] == ["creation", "assignment"]
     assert history[0]["from_status"] is None
     assert history[0]["to_status"] == "new"
     assert history[0]["actor_user_id"] == users["sales"].id
+    assert (history[1]["from_status"], history[1]["to_status"]) == ("new", "new")
     assert rows(t.Lead) == 1
-    assert rows(t.LeadStatusHistory) == 1
+    assert rows(t.LeadStatusHistory) == 2
 
 
 def test_create_lead_with_only_a_company_defaults_source_and_kind(api):
@@ -369,7 +371,7 @@ def test_disqualify_needs_a_reason_from_the_playbook(api, rows):
     error = api.error(status(api, lead["id"], "disqualified", "not interested"), 422)
     assert list(error["fields"]) == ["reason"]
     assert api.ok(api.get(f"/leads/{lead['id']}"))["status"] == "new"
-    assert rows(t.LeadStatusHistory) == 1
+    assert rows(t.LeadStatusHistory) == 2  # creation and assignment
 
     done = api.ok(status(api, lead["id"], "disqualified", "no_budget: frozen until 2027"))
     assert done["status"] == "disqualified"
@@ -383,7 +385,7 @@ def test_recycle_a_disqualified_lead_to_nurturing(api):
     assert recycled["status"] == "nurturing"
     assert recycled["disqualification_reason"] is None
     history = api.ok(api.get(f"/leads/{lead['id']}/history"))
-    assert [(h["from_status"], h["to_status"], h["kind"]) for h in history[1:]] == [
+    assert [(h["from_status"], h["to_status"], h["kind"]) for h in history[2:]] == [
         ("new", "disqualified", "disqualification"),
         ("disqualified", "nurturing", "recycling"),
     ]
@@ -429,7 +431,7 @@ def test_marketing_may_not_accept_a_lead_as_sql(api, rows):
     error = api.error(status(api, lead["id"], "sql", as_="marketing"), 403, "forbidden")
     assert error["message"]
     assert api.ok(api.get(f"/leads/{lead['id']}"))["status"] == "mql"
-    assert rows(t.LeadStatusHistory) == 2
+    assert rows(t.LeadStatusHistory) == 3  # creation, assignment, mql
 
 
 def test_sellers_may_accept_a_lead_as_sql(api):
@@ -474,7 +476,7 @@ def test_first_outbound_call_contacts_the_lead_and_sets_first_response(api, user
     assert after["status"] == "contacted"
     assert aware(after["first_response_at"]) == aware(when)
     history = api.ok(api.get(f"/leads/{lead['id']}/history"))
-    assert [(h["from_status"], h["to_status"]) for h in history] == [
+    assert [(h["from_status"], h["to_status"]) for h in history if h["kind"] != "assignment"] == [
         (None, "new"),
         ("new", "contacted"),
     ]
@@ -489,7 +491,7 @@ def test_first_outbound_call_contacts_the_lead_and_sets_first_response(api, user
     again = api.ok(api.get(f"/leads/{lead['id']}"))
     assert again["status"] == "contacted"
     assert aware(again["first_response_at"]) == aware(when)
-    assert len(api.ok(api.get(f"/leads/{lead['id']}/history"))) == 2
+    assert len(api.ok(api.get(f"/leads/{lead['id']}/history"))) == 3  # with the assignment
     assert len(api.ok(api.get(f"/leads/{lead['id']}/activities"))) == 2
 
 
@@ -627,7 +629,8 @@ def test_history_replays_to_the_current_status(api, users):
     api.convert(lead_id, api.convert_body())
 
     history = api.ok(api.get(f"/leads/{lead_id}/history"))
-    moves = [(h["from_status"], h["to_status"]) for h in history]
+    # Assignments keep the status: the replay reads the status changes.
+    moves = [(h["from_status"], h["to_status"]) for h in history if h["kind"] != "assignment"]
     assert moves == [
         (None, "new"),
         ("new", "contacted"),
@@ -644,7 +647,7 @@ def test_history_replays_to_the_current_status(api, users):
         assert from_status == current
         current = to_status
     assert current == api.ok(api.get(f"/leads/{lead_id}"))["status"] == "converted"
-    actors = [h["actor_user_id"] for h in history]
+    actors = [h["actor_user_id"] for h in history if h["kind"] != "assignment"]
     assert actors[2:4] == [users["marketing"].id, users["sdr"].id]
     times = [aware(h["changed_at"]) for h in history]
     assert times == sorted(times)

@@ -115,7 +115,7 @@ def test_titles_in_french_and_english_and_for_unknown_kinds():
     assert messages.title("mql_reached", payload, "fr") == "Lead #12 devenu MQL (score 64)"
     assert messages.title("mql_reached", payload, "en") == "Lead #12 reached MQL (score 64)"
     assert messages.title("mql_reached", {"lead_id": 12}, "en") == "Lead #12 reached MQL"
-    assert messages.title("sla_escalated", {}, "en") == "Alert sla_escalated"
+    assert messages.title("quota_exceeded", {}, "en") == "Alert quota_exceeded"
     body = messages.email_body("mql_reached", payload, "mql:12", "en")
     assert body.splitlines()[0] == "Lead #12 reached MQL (score 64)"
     assert "score: 64" in body and "Key: mql:12" in body
