@@ -62,6 +62,9 @@ class Context:
     # Scores the chunk's created and updated leads from their signals and profile, in the
     # chunk's transaction (None: left to the next signal or `bascule score recompute`).
     playbook: Playbook | None = None
+    # New leads of the chunk that their profile alone does not score (signals were waiting
+    # for their e-mail, or the score warms them or makes them MQL).
+    to_score: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -160,9 +163,12 @@ def write_chunk(uow: UnitOfWork, plan: ChunkPlan, ctx: Context) -> ChunkResult:
         _save_updates(uow, list(updates.values()), ctx)
         _insert_tags(uow, ctx, [(i, c.tags) for c, i in zip(new, created, strict=True)], updates)
         if ctx.playbook is not None:
-            scoring.score_leads(
-                uow, lead_ids=[*created, *updates], now=ctx.now, playbook=ctx.playbook
-            )
+            to_score = {*ctx.to_score, *updates}
+            ctx.to_score.clear()
+            if to_score:
+                scoring.score_leads(
+                    uow, lead_ids=sorted(to_score), now=ctx.now, playbook=ctx.playbook
+                )
     else:
         _remember(ctx, new)
     if problems:
@@ -313,12 +319,16 @@ def _insert_leads(uow: UnitOfWork, new: list[Candidate], ctx: Context) -> list[i
         row["search_text"] = search_text(fields)
         rows.append(row)
     session = uow.session
+    # Scored from their profile before the insert; what needs more is scored after it.
+    later = scoring.prefill(rows, now=ctx.now, playbook=ctx.playbook) if ctx.playbook else []
     bulk.insert(session, t.Lead, rows, with_ids=True)
     ids = [row["id"] for row in rows]
+    ctx.to_score.extend(i for i, left in zip(ids, later, strict=True) if left)
     emails = [c.email_key for c in new if c.email_key]
     if emails:
         signal_store.lock_emails(session, emails, shared=False)
-        bulk.attach_pending_signals(session, ctx.import_id, emails)
+        if bulk.attach_pending_signals(session, ctx.import_id, emails):
+            ctx.to_score.extend(bulk.leads_with_signals(session, ids))
     reason = f"import #{ctx.import_id}"
     creation = {
         "to_status": NEW,

@@ -174,6 +174,14 @@ def attach_pending_signals(session: Session, import_id: int, email_keys: Sequenc
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def leads_with_signals(session: Session, lead_ids: Sequence[int]) -> list[int]:
+    """Which of these leads have signals (after ``attach_pending_signals``)."""
+    found = session.scalars(
+        select(t.Signal.lead_id).where(t.Signal.lead_id.in_(lead_ids)).distinct()
+    )
+    return [lead_id for lead_id in found if lead_id is not None]
+
+
 def tag_names(session: Session, lead_ids: Sequence[int]) -> dict[int, set[str]]:
     result: dict[int, set[str]] = {i: set() for i in lead_ids}
     if not lead_ids:

@@ -1,60 +1,34 @@
-"""Server-rendered pages: they work without JavaScript and call the same services as the API."""
+"""Server-rendered pages: they work without JavaScript and call the same services as the API.
+Sign-in, leads and the pipeline here; the report pages in ``web.reports``."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
-from bascule.api.deps import PathId, PlaybookDep, ReadUow, database
+from bascule.api.deps import Now, PathId, PlaybookDep, ReadUow, database
 from bascule.errors import Unauthorized
 from bascule.leads import service as leads
 from bascule.opportunities import service as opportunities
 from bascule.opportunities.model import weighted_amount
+from bascule.sla import service as sla
 from bascule.storage import repositories as repo
 from bascule.users import service as users
-from bascule.users.model import Actor
-from bascule.web.i18n import labels
+from bascule.web import reports
+from bascule.web.render import COOKIE, LoginRequired, PageActor, error_page, render
 
-COOKIE = "bascule_token"
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+__all__ = ["COOKIE", "LoginRequired", "error_page", "router"]
+
 router = APIRouter(include_in_schema=False)
-
-
-class LoginRequired(Exception):
-    """Raised by page dependencies; the app turns it into a redirect to /login."""
-
-
-def page_actor(request: Request) -> Actor:
-    with database(request).uow() as uow:
-        try:
-            return users.actor_for(users.authenticate(uow, request.cookies.get(COOKIE)))
-        except Unauthorized:
-            raise LoginRequired() from None
-
-
-PageActor = Annotated[Actor, Depends(page_actor)]
-
-
-def _render(request: Request, name: str, playbook: Any, **context: Any) -> HTMLResponse:
-    locale = request.query_params.get("lang") or request.app.state.settings.locale
-    context |= {"t": labels(locale), "locale": locale, "playbook": playbook}
-    return templates.TemplateResponse(request, name, context)
-
-
-def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    locale = request.app.state.settings.locale
-    context = {"t": labels(locale), "locale": locale, "status": status, "message": message}
-    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+router.include_router(reports.router)
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, playbook: PlaybookDep) -> HTMLResponse:
-    return _render(request, "login.html", playbook, error=None)
+    return render(request, "login.html", playbook, error=None)
 
 
 @router.post("/login", response_model=None)
@@ -65,7 +39,7 @@ def login(
         try:
             users.authenticate(uow, token.strip())
         except Unauthorized:
-            page = _render(request, "login.html", playbook, error="invalid_token")
+            page = render(request, "login.html", playbook, error="invalid_token")
             page.status_code = 401
             return page
     response = RedirectResponse("/leads", status_code=303)
@@ -91,28 +65,37 @@ def lead_list(
     uow: ReadUow,
     actor: PageActor,
     playbook: PlaybookDep,
+    now: Now,
     status: str | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     flt = repo.LeadFilter(status=[status] if status else [], q=q or None, page=page, page_size=25)
     items, total = repo.list_leads(uow.session, flt)
-    return _render(
+    # From the lead's own columns: no query per lead (SPEC §15, at most 3 per list).
+    sla_status = {lead.id: sla.status_of(lead, now=now, playbook=playbook) for lead in items}
+    return render(
         request, "leads/list.html", playbook, leads=items, total=total, page=page,
-        page_size=25, status=status or "", q=q or "",
+        page_size=25, status=status or "", q=q or "", sla_status=sla_status,
     )  # fmt: skip
 
 
 @router.get("/leads/{lead_id}", response_class=HTMLResponse)
 def lead_detail(
-    request: Request, lead_id: PathId, uow: ReadUow, actor: PageActor, playbook: PlaybookDep
+    request: Request,
+    lead_id: PathId,
+    uow: ReadUow,
+    actor: PageActor,
+    playbook: PlaybookDep,
+    now: Now,
 ) -> HTMLResponse:
     lead = leads.get(uow, lead_id)
-    return _render(
+    return render(
         request, "leads/detail.html", playbook, lead=lead,
         tags=repo.tags_by_lead(uow.session, [lead_id])[lead_id],
         history=repo.lead_history(uow.session, lead_id),
         activities=repo.activities(uow.session, lead_id=lead_id),
+        sla_status=sla.status_of(lead, now=now, playbook=playbook),
     )  # fmt: skip
 
 
@@ -137,7 +120,7 @@ def pipeline(
         page_size=50,
     )  # fmt: skip
     top = max((r["amount"] for r in rows), default=Decimal(0)) or Decimal(1)
-    return _render(
+    return render(
         request, "opportunities/pipeline.html", playbook, rows=rows, top=top,
         opportunities=items, total=total,
     )  # fmt: skip

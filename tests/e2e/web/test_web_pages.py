@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-import uvicorn
+from fastapi import FastAPI
 
 from bascule.app import create_app
 from bascule.config import Settings
@@ -22,21 +19,14 @@ from bascule.playbook.load import default_playbook
 from bascule.storage.uow import Database
 from bascule.users import service as users
 
-CHROMIUM = "/usr/bin/chromium"
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"
+    not os.path.exists("/usr/bin/chromium"), reason="Debian's chromium is not installed"
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def site(db_url: str) -> Iterator[tuple[str, str]]:
+def site(db_url: str, serve: Callable[[FastAPI], str]) -> Iterator[tuple[str, str]]:
     """A served app with one sales rep, two leads (one converted); yields (base url, token)."""
     database = Database(db_url)
     playbooks.forget(database)
@@ -66,30 +56,9 @@ def site(db_url: str) -> Iterator[tuple[str, str]]:
             uow, lead_id=claire.id, request=request, actor=actor, playbook=playbook, now=now
         )
         uow.commit()
-    port = _free_port()
     app = create_app(Settings(database_url=db_url, locale="fr"), database)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the web server did not start"
-    yield f"http://127.0.0.1:{port}", token
-    server.should_exit = True
-    thread.join(timeout=10)
+    yield serve(app), token
     database.dispose()
-
-
-@pytest.fixture
-def page() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser.new_page()
-        browser.close()
 
 
 def test_sign_in_then_browse_leads_and_pipeline(site: tuple[str, str], page: Any) -> None:
