@@ -3,7 +3,9 @@
 ``DemoGenerator(leads=N, seed=S, now=..., playbook=...)`` yields ``DemoBatch`` records: first
 the accounts imported at go-live, then leads in creation order with what they led to
 (conversions into accounts, contacts and opportunities), plus RFP and account-manager deals.
-The same seed, ``now`` and playbook always give the same data.
+Business hours, SLA rules, failed attempts and conversion deadlines are the playbook's, applied
+by the product's own rules (``bascule.sla``; see ``demo.clocks``). The same seed, ``now`` and
+playbook always give the same data.
 """
 
 from __future__ import annotations
@@ -11,17 +13,28 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from bascule.demo import clocks, people, scores, timeline
 from bascule.demo import leads as life
-from bascule.demo import people, scores, timeline
 from bascule.demo import vocabulary as v
 from bascule.demo.book import AccountBook
-from bascule.demo.records import DemoAccount, DemoBatch, DemoCompany, DemoContact, DemoLead, Refs
+from bascule.demo.records import (
+    Assignment,
+    DemoAccount,
+    DemoBatch,
+    DemoCompany,
+    DemoContact,
+    DemoLead,
+    Refs,
+)
 from bascule.demo.sales import DealMaker
 from bascule.demo.staff import Staff
+from bascule.leads.model import CLOSED_STATUSES, LeadStatus
 from bascule.playbook.schema import Playbook
+from bascule.playbook.sla import SlaRule
+from bascule.sla import rules as sla_rules
+from bascule.sla.calendar import BusinessCalendar
 
 SOURCE_WEIGHTS = {
     "web_form": 14,
@@ -34,9 +47,6 @@ SOURCE_WEIGHTS = {
     "freemium_signup": 10,
     "other": 3,
 }
-# First-response SLA in business hours by source (None: no SLA), as the default playbook's
-# intake routing sets them (SPEC §7).
-SLA_HOURS = {"demo_request": 9, "inbound_call": 2, "web_form": 8, "referral": 9, "paid_campaign": 8}
 CAMPAIGNS = {"demo_request": "Page démo", "freemium_signup": "Offre gratuite"}
 
 
@@ -50,10 +60,22 @@ class DemoGenerator:
         self.batch_size = batch_size
         self.rng = random.Random(seed)
         self.tz = ZoneInfo(playbook.general.timezone)
+        self.calendar = BusinessCalendar.of(playbook.calendar)
         self.people = people.Identities(self.rng)
         self.staff = Staff()
         self.users = self.staff.users
         self.admin = self.staff.admin
+        names = {u.email: u.name for u in self.users}
+        self._owners = clocks.Owners(
+            marketer=self.staff.marketer, dispatcher=self.staff.dispatcher, names=names
+        )
+        self._managers = {u.email: u.manager for u in self.users}
+        self._rules: dict[tuple[str | None, str, str | None], SlaRule | None] = {}
+        # The public forms that create a lead, by the lead's source and kind (SPEC §7).
+        self._forms: dict[tuple[str, str], list[str]] = {}
+        for form_type, form in playbook.intake.forms.items():
+            if form.creates == "lead":
+                self._forms.setdefault((form.source, form.kind), []).append(form_type)
         refs = Refs()
         self.refs = refs
         self.book = AccountBook(
@@ -76,6 +98,19 @@ class DemoGenerator:
         forced = life.required_scenarios(playbook)[:leads]
         span = min(leads, max(int(leads * 0.7), len(forced)))
         self._forced = dict(zip(self.rng.sample(range(span), len(forced)), forced, strict=True))
+        # The latest few leads are requests for contact that just came in, so that a fresh
+        # demo has first-response clocks still running.
+        self._fresh_forms = [
+            form_type
+            for form_type, form in playbook.intake.forms.items()
+            if form.creates == "lead"
+            and form.kind == "sales"
+            and sla_rules.rule_for(
+                playbook.sla, sla_rules.Request(form_type, form.source, form.temperature)
+            )
+        ]
+        fresh = range(max(0, leads - max(2, leads // 250)), leads)
+        self._fresh = {i for i in fresh if i not in self._forced} if self._fresh_forms else set()
         self.shows = []
         for name, months_ago in v.TRADE_SHOWS:
             when = now - timedelta(days=30.4 * months_ago)
@@ -96,7 +131,7 @@ class DemoGenerator:
             yield self._lead_batch(start, min(start + self.batch_size, self.total))
 
     def _office(self, moment: datetime, limit: datetime) -> datetime:
-        return timeline.office_hours(moment, limit, self.tz, self.rng)
+        return timeline.office_hours(moment, limit, self.calendar, self.rng)
 
     def _lead_batch(self, start: int, stop: int) -> DemoBatch:
         batch = DemoBatch()
@@ -121,22 +156,50 @@ class DemoGenerator:
         rng, pb = self.rng, self.playbook
         created = timeline.created_at(index, self.total, rng, self.now, self.tz)
         scenario = self._forced.get(index) or life.random_scenario(rng, self.now - created, pb)
+        fresh = index in self._fresh
+        if fresh:  # a request for contact that came in minutes ago, nobody has called yet
+            created = self.now - timedelta(minutes=15 * (self.total - index) + rng.uniform(0, 10))
+            scenario = "new"
         name = scenario.partition(":")[0]
         support = scenario == "converted_support" or (
             name in ("new", "contacted", "nurturing", "disqualified", "converted")
+            and not fresh
             and rng.random() < 0.04
         )
-        source, campaign = self._source(created, support)
+        kind = "support_service" if support else "sales"
+        form_type: str | None
+        if fresh:
+            form_type = rng.choice(self._fresh_forms)
+            source = pb.intake.forms[form_type].source
+            campaign = CAMPAIGNS.get(source)
+        else:
+            source, campaign = self._source(created, support)
+            forms = self._forms.get((source, kind))
+            form_type = rng.choice(forms) if forms else None
+        form = pb.intake.forms[form_type] if form_type else None
         company = self.book.pick_company(created)
         person = self.people.person(support=support)
         domain = self.people.free_mail_domain() if rng.random() < 0.08 else company.domain
         cast = life.Cast(self.staff.next("sdr"), self.staff.next("sales"), self.staff.marketer)
-        sla = SLA_HOURS.get(source)
-
-        def add_hours(moment: datetime, hours: float) -> datetime:
-            return timeline.add_business_hours(moment, hours, self.tz)
-
-        first_contact = life.first_contact_at(rng, created, sla, add_hours)
+        # The SLA rule the lead falls under when it is assigned (SPEC §9): the form, the source
+        # and the temperature it arrived with.
+        rule = self._rule(form_type, source, form.temperature if form else None)
+        old = self.now - created > timedelta(days=7)
+        if rule is not None and name == "new" and old and index not in self._forced:
+            scenario = name = "contacted"  # a request for contact is seldom left for weeks
+        unrouted = (
+            name == "new"
+            and not fresh
+            and source in ("content_download", "freemium_signup")
+            and rng.random() < 0.3
+        )  # still in the marketing pool, nobody assigned yet
+        assigned = min(created + timedelta(minutes=rng.randint(1, 10)), self.now)
+        allowance = (
+            sla_rules.allowance(rule, self.calendar) if rule is not None and not unrouted else None
+        )
+        first_contact = life.first_contact_at(
+            rng, created if allowance is None else assigned, allowance, self.calendar.add
+        )
         steps = life.timed_steps(
             life.plan_moves(scenario, rng, pb),
             rng=rng,
@@ -153,8 +216,37 @@ class DemoGenerator:
         score, explanation = scores.score_for(
             status, rng, employees=company.employees, seniority=person.seniority, source=source
         )
-        owner, assigned_at = self._owner(steps, cast, created, source)
         ref = self.refs.next("lead")
+        activities = life.activities_for(
+            steps,
+            rng=rng,
+            lead_ref=ref,
+            source=source,
+            campaign=campaign,
+            form_type=form_type,
+            cast=cast,
+            office=self._office,
+            sla=pb.sla,
+            now=self.now,
+        )
+        for activity in activities:
+            activity.ref = self.refs.next("activity")
+        owners: list[Assignment] = []
+        if not unrouted:
+            owners = self._owners.chain(steps, sdr=cast.sdr, sales=cast.sales, first_at=assigned)
+        replayed = clocks.first_response(
+            rule=rule,
+            owners=owners,
+            steps=steps,
+            activities=activities,
+            sla=pb.sla,
+            calendar=self.calendar,
+            now=self.now,
+            manager_of=self._managers.get,
+        )
+        temperature = self._temperature(score, source)
+        if form is not None and form.temperature is not None:
+            temperature = scores.warmest(temperature, form.temperature)
         lead = DemoLead(
             ref=ref,
             first_name=person.first_name,
@@ -169,37 +261,49 @@ class DemoGenerator:
             technology=rng.choice(v.TECHNOLOGIES) if rng.random() < 0.85 else None,
             source=source,
             campaign=campaign,
-            kind="support_service" if support else "sales",
-            temperature=self._temperature(score, source),
-            owner=owner,
+            kind=kind,
+            temperature=temperature,
+            owner=owners[-1].owner if owners else None,
             score=score,
             score_explanation=explanation,
             qualification=q.to_dict() if q else None,
             ready_to_convert=life.is_ready(q, pb),
             do_not_contact=rng.random() < 0.015,
             created_at=created,
-            assigned_at=assigned_at,
-            first_response_due_at=add_hours(created, sla) if sla and owner else None,
-            first_response_at=next((s.at for s in steps if s.reason == life.FIRST_OUTBOUND), None),
+            assigned_at=owners[-1].at if owners else None,
+            first_response_due_at=replayed.due_at,
+            first_response_at=replayed.answered_at,
             history=steps,
             tags=self._tags(source, campaign),
+            form_type=form_type,
+            assignments=owners,
+            clocks=replayed.clocks,
+            failed_attempts=clocks.failed_attempts(activities, steps, pb.sla),
         )
         if q is not None:
             self._qualified(lead, cast)
-        batch.leads.append(lead)
-        batch.activities.extend(
-            life.activities_for(
+        if lead.ready_to_convert and LeadStatus(status) not in CLOSED_STATUSES:
+            deadline = clocks.conversion_deadline(
+                lead.qualified_at or steps[-1].at,
                 steps,
-                rng=rng,
-                lead_ref=ref,
-                source=source,
-                campaign=campaign,
-                cast=cast,
-                office=self._office,
+                calendar=self.calendar,
+                conversion=pb.conversion,
+                now=self.now,
             )
-        )
+            lead.ready_since, lead.conversion_due_at = deadline.ready_since, deadline.due_at
+            lead.overdue = deadline.overdue
+        batch.leads.append(lead)
+        batch.activities.extend(activities)
         if status == "converted":
             self._convert(lead, company, cast.sales, batch, support=support)
+
+    def _rule(self, form_type: str | None, source: str, temperature: str | None) -> SlaRule | None:
+        """The SLA rule a lead falls under (None: no deadline), looked up once per request."""
+        key = (form_type, source, temperature)
+        if key not in self._rules:
+            request = sla_rules.Request(form_type, source, temperature)
+            self._rules[key] = sla_rules.rule_for(self.playbook.sla, request)
+        return self._rules[key]
 
     def _source(self, created: datetime, support: bool) -> tuple[str, str | None]:
         rng, keys = self.rng, self.playbook.lead_source_keys
@@ -231,21 +335,6 @@ class DemoGenerator:
         if source == "trade_show":  # noted on the business card at the stand
             return self.rng.choices(("hot", "warm", "cold"), weights=(20, 50, 30))[0]
         return scores.temperature_for(score)
-
-    def _owner(
-        self, steps: list[Any], cast: life.Cast, created: datetime, source: str
-    ) -> tuple[str | None, datetime | None]:
-        last = steps[-1]
-        accepted = next((s for s in steps if s.to_status == "sql"), None)
-        if accepted is not None and last.to_status in ("sql", "converted", "disqualified"):
-            return cast.sales, accepted.at
-        if last.kind in ("recycling", "requalification") or last.actor == cast.marketer:
-            return cast.marketer, last.at
-        unrouted = len(steps) == 1 and source in ("content_download", "freemium_signup")
-        if unrouted and self.rng.random() < 0.3:
-            return None, None  # still in the marketing pool, nobody assigned yet
-        assigned = created + timedelta(minutes=self.rng.randint(1, 10))
-        return cast.sdr, min(assigned, self.now)
 
     def _qualified(self, lead: DemoLead, cast: life.Cast) -> None:
         steps = lead.history

@@ -26,10 +26,14 @@ from bascule.leads.model import (
     ready_to_convert,
 )
 from bascule.playbook.schema import Playbook
+from bascule.playbook.sla import Sla
+from bascule.sla import attempts
 
-MQL_RULE = "scoring.mql_threshold"
-ATTEMPTS_RULE = "sla.failed_contact_attempts"
+MQL_RULE = "mql_threshold"  # the rule name scoring writes (scoring.service.MQL_RULE)
+ATTEMPTS_RULE = attempts.RULE  # the history actor of sla.followup's failed-attempts rule
 FIRST_OUTBOUND = "first outbound"  # the reason leads.service.log_activity records
+# Failed outcomes the demo's unanswered attempts take in turn (those the playbook counts).
+FAILED = ("no_answer", "voicemail", "bounced")
 
 # Scenario weights by age of the lead: young leads have not had time to go far.
 YOUNG = {"new": 55, "contacted": 30, "nurturing": 5, "mql": 5, "disqualified": 5}
@@ -109,8 +113,14 @@ def plan_moves(scenario: str, rng: random.Random, playbook: Playbook) -> list[Mo
     contact = Move("contacted", "sdr", FIRST_OUTBOUND)
     mql = Move("mql", "rule", "score ≥ 50 (seuil MQL)", MQL_RULE, (3, 45))
     sql = Move("sql", "sales", "Lead accepté après l'appel de découverte", delay=(1, 15))
-    nurture_rule = Move("nurturing", "rule", "3 tentatives de contact sans réponse", ATTEMPTS_RULE)
     nurture_hand = Move("nurturing", "sdr", rng.choice(v.NURTURING_REASONS))
+    # SPEC §9: after the playbook's count of failed attempts in a row, the rule hands the lead
+    # back to marketing (with SLAs off, nothing counts them: someone does it by hand).
+    nurture_rule = (
+        Move("nurturing", "rule", attempts.reason(playbook.sla), ATTEMPTS_RULE)
+        if playbook.sla.enabled
+        else nurture_hand
+    )
 
     def prefix(*options: list[Move]) -> list[Move]:
         return list(rng.choice(options))
@@ -124,7 +134,9 @@ def plan_moves(scenario: str, rng: random.Random, playbook: Playbook) -> list[Mo
         return prefix([contact, nurture_rule], [contact, nurture_hand], [nurture_hand])
     if name == "mql":
         manual = Move("mql", "marketer", "qualifié à la main après un webinar", delay=(3, 30))
-        return prefix([contact, nurture_hand, mql], [mql], [contact, manual], [nurture_rule, mql])
+        return prefix(
+            [contact, nurture_hand, mql], [mql], [contact, manual], [contact, nurture_rule, mql]
+        )
     if name in ("sql", "converted", "converted_support"):
         moves = prefix([contact, sql], [contact, mql, sql], [mql, contact, sql])
         if name == "sql":
@@ -146,6 +158,8 @@ def plan_moves(scenario: str, rng: random.Random, playbook: Playbook) -> list[Mo
         return moves + ([mql] if rng.random() < 0.3 else [])
     if name == "requalified":
         back = Move("nurturing", "sales", rng.choice(v.REQUALIFICATION_REASONS), delay=(7, 45))
+        if nurture_rule.rule is not None and rng.random() < 0.25:
+            back = Move("nurturing", "rule", nurture_rule.reason, ATTEMPTS_RULE, (7, 45))
         moves = [*prefix([contact, sql], [contact, mql, sql]), back]
         return moves + ([mql] if rng.random() < 0.2 else [])
     raise ValueError(f"unknown demo scenario {scenario!r}")
@@ -184,7 +198,10 @@ def timed_steps(
             delays.append(days(rng, *move.delay))
     times = spread(created, delays, now)
     for i, move in enumerate(moves):
-        if move.actor != "rule":  # people act during office hours, rules at any time
+        # People act during office hours, rules at any time; the failed-attempts rule fires
+        # on the call that fails, and the first contact was planned in office hours already.
+        planned = i == 0 and move.to == "contacted" and times[0] == first_contact
+        if (move.actor != "rule" or move.rule == ATTEMPTS_RULE) and not planned:
             times[i] = office(times[i], times[i + 1] if i + 1 < len(times) else now)
     if source in ("trade_show", "purchased_list"):
         steps = [Step(created, None, "new", "creation", f"source: {source}", cast.marketer)]
@@ -206,6 +223,13 @@ def timed_steps(
     return steps
 
 
+FORM_SUMMARIES = {
+    "contact_expert": "Demande de contact avec un expert",
+    "pricing_request": "Demande de tarifs",
+    "support_request": "Demande de support",
+}
+
+
 def activities_for(
     steps: list[Step],
     *,
@@ -213,11 +237,23 @@ def activities_for(
     lead_ref: int,
     source: str,
     campaign: str | None,
+    form_type: str | None,
     cast: Cast,
     office: Office,
+    sla: Sla,
+    now: datetime,
 ) -> list[DemoActivity]:
-    """Calls, e-mails, meetings, notes and signals consistent with the status history."""
+    """Calls, e-mails, meetings, notes and signals consistent with the status history.
+
+    Failed attempts follow the playbook (``sla.attempts``): the attempts before the failed-
+    attempts rule hands a lead back are that many failures in a row, the last one when it
+    fires; elsewhere failures in a row stay below the count (a voicemail at the first call,
+    sometimes a second unanswered call on a lead still being contacted)."""
     out: list[DemoActivity] = []
+    limit = sla.failed_attempts_to_nurturing
+    failed = [o for o in FAILED if o in sla.failed_outcomes] or list(sla.failed_outcomes)
+    streak = 0  # failed attempts in a row so far
+    kinds, failures = sla.response_kinds, sla.failed_outcomes
 
     def add(
         kind: str,
@@ -228,19 +264,34 @@ def activities_for(
         user: str | None,
         details: dict[str, Any] | None = None,
     ) -> None:
+        nonlocal streak
         out.append(
             DemoActivity(kind, direction, outcome, summary, at, user, lead_ref, details=details)
         )
+        if outcome is not None and direction == "out" and kind in kinds:  # an attempt
+            streak = streak + 1 if outcome in failures else 0
+
+    def attempt(outcome: str, at: datetime, user: str | None) -> None:
+        kind = "email" if outcome == "bounced" else "call"
+        if kind not in sla.response_kinds and sla.response_kinds:
+            kind = sla.response_kinds[0]
+        add(kind, "out", outcome, v.CALL_SUMMARIES.get(outcome, outcome), at, user)
 
     created = steps[0].at
     if source in ("content_download", "web_form", "demo_request", "freemium_signup"):
-        summary = {
-            "content_download": f"Téléchargement : {campaign or 'livre blanc'}",
-            "web_form": "Formulaire de contact du site",
-            "demo_request": "Demande de démo sur le site",
-            "freemium_signup": "Inscription à l'offre gratuite (3 utilisateurs)",
-        }[source]
-        add("signal", "in", None, summary, created, None, {"type": "form_submission"})
+        summary = (
+            FORM_SUMMARIES.get(form_type or "")
+            or {
+                "content_download": f"Téléchargement : {campaign or 'livre blanc'}",
+                "web_form": "Formulaire de contact du site",
+                "demo_request": "Demande de démo sur le site",
+                "freemium_signup": "Inscription à l'offre gratuite (3 utilisateurs)",
+            }[source]
+        )
+        details: dict[str, Any] = {"type": "form_submission"}
+        if form_type is not None:
+            details["form_type"] = form_type
+        add("signal", "in", None, summary, created, None, details)
     elif source == "trade_show":
         add(
             "note",
@@ -250,30 +301,39 @@ def activities_for(
             created,
             cast.sdr,
         )
+
+    def halfway(previous: datetime, at: datetime) -> datetime:
+        """Between two changes, in office hours (what led to the second one)."""
+        return office(previous + (at - previous) * 0.5, at)
+
     for i, step in enumerate(steps[1:], start=1):
         previous = steps[i - 1].at
-        before = office(previous + (step.at - previous) * 0.5, step.at)
         if step.to_status == "contacted":
-            failing = i + 1 < len(steps) and steps[i + 1].rule == ATTEMPTS_RULE
+            failing = i + 1 < len(steps) and steps[i + 1].rule == ATTEMPTS_RULE and limit > 1
             outcome = (
-                rng.choice(("no_answer", "voicemail"))
+                rng.choice(failed[:2])
                 if failing
                 else rng.choice(("reached", "reached", "voicemail", "meeting_booked"))
             )
+            if not failing and outcome in failures and streak + 1 >= limit:
+                outcome = "reached"  # one more failure would hand the lead back
             kind = rng.choice(("call", "call", "email"))
             add(kind, "out", outcome, v.CALL_SUMMARIES[outcome], step.at, step.actor)
         elif step.rule == ATTEMPTS_RULE:
-            for k, outcome in enumerate(("no_answer", "bounced")):
-                at = office(previous + (step.at - previous) * (0.3 + 0.4 * k), step.at)
-                kind = "email" if outcome == "bounced" else "call"
-                add(kind, "out", outcome, v.CALL_SUMMARIES[outcome], at, cast.sdr)
+            # The rule fires on the failure that makes the count: the last one, at step.at.
+            who = cast.sales if step.from_status == "sql" else cast.sdr
+            count = max(limit - streak, 1)
+            for k in range(count):
+                at = previous + (step.at - previous) * ((k + 1) / count)
+                at = step.at if k == count - 1 else office(at, step.at)
+                attempt(failed[(k + streak) % len(failed)], at, who)
         elif step.rule == MQL_RULE:
             add(
                 "signal",
                 "in",
                 None,
                 "Visite de la page tarifs",
-                before,
+                halfway(previous, step.at),
                 None,
                 {"type": "page_visit", "url": "/tarifs"},
             )
@@ -283,7 +343,7 @@ def activities_for(
                 "out",
                 "reached",
                 "Appel de découverte avec le commercial",
-                before,
+                halfway(previous, step.at),
                 cast.sales,
             )
         elif step.kind == "conversion":
@@ -292,13 +352,18 @@ def activities_for(
                 "out",
                 "reached",
                 "Réunion de cadrage : besoin, budget et calendrier",
-                before,
+                halfway(previous, step.at),
                 cast.sales,
             )
         elif step.to_status == "disqualified":
             add("note", None, None, f"Disqualifié – {step.reason}", step.at, step.actor)
         elif step.kind == "requalification":
             add("note", None, None, f"Renvoyé au marketing – {step.reason}", step.at, step.actor)
+    last = steps[-1]
+    if last.to_status == "contacted" and 0 < streak < limit - 1 and rng.random() < 0.5:
+        # Still trying: a second call nobody picked up (the count stays below the rule's).
+        at = office(last.at + (now - last.at) * rng.uniform(0.2, 0.8), now)
+        attempt("no_answer", at, cast.sdr)
     return out
 
 
@@ -348,12 +413,14 @@ def is_ready(q: Qualification | None, playbook: Playbook) -> bool:
 
 def first_contact_at(
     rng: random.Random,
-    created: datetime,
-    sla_hours: float | None,
-    add_hours: Callable[[datetime, float], datetime],
+    start: datetime,
+    allowance: timedelta | None,
+    add: Callable[[datetime, timedelta], datetime],
 ) -> datetime:
-    """When the first outbound call or e-mail happened: mostly within the SLA, not always."""
-    if sla_hours is None:
-        return add_hours(created, rng.uniform(2, 40))
+    """When the first outbound call or e-mail happened, ``add`` being business time
+    (``BusinessCalendar.add``): mostly within the SLA's ``allowance`` counted from ``start``
+    (the assignment), not always; without an SLA, within a few business days."""
+    if allowance is None:
+        return add(start, timedelta(hours=rng.uniform(2, 40)))
     factor = rng.uniform(0.05, 0.95) if rng.random() < 0.82 else rng.uniform(1.1, 5)
-    return add_hours(created, sla_hours * factor)
+    return add(start, allowance * factor)

@@ -100,6 +100,47 @@ class DemoActivity:
     account_ref: int | None = None
     opportunity_ref: int | None = None
     details: dict[str, Any] | None = None
+    # Set on the lead's activities: an SLA clock names the one that answered it.
+    ref: int | None = None
+
+
+@dataclass(slots=True)
+class Assignment:
+    """A change of owner, as ``leads.assignment.assign`` records it: a history row of kind
+    ``assignment`` that keeps the status (``status``: the lead's at that moment)."""
+
+    at: datetime
+    owner: str
+    actor: str
+    reason: str
+    status: str
+    previous: str | None = None
+
+
+@dataclass(slots=True)
+class DemoClock:
+    """A first-response clock (``sla_clock``) as the SLA hooks and the worker's tick leave it."""
+
+    rule: str
+    owner: str
+    started_at: datetime
+    due_at: datetime
+    stopped_at: datetime | None = None
+    stopped_by: str | None = None
+    activity_ref: int | None = None
+    breached_at: datetime | None = None
+    escalate_at: datetime | None = None
+    escalated_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Overdue:
+    """The worker's mandatory-conversion flag on a lead left ready too long: its history row
+    (kind ``conversion_overdue``, status kept) and the lead's flag."""
+
+    at: datetime
+    status: str
+    reason: str
 
 
 @dataclass(slots=True)
@@ -131,8 +172,17 @@ class DemoLead:
     first_response_at: datetime | None
     history: list[Step]
     tags: list[str]
+    form_type: str | None = None
     qualified_at: datetime | None = None
     qualified_by: str | None = None
+    # Owners in turn (the last one is ``owner``), first-response clocks, failed attempts and
+    # the mandatory-conversion deadline: what the SLA rules make of the history.
+    assignments: list[Assignment] = field(default_factory=list)
+    clocks: list[DemoClock] = field(default_factory=list)
+    failed_attempts: int = 0
+    ready_since: datetime | None = None
+    conversion_due_at: datetime | None = None
+    overdue: Overdue | None = None
     # Set by conversion.
     account_ref: int | None = None
     contact_ref: int | None = None
@@ -144,7 +194,9 @@ class DemoLead:
 
     @property
     def updated_at(self) -> datetime:
-        return self.history[-1].at
+        """The last status change or change of owner (the conversion flag leaves it alone)."""
+        last = self.history[-1].at
+        return max(last, self.assignments[-1].at) if self.assignments else last
 
     @property
     def converted_at(self) -> datetime | None:

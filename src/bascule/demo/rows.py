@@ -6,7 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bascule.accounts.model import normalise_company_name, normalise_domain, normalise_email
-from bascule.demo.records import DemoAccount, DemoActivity, DemoContact, DemoLead, DemoOpportunity
+from bascule.demo.records import (
+    DemoAccount,
+    DemoActivity,
+    DemoClock,
+    DemoContact,
+    DemoLead,
+    DemoOpportunity,
+)
 from bascule.opportunities.model import normalise_project_name
 
 Row = dict[str, Any]
@@ -23,6 +30,7 @@ class Ids:
     # Only the current batch's: nothing later points back at an earlier batch's leads or deals.
     leads: dict[int, int] = field(default_factory=dict)
     opportunities: dict[int, int] = field(default_factory=dict)
+    activities: dict[int, int] = field(default_factory=dict)
 
     def user(self, email: str | None) -> int | None:
         return self.users[email] if email else None
@@ -95,6 +103,12 @@ def lead_row(lead: DemoLead, ids: Ids) -> Row:
         "first_response_due_at": lead.first_response_due_at,
         "first_response_at": lead.first_response_at,
         "converted_at": lead.converted_at,
+        "form_type": lead.form_type,
+        "failed_attempts": lead.failed_attempts,
+        "ready_since": lead.ready_since,
+        "conversion_due_at": lead.conversion_due_at,
+        "conversion_overdue": lead.overdue is not None,
+        "conversion_overdue_at": lead.overdue.at if lead.overdue is not None else None,
     }
 
 
@@ -138,4 +152,21 @@ def activity_row(a: DemoActivity, ids: Ids) -> Row:
         "account_id": ids.accounts[a.account_ref] if a.account_ref is not None else None,
         "opportunity_id": ids.opportunities[a.opportunity_ref] if a.opportunity_ref else None,
         "details": a.details,
+    }
+
+
+def clock_row(c: DemoClock, lead_id: int, ids: Ids) -> Row:
+    return {
+        "lead_id": lead_id,
+        "opportunity_id": None,
+        "rule": c.rule,
+        "owner_id": ids.user(c.owner),
+        "started_at": c.started_at,
+        "due_at": c.due_at,
+        "stopped_at": c.stopped_at,
+        "stopped_by": c.stopped_by,
+        "activity_id": ids.activities[c.activity_ref] if c.activity_ref is not None else None,
+        "breached_at": c.breached_at,
+        "escalate_at": c.escalate_at,
+        "escalated_at": c.escalated_at,
     }

@@ -60,3 +60,9 @@ def score_for(
 
 def temperature_for(score: int) -> str:
     return "hot" if score >= 70 else "warm" if score >= 40 else "cold"
+
+
+def warmest(a: str, b: str) -> str:
+    """The warmer of two temperatures (scoring warms a lead up, never cools it down)."""
+    order = ("cold", "warm", "hot")
+    return max(a, b, key=order.index)

@@ -42,6 +42,8 @@ class Staff:
             by_role.setdefault(user.role, []).append(user.email)
         self.admin = by_role["admin"][0]
         self.marketer = by_role["marketing"][0]
+        # Sales ops hands the form leads to the SDRs (the playbook routes none of them).
+        self.dispatcher = by_role["sales_ops"][0]
         self._turns: dict[str, Iterator[str]] = {
             role: itertools.cycle(emails) for role, emails in by_role.items()
         }

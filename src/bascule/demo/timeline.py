@@ -1,4 +1,5 @@
-"""When things happen in the demo: an 18-month window, office hours, delays that fit. Pure."""
+"""When things happen in the demo: an 18-month window, office hours (the playbook's business
+calendar), delays that fit. Pure."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-WINDOW = timedelta(days=548)
+from bascule.sla.calendar import BusinessCalendar
+
+WINDOW = timedelta(days=548)  # about 18 months
 # office(moment, limit): the moment moved into working hours if it stays before limit.
-Office = Callable[[datetime, datetime], datetime]  # about 18 months
-DAY_START, DAY_END = 9, 18
+Office = Callable[[datetime, datetime], datetime]
 
 
 def created_at(index: int, total: int, rng: random.Random, now: datetime, tz: ZoneInfo) -> datetime:
@@ -35,27 +37,13 @@ def created_at(index: int, total: int, rng: random.Random, now: datetime, tz: Zo
     return result
 
 
-def add_business_hours(start: datetime, hours: float, tz: ZoneInfo) -> datetime:
-    """``start`` plus ``hours`` of working time (Mon-Fri, 9:00-18:00 local; no holidays)."""
-    local = start.astimezone(tz)
-    remaining = timedelta(hours=hours)
-    while True:
-        if local.weekday() >= 5 or local.hour >= DAY_END:
-            local = (local + timedelta(days=1)).replace(hour=DAY_START, minute=0, second=0)
-            continue
-        if local.hour < DAY_START:
-            local = local.replace(hour=DAY_START, minute=0, second=0)
-        day_end = local.replace(hour=DAY_END, minute=0, second=0)
-        if local + remaining <= day_end:
-            return (local + remaining).astimezone(UTC)
-        remaining -= day_end - local
-        local = day_end
-
-
-def office_hours(moment: datetime, limit: datetime, tz: ZoneInfo, rng: random.Random) -> datetime:
-    """``moment`` moved into the next working hours, unless that would pass ``limit``: people
-    act during office hours, rules and web forms at any time."""
-    moved = add_business_hours(moment, rng.uniform(0, 0.5), tz)
+def office_hours(
+    moment: datetime, limit: datetime, calendar: BusinessCalendar, rng: random.Random
+) -> datetime:
+    """``moment`` moved into the next working hours of the playbook's calendar (and up to half
+    an hour into them), unless that would pass ``limit``: people act during office hours, rules
+    and web forms at any time."""
+    moved = calendar.add(moment, timedelta(seconds=rng.uniform(0, 1800)))
     return moved if moved <= limit else moment
 
 

@@ -2,8 +2,9 @@
 
 Users go through the real service. Everything else is inserted in bulk for speed (100,000
 leads in a few minutes), with the rows the services would have written alongside: status and
-stage history, audit trail, conversion records, activities. Records arrive with refs; the
-writer maps them to database ids as it goes.
+stage history (owners and conversion flags included), audit trail, conversion records,
+activities, first-response clocks. Records arrive with refs; the writer maps them to database
+ids as it goes.
 """
 
 from __future__ import annotations
@@ -15,22 +16,29 @@ from typing import Any
 from bascule.audit.service import jsonable
 from bascule.conversion.service import request_fingerprint
 from bascule.demo.records import (
+    Assignment,
     DemoAccount,
     DemoBatch,
     DemoContact,
     DemoLead,
     DemoUser,
+    Overdue,
+    Step,
 )
 from bascule.demo.rows import (
     Ids,
     Row,
     account_row,
     activity_row,
+    clock_row,
     contact_row,
     lead_row,
     opportunity_row,
 )
+from bascule.leads.assignment import KIND as ASSIGNMENT
 from bascule.playbook.schema import Playbook
+from bascule.sla.conversion_overdue import RULE as CONVERSION_DEADLINE
+from bascule.sla.followup import HISTORY_KIND as CONVERSION_OVERDUE
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
 from bascule.storage.uow import Database, UnitOfWork
@@ -102,7 +110,24 @@ class DemoWriter:
             insert_rows(uow, t.LeadTag, self._lead_tags(uow, batch.leads))
             insert_rows(uow, t.OpportunityContact, self._opportunity_contacts(batch))
             insert_rows(uow, t.OpportunityStageHistory, self._stage_history(batch))
-            insert_rows(uow, t.Activity, [activity_row(a, ids) for a in batch.activities])
+            # Only the activities that answered a clock need their ids back (RETURNING costs
+            # a fifth of the demo's time on PostgreSQL when every activity asks for its id).
+            answers = {
+                c.activity_ref
+                for lead in batch.leads
+                for c in lead.clocks
+                if c.activity_ref is not None
+            }
+            answering = [a for a in batch.activities if a.ref in answers]
+            answer_rows = [activity_row(a, ids) for a in answering]
+            insert_rows(uow, t.Activity, answer_rows, with_ids=True)
+            ids.activities = {}
+            for activity, row in zip(answering, answer_rows, strict=True):
+                assert activity.ref is not None
+                ids.activities[activity.ref] = row["id"]
+            others = [a for a in batch.activities if a.ref not in answers]
+            insert_rows(uow, t.Activity, [activity_row(a, ids) for a in others])
+            insert_rows(uow, t.SlaClock, self._clocks(batch.leads))
             insert_rows(uow, t.AuditLog, self._audit)
             uow.commit()
         self.counts["audit rows"] += len(self._audit)
@@ -181,7 +206,13 @@ class DemoWriter:
         rows: list[Row] = []
         for lead in leads:
             lead_id = self.ids.leads[lead.ref]
-            for step in lead.history:
+            for step in _in_order(lead):
+                if isinstance(step, Assignment):
+                    rows.append(self._assignment(lead_id, step))
+                    continue
+                if isinstance(step, Overdue):
+                    rows.append(self._overdue(lead_id, step))
+                    continue
                 actor = self.ids.user(step.actor)
                 rows.append(
                     {
@@ -196,12 +227,15 @@ class DemoWriter:
                     }
                 )
                 if step.from_status is None:
+                    # The first owner in the creation row's audit (its history row of kind
+                    # assignment tells who gave it and when), the later ones in their own.
+                    first = lead.assignments[0].owner if lead.assignments else None
                     created = {
                         "email": lead.email,
                         "company": lead.company,
                         "source": lead.source,
                         "campaign": lead.campaign,
-                        "owner_id": self.ids.user(lead.owner),
+                        "owner_id": self.ids.user(first),
                     }
                     changes = {k: [None, v] for k, v in created.items() if v is not None}
                     self._log(step.actor, "lead", lead_id, "create", changes, step.at, step.rule)
@@ -226,6 +260,53 @@ class DemoWriter:
                     lead.qualified_at,
                 )
         self.counts["lead history rows"] += len(rows)
+        return rows
+
+    def _assignment(self, lead_id: int, a: Assignment) -> Row:
+        """The history row ``leads.assignment.assign`` writes (status kept), and its audit row
+        for a change of owner (the first owner is in the creation's: a row less per lead)."""
+        if a.previous is not None:
+            owners = [self.ids.user(a.previous), self.ids.user(a.owner)]
+            changes = {"owner_id": owners}
+            self._log(a.actor, "lead", lead_id, "assign", changes, a.at, None, a.reason)
+        self.counts["assignments"] += 1
+        return {
+            "lead_id": lead_id,
+            "from_status": a.status,
+            "to_status": a.status,
+            "changed_at": a.at,
+            "actor_user_id": self.ids.user(a.actor),
+            "actor_rule": None,
+            "kind": ASSIGNMENT,
+            "reason": a.reason,
+        }
+
+    def _overdue(self, lead_id: int, o: Overdue) -> Row:
+        """The rows ``sla.followup.flag_overdue`` writes: history (status kept) and audit."""
+        changes = {"conversion_overdue": [False, True]}
+        self._log(
+            None, "lead", lead_id, "conversion_overdue", changes, o.at, CONVERSION_DEADLINE,
+            o.reason,
+        )  # fmt: skip
+        self.counts["conversions overdue"] += 1
+        return {
+            "lead_id": lead_id,
+            "from_status": o.status,
+            "to_status": o.status,
+            "changed_at": o.at,
+            "actor_user_id": None,
+            "actor_rule": CONVERSION_DEADLINE,
+            "kind": CONVERSION_OVERDUE,
+            "reason": o.reason,
+        }
+
+    def _clocks(self, leads: list[DemoLead]) -> list[Row]:
+        rows = [
+            clock_row(clock, self.ids.leads[lead.ref], self.ids)
+            for lead in leads
+            for clock in lead.clocks
+        ]
+        self.counts["sla clocks"] += len(rows)
         return rows
 
     def _lead_tags(self, uow: UnitOfWork, leads: list[DemoLead]) -> list[Row]:
@@ -335,6 +416,17 @@ class DemoWriter:
                 k: [None, row[k]] for k in ("first_name", "last_name", "email", "account_id")
             }
         self._log(c.owner, "contact", row["id"], "create", changes, c.created_at)
+
+
+def _in_order(lead: DemoLead) -> list[Step | Assignment | Overdue]:
+    """The lead's history rows in time order: status changes, owners, the conversion flag
+    (at one instant, the status change comes first)."""
+    rows: list[Step | Assignment | Overdue] = [*lead.history, *lead.assignments]
+    if lead.overdue is not None:
+        rows.append(lead.overdue)
+    if lead.assignments or lead.overdue is not None:
+        rows.sort(key=lambda row: row.at)  # stable: status changes first at one instant
+    return rows
 
 
 def insert_rows(uow: UnitOfWork, model: Any, rows: list[Row], *, with_ids: bool = False) -> None:
