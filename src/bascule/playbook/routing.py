@@ -16,25 +16,19 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     field_validator,
     model_validator,
 )
 
-_KEY = r"^[a-z][a-z0-9_]*$"
-Key = Annotated[str, StringConstraints(pattern=_KEY)]
+from bascule.playbook.section import Key, Section, unique_keys
+
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RoutingRule(_Section):
+class RoutingRule(Section):
     # The round-robin counters are kept per rule key (routing_counter.rule, 40 characters).
     key: Annotated[Key, Field(max_length=40)]
     countries: tuple[Country, ...] = ()
@@ -70,16 +64,9 @@ class RoutingRule(_Section):
         return value
 
 
-class Routing(_Section):
+class Routing(Section):
     enabled: bool = True
     rules: tuple[RoutingRule, ...] = ()
     fallback_owner: Email | None = None
 
-    @field_validator("rules")
-    @classmethod
-    def _unique_keys(cls, value: tuple[RoutingRule, ...]) -> tuple[RoutingRule, ...]:
-        keys = [r.key for r in value]
-        doubles = sorted({k for k in keys if keys.count(k) > 1})
-        if doubles:
-            raise ValueError(f"rule keys must be unique: {', '.join(doubles)}")
-        return value
+    _unique_keys = field_validator("rules")(unique_keys)

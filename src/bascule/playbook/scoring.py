@@ -13,29 +13,20 @@ import re
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     field_validator,
     model_validator,
 )
 
+from bascule.playbook.section import KEY_PATTERN, Key, Section
 from bascule.signals.model import SIGNAL_TYPES
 
-_KEY = r"^[a-z][a-z0-9_]*$"
-Key = Annotated[str, StringConstraints(pattern=_KEY)]
 Points = Annotated[int, Field(ge=-100, le=100)]
 Words = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 
 
-class _Section(BaseModel):
-    # The same settings as ``schema.Strict`` (unknown keys refused, frozen); kept here so
-    # that ``schema`` can import this module without a cycle.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SignalRule(_Section):
+class SignalRule(Section):
     """Points for one kind of behaviour: each signal is worth ``points`` when it happens, half
     that after ``half_life_days``, a quarter after twice as long...; ``cap`` bounds what
     all the signals of this kind add up to (none: no bound)."""
@@ -45,7 +36,7 @@ class SignalRule(_Section):
     half_life_days: float | None = Field(default=None, gt=0, le=3650)
 
 
-class EmployeeBand(_Section):
+class EmployeeBand(Section):
     """Company size from ``min`` to ``max`` employees (both included; no max: and above)."""
 
     min: int = Field(ge=0)
@@ -53,7 +44,7 @@ class EmployeeBand(_Section):
     points: Points
 
 
-class Matcher(_Section):
+class Matcher(Section):
     """A seniority level, job function, sector or technology, recognised by words or phrases
     (French and English) in the lead's field, case and accents ignored. First match wins."""
 
@@ -62,7 +53,7 @@ class Matcher(_Section):
     words: tuple[Words, ...] = Field(min_length=1)
 
 
-class Bands(_Section):
+class Bands(Section):
     """Score bands: hot from ``hot``, warm from ``warm`` (below ``hot``), else cold."""
 
     hot: int = Field(default=70, ge=1, le=100)
@@ -169,12 +160,12 @@ def _known(value: Any, known: frozenset[str] | tuple[str, ...], what: str) -> No
                 # "<name>: ..." - the loader appends the name to the location.
                 raise ValueError(
                     f"{name}: unknown {what}; known: {', '.join(sorted(known))}"
-                    if re.fullmatch(_KEY, str(name))
+                    if re.fullmatch(KEY_PATTERN, str(name))
                     else f"unknown {what} {name!r}; known: {', '.join(sorted(known))}"
                 )
 
 
-class Scoring(_Section):
+class Scoring(Section):
     # Off: nothing is scored (signals and leads are stored as usual).
     enabled: bool = True
     # Behaviour decays: a signal is worth half its points after this many days.

@@ -12,17 +12,16 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from itertools import pairwise
-from typing import Annotated, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
-    StringConstraints,
     field_validator,
     model_validator,
 )
+
+from bascule.playbook.section import Key, Section, unique_keys
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TEMPERATURES = ("hot", "warm", "cold")
@@ -41,13 +40,7 @@ ACTIVITY_OUTCOMES = (
     "other",
 )
 
-_KEY = r"^[a-z][a-z0-9_]*$"
-Key = Annotated[str, StringConstraints(pattern=_KEY)]
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _clock(text: str) -> time:
@@ -63,7 +56,7 @@ Period = tuple[str, str]
 DEFAULT_DAY: tuple[Period, ...] = (("09:00", "18:00"),)
 
 
-class Calendar(_Section):
+class Calendar(Section):
     """When the company works: per weekday, periods ``["HH:MM", "HH:MM"]`` in ``timezone``
     (none: closed that day); public holidays of ``country`` (and ``subdivision``, e.g. "57"
     for Moselle or "6AE" for Alsace, with Good Friday and 26 December) from the ``holidays``
@@ -152,7 +145,7 @@ class Calendar(_Section):
         return tuple((_clock(a), _clock(b)) for a, b in self.hours[WEEKDAYS[weekday]])
 
 
-class SlaRule(_Section):
+class SlaRule(Section):
     """A first-response deadline. A lead matches when every condition given matches
     (``form_types``: the form that created the lead or last asked for contact; ``sources``;
     ``temperatures``); the first matching rule wins. The deadline is ``business_hours`` or
@@ -181,7 +174,7 @@ DEFAULT_SLA_RULES: tuple[dict[str, object], ...] = (
 )
 
 
-class Sla(_Section):
+class Sla(Section):
     """First-response deadlines, what happens when they run out, and failed attempts."""
 
     enabled: bool = True
@@ -196,14 +189,7 @@ class Sla(_Section):
     failed_outcomes: tuple[str, ...] = FAILED_OUTCOMES
     response_kinds: tuple[str, ...] = RESPONSE_KINDS
 
-    @field_validator("rules")
-    @classmethod
-    def _unique_keys(cls, value: tuple[SlaRule, ...]) -> tuple[SlaRule, ...]:
-        keys = [r.key for r in value]
-        doubles = sorted({k for k in keys if keys.count(k) > 1})
-        if doubles:
-            raise ValueError(f"rule keys must be unique: {', '.join(doubles)}")
-        return value
+    _unique_keys = field_validator("rules")(unique_keys)
 
     @field_validator("failed_outcomes")
     @classmethod
