@@ -22,6 +22,7 @@ Strong signals write one "opportunity_suggested" alert per lead, kind and day.
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -546,8 +547,24 @@ def _write(
     objects: Mapping[int, t.Lead] | None = None,
 ) -> None:
     session = uow.session
+    scores = changes.scores
     temperatures = {lead_id: after for lead_id, (_, after, _) in changes.temperatures.items()}
-    store.save(session, changes.scores, temperatures)
+    if objects:
+        # One lead in hand (a creation, an edit, a form): its new score rides on the UPDATE
+        # the session flushes for the rest of the change, instead of a statement of its own.
+        for lead_id, total, text, explanation in scores:
+            if lead_id in objects:
+                lead = objects[lead_id]
+                lead.score = total
+                lead.score_explanation = (
+                    explanation if explanation is not None else json.loads(text)
+                )
+        for lead_id, temperature in temperatures.items():
+            if lead_id in objects:
+                objects[lead_id].temperature = temperature
+        scores = [s for s in scores if s[0] not in objects]
+        temperatures = {k: v for k, v in temperatures.items() if k not in objects}
+    store.save(session, scores, temperatures)
     for lead_id, (before, after, result) in changes.temperatures.items():
         audit.record(
             uow,
