@@ -323,7 +323,8 @@ def _insert_leads(uow: UnitOfWork, new: list[Candidate], ctx: Context) -> list[i
     later = scoring.prefill(rows, now=ctx.now, playbook=ctx.playbook) if ctx.playbook else []
     bulk.insert(session, t.Lead, rows, with_ids=True)
     ids = [row["id"] for row in rows]
-    ctx.to_score.extend(i for i, left in zip(ids, later, strict=True) if left)
+    if ctx.playbook is not None:
+        ctx.to_score.extend(i for i, left in zip(ids, later, strict=True) if left)
     emails = [c.email_key for c in new if c.email_key]
     if emails:
         signal_store.lock_emails(session, emails, shared=False)
