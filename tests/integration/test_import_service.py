@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -16,28 +15,9 @@ from bascule.imports import writer
 from bascule.playbook import service as playbooks
 from bascule.storage import tables as t
 from bascule.storage.uow import Database
-from bascule.users import service as users
 from bascule.users.model import Actor
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    playbooks.forget(database)
-    try:
-        yield database
-    finally:
-        database.dispose()
-
-
-@pytest.fixture
-def actor(database: Database) -> Actor:
-    with database.uow(write=True) as uow:
-        user = users.create_user(uow, email="import@bascule-crm.fr", role="marketing", now=NOW)
-        uow.commit()
-        return users.actor_for(user)
 
 
 def run(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import os
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from bascule.imports import service as imports
 from bascule.playbook import service as playbooks
 from bascule.storage import tables as t
 from bascule.storage.uow import Database
-from bascule.users import service as users
 from bascule.users.model import Actor
 
 DATA = Path(
@@ -34,24 +32,6 @@ LEAD_FILES = sorted(
     ]
 )
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    playbooks.forget(database)
-    try:
-        yield database
-    finally:
-        database.dispose()
-
-
-@pytest.fixture
-def actor(database: Database) -> Actor:
-    with database.uow(write=True) as uow:
-        user = users.create_user(uow, email="import@bascule-crm.fr", role="marketing", now=NOW)
-        uow.commit()
-        return users.actor_for(user)
 
 
 def run(database: Database, actor: Actor, path: Path, **options: object) -> t.ImportBatch:

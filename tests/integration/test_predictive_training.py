@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,16 +25,6 @@ ACTOR = Actor(user_id=None, role=None, rule="test", name="test")
 RATES = {"demo_request": 0.85, "purchased_list": 0.05}
 SOURCES = ("demo_request", "purchased_list", "web_form", "referral")
 FAST = predictive.TrainingOptions(models=("logistic_regression",))
-
-
-@pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    playbooks.forget(database)
-    try:
-        yield database
-    finally:
-        database.dispose()
 
 
 def write_history(database: Database, closed: int, open_: int = 20, seed: int = 5) -> None:

@@ -1,0 +1,35 @@
+"""Fixtures of the integration tests: services called directly on the test database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from bascule.playbook import service as playbooks
+from bascule.storage.uow import Database
+from bascule.users import service as users
+from bascule.users.model import Actor
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    """The emptied test database, with no playbook remembered from an earlier test."""
+    database = Database(db_url)
+    playbooks.forget(database)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+@pytest.fixture
+def actor(database: Database) -> Actor:
+    """A marketing user, who imports files."""
+    with database.uow(write=True) as uow:
+        user = users.create_user(uow, email="import@bascule-crm.fr", role="marketing", now=NOW)
+        uow.commit()
+        return users.actor_for(user)
