@@ -28,8 +28,6 @@ Then, for information, ``--http-batches`` batches (default 50) are POSTed as JSO
 from __future__ import annotations
 
 import json
-import os
-import platform
 import random
 import sys
 import time
@@ -39,18 +37,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from rich.table import Table
 from sqlalchemy import func, insert, select, text
 
 from _support.common import (
     Names,
     Target,
     bench_target,
-    code_version,
     console,
+    figures_table,
     lead_row,
     parse_args,
     progress,
+    run_context,
     selected,
 )
 from bascule.signals import service as signals
@@ -286,13 +284,11 @@ def main() -> None:
             "http_batches": (50, "batches POSTed over HTTP afterwards (default 50; 0: none)"),
         },
     )
-    console.print(
-        f"[bold]bench_events[/]: n={args.n} in batches of {args.batch}, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {code_version()}"
+    console.print(f"[bold]bench_events[/]: n={args.n} in batches of {args.batch}, {run_context()}")
+    table = figures_table(
+        "Signal ingestion: events/s and ratio to a raw executemany insert",
+        ("db", "path", "events", "seconds", "events/s", "ratio to raw"),
     )
-    table = Table(title="Signal ingestion: events/s and ratio to a raw executemany insert")
-    for column in ("db", "path", "events", "seconds", "events/s", "ratio to raw"):
-        table.add_column(column, justify="left" if column in ("db", "path") else "right")
     ran_on: list[str] = []
     for kind in selected(args.db):
         with bench_target(kind) as target:

@@ -29,7 +29,6 @@ Each figure is printed against its SPEC §15 target and as a ratio to the health
 from __future__ import annotations
 
 import os
-import platform
 import random
 import signal
 import socket
@@ -54,7 +53,6 @@ from _support.common import (
     Names,
     Target,
     bench_target,
-    code_version,
     console,
     convert_body,
     in_process_client,
@@ -64,6 +62,7 @@ from _support.common import (
     percentile,
     progress,
     qualification_body,
+    run_context,
     selected,
 )
 from bascule.app import create_app
@@ -401,8 +400,7 @@ def main() -> None:
     console.print(
         f"[bold]bench_http[/]: uvicorn subprocess on 127.0.0.1, httpx keep-alive, one request "
         f"at a time, {args.leads} leads preloaded, n={args.n} per operation (at most "
-        f"{args.max_seconds} s each), {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"{code_version()}"
+        f"{args.max_seconds} s each), {run_context()}"
     )
     table = Table(title="SPEC §15 over HTTP: p50/p99, target, ratio to GET /health p50")
     for column in ("db", "figure", "n", "p50", "p99", "target", "", "p50 / health p50", "note"):

@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -38,7 +36,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
 from sqlalchemy import delete, insert
 
 from _support.common import (
@@ -46,8 +43,9 @@ from _support.common import (
     JOB_TITLES,
     LAST_NAMES,
     bench_target,
-    code_version,
     console,
+    figures_table,
+    run_context,
     selected,
 )
 from bascule.imports import service as imports
@@ -305,14 +303,18 @@ def main() -> None:
         return
     console.print(
         f"[bold]bench_import[/]: {args.rows:,} CSV rows, chunks of {args.chunk_rows}, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {code_version()}"
+        f"{run_context()}"
     )
-    table = Table(title="CSV import against a raw executemany of the same lead rows")
-    for column in ("db", "raw rows/s", "import rows/s", "ratio", f"target ≥ {TARGET_RATIO}"):
-        table.add_column(column, justify="left" if column == "db" else "right")
-    memory = Table(title=f"Peak RSS (VmHWM) of a {args.memory_rows:,}-row import")
-    for column in ("db", "rows", "seconds", "rows/s", "peak MB", f"target < {MEMORY_TARGET_MB}"):
-        memory.add_column(column, justify="left" if column == "db" else "right")
+    table = figures_table(
+        "CSV import against a raw executemany of the same lead rows",
+        ("db", "raw rows/s", "import rows/s", "ratio", f"target ≥ {TARGET_RATIO}"),
+        names=1,
+    )
+    memory = figures_table(
+        f"Peak RSS (VmHWM) of a {args.memory_rows:,}-row import",
+        ("db", "rows", "seconds", "rows/s", "peak MB", f"target < {MEMORY_TARGET_MB}"),
+        names=1,
+    )
     ran_on = []
     with tempfile.TemporaryDirectory(prefix="bascule_bench_import_") as tmp:
         path = Path(tmp) / "salon.csv"

@@ -21,7 +21,6 @@ every timed submission. Each kind is printed with its p50 / p99 and its ratio to
 from __future__ import annotations
 
 import os
-import platform
 import random
 import sys
 import time
@@ -29,17 +28,17 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-from rich.table import Table
 
 from _support.common import (
     Names,
     Target,
     bench_target,
-    code_version,
     console,
+    figures_table,
     parse_args,
     percentile,
     progress,
+    run_context,
     selected,
 )
 from bascule.intake import forms
@@ -159,12 +158,12 @@ def main() -> None:
     )
     console.print(
         f"[bold]bench_intake[/]: uvicorn subprocess on 127.0.0.1, httpx keep-alive, one "
-        f"submission at a time, n={args.n}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}, {code_version()}"
+        f"submission at a time, n={args.n}, {run_context()}"
     )
-    table = Table(title="POST /api/v1/intake/{form_type}: p50/p99, ratio to GET /health p50")
-    for column in ("db", "submission", "n", "p50", "p99", "p50 / health p50"):
-        table.add_column(column, justify="left" if column in ("db", "submission") else "right")
+    table = figures_table(
+        "POST /api/v1/intake/{form_type}: p50/p99, ratio to GET /health p50",
+        ("db", "submission", "n", "p50", "p99", "p50 / health p50"),
+    )
     ran_on = []
     for kind in selected(args.db):
         with bench_target(kind) as target:

@@ -20,8 +20,6 @@ figures include the TestClient's own cost (an in-process ASGI round trip, about 
 
 from __future__ import annotations
 
-import os
-import platform
 import random
 import sys
 import time
@@ -29,16 +27,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from rich.table import Table
 from sqlalchemy import insert
 
 from _support.common import (
     Names,
     Target,
     bench_target,
-    code_version,
     console,
     convert_body,
+    figures_table,
     in_process_client,
     lead_fields,
     lead_row,
@@ -46,6 +43,7 @@ from _support.common import (
     percentile,
     progress,
     qualification_body,
+    run_context,
     selected,
 )
 from bascule.app import create_app
@@ -147,12 +145,12 @@ def main() -> None:
         {"n": (2000, "timed calls per operation (default 2000)")},
     )
     console.print(
-        f"[bold]bench_lead_api[/]: in-process TestClient, n={args.n} per operation, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {code_version()}"
+        f"[bold]bench_lead_api[/]: in-process TestClient, n={args.n} per operation, {run_context()}"
     )
-    table = Table(title="Lead API in-process: p50/p99 and ratio to a bare lead INSERT p50")
-    for column in ("db", "operation", "p50 ms", "p99 ms", "ratio to bare insert p50"):
-        table.add_column(column, justify="left" if column in ("db", "operation") else "right")
+    table = figures_table(
+        "Lead API in-process: p50/p99 and ratio to a bare lead INSERT p50",
+        ("db", "operation", "p50 ms", "p99 ms", "ratio to bare insert p50"),
+    )
     ran_on: list[str] = []
     for kind in selected(args.db):
         with bench_target(kind) as target:

@@ -27,24 +27,22 @@ promotions, alerts), and the row count check.
 
 from __future__ import annotations
 
-import os
-import platform
 import random
 import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from rich.table import Table
 from sqlalchemy import func, select
 
 from _support.common import (
     Target,
     bench_target,
-    code_version,
     console,
+    figures_table,
     parse_args,
     progress,
+    run_context,
     selected,
 )
 from bascule.playbook.load import default_playbook
@@ -136,13 +134,11 @@ def main() -> None:
             "batch": (10_000, "events per batch (default 10000)"),
         },
     )
-    console.print(
-        f"[bold]bench_scoring[/]: n={args.n} in batches of {args.batch}, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {code_version()}"
+    console.print(f"[bold]bench_scoring[/]: n={args.n} in batches of {args.batch}, {run_context()}")
+    table = figures_table(
+        "Signal ingestion with scoring on, as a ratio of the same with it off",
+        ("db", "path", "events", "seconds", "events/s", "ratio to off"),
     )
-    table = Table(title="Signal ingestion with scoring on, as a ratio of the same with it off")
-    for column in ("db", "path", "events", "seconds", "events/s", "ratio to off"):
-        table.add_column(column, justify="left" if column in ("db", "path") else "right")
     ran_on: list[str] = []
     for kind in selected(args.db):
         with bench_target(kind) as target:

@@ -31,8 +31,6 @@ untimed, with a VACUUM on PostgreSQL):
 
 from __future__ import annotations
 
-import os
-import platform
 import statistics
 import sys
 import time
@@ -42,12 +40,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rich.table import Table
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
-from _support.common import Target, bench_target, code_version, console, parse_args, progress
+from _support.common import (
+    Target,
+    bench_target,
+    console,
+    figures_table,
+    parse_args,
+    progress,
+    run_context,
+)
 from _support.common import selected as selected_databases
 from bascule.playbook.load import default_playbook
 from bascule.sla import tick as sla_tick
@@ -286,13 +291,13 @@ def main() -> None:
     due_every = max(1, round(1000 / args.due_per_mille))
     console.print(
         f"[bold]bench_sla_tick[/]: {args.leads:,} leads, 1 in {due_every} due, "
-        f"{args.repeats} repeats, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"{code_version()}"
+        f"{args.repeats} repeats, {run_context()}"
     )
     ran_on: list[str] = []
-    table = Table(title="SLA tick: time per tick, as a ratio of the bare indexed SELECT")
-    for column in ("db", "step", "clocks", "ms (median)", "µs per clock", "ratio"):
-        table.add_column(column, justify="left" if column in ("db", "step") else "right")
+    table = figures_table(
+        "SLA tick: time per tick, as a ratio of the bare indexed SELECT",
+        ("db", "step", "clocks", "ms (median)", "µs per clock", "ratio"),
+    )
     for kind in selected_databases(args.db):
         with bench_target(kind) as target:
             console.print(f"[bold]{kind}[/]: {target.description}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import random
 import secrets
 import sqlite3
@@ -34,6 +35,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -191,6 +193,20 @@ def code_version() -> str:
     except (OSError, subprocess.CalledProcessError):
         return f"bascule {bascule.__version__}"
     return f"bascule {bascule.__version__} at {sha}{' + uncommitted src changes' if dirty else ''}"
+
+
+def run_context() -> str:
+    """What every bench prints under its name: the machine, the Python and the code measured."""
+    return f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {code_version()}"
+
+
+def figures_table(title: str, columns: Sequence[str], *, names: int = 2) -> Table:
+    """A result table: the first ``names`` columns say what was measured (left-aligned), the
+    others are figures (right-aligned)."""
+    table = Table(title=title)
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="left" if index < names else "right")
+    return table
 
 
 def progress() -> Progress:
