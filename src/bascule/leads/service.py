@@ -19,6 +19,7 @@ from bascule.leads.model import (
     ready_to_convert,
 )
 from bascule.playbook.schema import Playbook
+from bascule.playbook.sla import RESPONSE_KINDS
 from bascule.scoring import service as scoring
 from bascule.signals import service as signals
 from bascule.sla import followup
@@ -47,7 +48,6 @@ WRITABLE = (
     "owner_id",
     "do_not_contact",
 )
-OUTBOUND_KINDS = ("call", "email", "meeting")
 CLOSED = (LeadStatus.CONVERTED.value, LeadStatus.DISQUALIFIED.value)
 
 
@@ -412,7 +412,8 @@ def log_activity(
         account_id=lead.account_id,
     )
     uow.session.add(activity)
-    outbound = data["kind"] in OUTBOUND_KINDS and data.get("direction") == "out"
+    # SPEC §1: the outbound activities (call, e-mail, meeting) reach out to the person.
+    outbound = data["kind"] in RESPONSE_KINDS and data.get("direction") == "out"
     # SPEC §9: the first outbound call, e-mail or meeting is the first response (it stops the
     # first-response clock).
     sla.on_response(uow, lead, activity, now=now, playbook=playbook)

@@ -31,6 +31,9 @@ from dataclasses import dataclass
 from bascule.leads.model import CLOSED_STATUSES, LeadStatus
 from bascule.playbook.sla import Sla
 
+# An attempt is what the SLA calls a response: an outbound call, e-mail or meeting.
+from bascule.sla.rules import is_response as is_attempt
+
 RULE = "failed_attempts"
 
 
@@ -41,11 +44,6 @@ class Verdict:
     failed_attempts: int
     to_nurturing: bool = False
     reason: str | None = None
-
-
-def is_attempt(kind: str, direction: str | None, sla: Sla) -> bool:
-    """An outbound call, e-mail or meeting: what reaches out to the person."""
-    return direction == "out" and kind in sla.response_kinds
 
 
 def judge(
