@@ -278,7 +278,7 @@ def record_stage_change(
     opp.closed_at = now if opp.is_closed else None
     opp.updated_at = now
     if opp.is_closed:
-        sla.on_opportunity_closed(uow, opp, now=now)
+        sla.on_closed(uow, opp, now=now)
     uow.session.add(
         t.OpportunityStageHistory(
             opportunity_id=opp.id,

@@ -20,7 +20,7 @@ A clock is an ``sla_clock`` row; at most one runs per lead (or RFP opportunity),
 - **Leaving the open statuses stops it** (``closed``): converted, disqualified.
 - **An RFP's opportunity** gets a clock of its own with the rule matching form ``rfp``, when it
   has an owner at intake; won or lost stops it. Nothing can log an activity on an opportunity
-  yet (no endpoint), so nothing answers it but ``on_opportunity_response`` once one exists.
+  yet (no endpoint), so nothing answers it but ``on_response`` once one exists.
 """
 
 from __future__ import annotations
@@ -97,17 +97,19 @@ def on_request(uow: UnitOfWork, lead: t.Lead, *, now: datetime, playbook: Playbo
 
 
 def on_response(
-    uow: UnitOfWork, lead: t.Lead, activity: t.Activity, *, now: datetime, playbook: Playbook
+    uow: UnitOfWork, subject: Subject, activity: t.Activity, *, now: datetime, playbook: Playbook
 ) -> None:
-    """An activity was logged on the lead: the first outbound call, e-mail or meeting is its
-    first response (SPEC §9) and stops the running clock."""
+    """An activity was logged on the lead (or an RFP's opportunity, once an endpoint logs
+    activities there): the first outbound call, e-mail or meeting is its first response
+    (SPEC §9) and stops the running clock."""
     if rules.is_response(activity.kind, activity.direction, playbook.sla):
-        _answer(uow, lead, activity, now=now)
+        _answer(uow, subject, activity, now=now)
 
 
-def on_closed(uow: UnitOfWork, lead: t.Lead, *, now: datetime) -> None:
-    """The lead left the open statuses (converted, disqualified): nobody is waiting any more."""
-    running = _running(uow, lead)
+def on_closed(uow: UnitOfWork, subject: Subject, *, now: datetime) -> None:
+    """The lead left the open statuses (converted, disqualified), or the opportunity was won or
+    lost: nobody is waiting any more."""
+    running = _running(uow, subject)
     if running is not None:
         _stop(running, StopReason.CLOSED, at=now)
 
@@ -144,20 +146,6 @@ def on_opportunity_assigned(
     calendar = calendar_of(playbook)
     due = calendar.add(now, rules.allowance(rule, calendar))
     _start(uow, opp, Deadline(rule.key, now, due))
-
-
-def on_opportunity_response(
-    uow: UnitOfWork, opp: t.Opportunity, activity: t.Activity, *, now: datetime, playbook: Playbook
-) -> None:
-    """For an activity logged on the opportunity (no endpoint logs one yet)."""
-    if rules.is_response(activity.kind, activity.direction, playbook.sla):
-        _answer(uow, opp, activity, now=now)
-
-
-def on_opportunity_closed(uow: UnitOfWork, opp: t.Opportunity, *, now: datetime) -> None:
-    running = _running(uow, opp)
-    if running is not None:
-        _stop(running, StopReason.CLOSED, at=now)
 
 
 # --- clocks -----------------------------------------------------------------------------------
