@@ -13,11 +13,16 @@ What is learnt from (the outcome, ``predictive_features.outcome``):
   another system is learnt from. The column is the label, never a feature.
 Other open leads are not learnt from; they are what gets scored.
 
-Training refuses too little history (``min_leads`` leads with an outcome, both outcomes
-present, at least one per fold), cross-validates every candidate on the same five folds,
-keeps the best ROC AUC, refits it on every lead with an outcome, stores it as a new version of
-``predictive_model`` and scores the open leads. A stored model records the code's
-``SCHEMA_VERSION``: one from another version is refused (``ModelSchemaMismatch``), never used.
+Training refuses too little history (``min_leads`` leads with an outcome, at least
+``MIN_PER_OUTCOME`` of each outcome), cross-validates every candidate on the same five shuffled
+stratified folds, sets aside the candidates with a defect (ROC AUC below 0.5, or a Brier score
+worse than the base rate's), keeps the best ROC AUC of the others, refits it on every lead
+with an outcome, stores it as a new version of ``predictive_model`` and scores the open leads.
+With ``validation="time"`` every candidate is also fitted on the older leads and tested on the
+newest (``predictive_cv.time_ordered``), reported beside the shuffled figures.
+A stored model records the code's ``SCHEMA_VERSION``: one from another version is refused
+(``ModelSchemaMismatch``), never used. Models stored before issue 9 have the same version and
+keep scoring; ``predictive_report`` warns that their figures may be upside down.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,44 +40,46 @@ import sklearn
 
 from bascule.audit import service as audit
 from bascule.errors import ModelSchemaMismatch, NoModel, NotEnoughHistory
-from bascule.scoring.predictive_cv import FOLDS, Evaluation, cross_validate, folds_for
-from bascule.scoring.predictive_features import (
-    LeadFacts,
-    LeakWarning,
-    Record,
-    feature_names,
-    leak_warnings,
-    matches,
-    outcome,
-    record,
-    without,
+from bascule.scoring import predictive_report
+from bascule.scoring.predictive_cv import FOLDS
+from bascule.scoring.predictive_experiment import (
+    MIN_LEADS,
+    STALE_DAYS,
+    VALIDATIONS,
+    Experiment,
+    Progress,
+    TrainingOptions,
+    experiment,
+    time_metrics,
 )
-from bascule.scoring.predictive_model import MODELS, ConversionModel, threads
+from bascule.scoring.predictive_features import LeadFacts, Record, outcome, record
+from bascule.scoring.predictive_model import ConversionModel, threads
 from bascule.storage import predictive as store
 from bascule.storage import tables as t
 from bascule.storage.uow import Database, UnitOfWork
 from bascule.users.model import Actor
+
+__all__ = [
+    "MIN_LEADS",
+    "STALE_DAYS",
+    "VALIDATIONS",
+    "Experiment",
+    "ModelSchemaMismatch",
+    "NoModel",
+    "NotEnoughHistory",
+    "Record",
+    "TrainingOptions",
+    "experiment",
+    "summary",
+]
 
 log = logging.getLogger("bascule.scoring.predictive")
 
 # The feature and model format of this code. Raise it whenever a stored model could be read
 # differently (features, encoding, classes): older models are then refused, not misread.
 SCHEMA_VERSION = 1
-MIN_LEADS = 200
-STALE_DAYS = 180
+MIN_PER_OUTCOME = 20  # fewer converted (or not converted) leads teach a model nothing stable
 WRITE_CHUNK = 2000
-Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class TrainingOptions:
-    exclude: tuple[str, ...] = ()  # feature names or patterns ("Asymmetrique*")
-    exclude_leaks: bool = False
-    min_leads: int = MIN_LEADS
-    stale_days: int = STALE_DAYS
-    seed: int = 0
-    threads: int = 1
-    models: tuple[str, ...] = MODELS
 
 
 @dataclass
@@ -80,23 +87,6 @@ class Dataset:
     facts: list[LeadFacts]
     records: list[Record]
     labels: list[int]
-
-
-@dataclass
-class Experiment:
-    """Cross-validation of every candidate on one data set, and what it found."""
-
-    evaluations: dict[str, Evaluation]
-    leaks: list[LeakWarning]
-    excluded: list[str]
-    records: list[Record]
-    labels: list[int]
-    unmatched: list[str] = field(default_factory=list)  # --exclude naming no feature
-
-    @property
-    def best(self) -> Evaluation:
-        # Ties go to the first (simplest) candidate.
-        return max(self.evaluations.values(), key=lambda e: round(e.auc, 4))
 
 
 @dataclass
@@ -130,9 +120,10 @@ def lead_facts(uow: UnitOfWork, *, open_only: bool = False) -> list[LeadFacts]:
 
 
 def dataset(facts: Sequence[LeadFacts], *, now: datetime, stale_days: int) -> Dataset:
-    """The leads with an outcome, their raw features and labels."""
+    """The leads with an outcome, their raw features and labels, oldest first (creation
+    time, then id), as the time-ordered validation reads them."""
     used, labels = [], []
-    for lead in facts:
+    for lead in sorted(facts, key=lambda f: (f.created_at, f.id)):
         label = outcome(lead, now=now, stale_days=stale_days)
         if label is not None:
             used.append(lead)
@@ -140,7 +131,7 @@ def dataset(facts: Sequence[LeadFacts], *, now: datetime, stale_days: int) -> Da
     return Dataset(used, [record(lead) for lead in used], labels)
 
 
-def check_history(labels: Sequence[int], min_leads: int, n_folds: int = FOLDS) -> None:
+def check_history(labels: Sequence[int], min_leads: int) -> None:
     """Refuse to learn from too little: one clear sentence, no model."""
     n, converted = len(labels), sum(labels)
     if n < min_leads:
@@ -154,39 +145,14 @@ def check_history(labels: Sequence[int], min_leads: int, n_folds: int = FOLDS) -
             f"only one outcome in the history: all {n} leads with an outcome are {which}; "
             "the model needs converted and not converted leads",
         )
-    if min(converted, n - converted) < n_folds:
+    if min(converted, n - converted) < MIN_PER_OUTCOME:
         raise NotEnoughHistory(
-            f"too few leads of one outcome ({converted} converted, {n - converted} not) for "
-            f"{n_folds}-fold cross-validation",
+            f"too few leads of one outcome to train: {converted} converted, {n - converted} "
+            f"not converted; at least {MIN_PER_OUTCOME} of each needed",
         )
 
 
 # --- training ---------------------------------------------------------------------------------
-
-
-def experiment(
-    records: Sequence[Record],
-    labels: Sequence[int],
-    options: TrainingOptions,
-    progress: Progress | None = None,
-) -> Experiment:
-    """Leak check, exclusions, then every candidate on the same stratified folds."""
-    folds = folds_for(labels, seed=options.seed)
-    names = feature_names(records)
-    excluded = [n for n in names if matches(n, options.exclude)]
-    unmatched = [p for p in options.exclude if not any(matches(n, [p]) for n in names)]
-    records = without(records, excluded)
-    if progress:
-        progress("checking the features for leaks")
-    leaks = leak_warnings(records, labels, [f.tolist() for f in folds])
-    if options.exclude_leaks and leaks:
-        excluded += [w.feature for w in leaks]
-        records = without(records, [w.feature for w in leaks])
-    with threads(options.threads):
-        evaluations = cross_validate(
-            records, labels, folds, models=options.models, progress=progress
-        )
-    return Experiment(evaluations, leaks, excluded, list(records), list(labels), unmatched)
 
 
 def train(
@@ -218,8 +184,15 @@ def train(
         "seed": options.seed,
         "stale_days": options.stale_days,
         "chosen": best.model,
+        "validation": options.validation,
+        "inner_folds": predictive_report.INNER_FOLDS,
+        "base_brier": round(found.base_brier, 4),
         "models": {name: e.as_dict() for name, e in found.evaluations.items()},
+        "defects": found.defects,
+        "time_ordered": time_metrics(options, found),
         "leaks": [w.as_dict() for w in found.leaks],
+        "excluded": found.excluded,
+        "unmatched": found.unmatched,
         "ignored": model.space.ignored,
         "global_weights": model.global_weights(),
         "scikit_learn": sklearn.__version__,
@@ -321,8 +294,14 @@ def show(database: Database) -> dict[str, Any]:
             "algorithm": row.algorithm,
             "features": row.features,
             "excluded": row.excluded,
-            "metrics": row.metrics,
+            # a model stored before issue 9 kept its exclusions beside its metrics only
+            "metrics": {"excluded": row.excluded, **row.metrics},
         }
+
+
+def summary(info: dict[str, Any]) -> dict[str, Any]:
+    """What ``show`` (or a training report's metrics) says, as a script reads it."""
+    return predictive_report.summary(info["metrics"], info["algorithm"])
 
 
 # --- scoring ----------------------------------------------------------------------------------

@@ -1,8 +1,14 @@
-"""Cross-validation of the conversion models: the same stratified folds for every candidate.
+"""Validation of the conversion models: the same shuffled stratified folds for every candidate.
 
 The feature space is learnt on each fold's training part only; each candidate is scored on
 the held-out part. Reported: ROC AUC per fold, Brier score and log loss over every
 out-of-fold prediction, and a reliability table (predicted against observed conversion).
+
+Leads arrive in time order and conversion rates drift, so a fold must never be a block of
+time: every fold here (and every inner fold, ``predictive_model``) is shuffled with a fixed
+seed. A candidate that still ranks worse than chance, or predicts worse than the base rate,
+has a ``defect`` and is never chosen. ``time_ordered`` is the other view, the one a
+salesperson lives with: fitted on the older leads, tested on the newest.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ from sklearn.model_selection import StratifiedKFold
 
 from bascule.errors import NotEnoughHistory
 from bascule.scoring.predictive_features import Record
-from bascule.scoring.predictive_model import MODELS, Progress, fit
+from bascule.scoring.predictive_model import MODELS, Progress, blend, fit
 from bascule.scoring.predictive_space import FeatureSpace
 
 FOLDS = 5
+NEWEST_SHARE = 0.2  # time-ordered validation: tested on the newest fifth of the leads
 
 
 def folds_for(labels: Sequence[int], *, n_folds: int = FOLDS, seed: int = 0) -> list[np.ndarray]:
@@ -90,7 +97,7 @@ def cross_validate(
             out[model][test] = fitted.predict(matrix[test])
             spent[model] += time.perf_counter() - started
     if "blend" in wanted:
-        out["blend"] = (out["logistic_regression"] + out["gradient_boosting"]) / 2
+        out["blend"] = blend(out["logistic_regression"], out["gradient_boosting"])
         spent["blend"] = spent["logistic_regression"] + spent["gradient_boosting"]
     return {m: _evaluation(m, y, out[m], folds, spent[m]) for m in models}
 
@@ -127,3 +134,92 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, 
                 }
             )
     return table
+
+
+# --- what a candidate must at least do --------------------------------------------------------
+
+
+def base_rate_brier(labels: Sequence[int], folds: Sequence[np.ndarray]) -> float:
+    """The Brier score of predicting, for each fold, the conversion rate of the other folds:
+    what a candidate must beat to have learnt anything."""
+    y = np.asarray(labels, dtype=np.float64)
+    p = np.zeros(len(y))
+    everyone = np.arange(len(y))
+    for test in folds:
+        p[test] = y[np.setdiff1d(everyone, test)].mean()
+    return float(brier_score_loss(y, p))
+
+
+def defect(evaluation: Evaluation, base_brier: float) -> str | None:
+    """Why a candidate must not be chosen, or None."""
+    if evaluation.auc < 0.5:
+        return f"ranks leads worse than chance (cross-validated ROC AUC {evaluation.auc:.3f} < 0.5)"
+    if evaluation.brier > base_brier:
+        return (
+            f"predicts worse than the base rate (Brier {evaluation.brier:.4f} > {base_brier:.4f})"
+        )
+    return None
+
+
+# --- time-ordered validation ------------------------------------------------------------------
+
+
+@dataclass
+class TimeOrdered:
+    """Every candidate fitted on the older leads and tested on the newest ones."""
+
+    train_leads: int
+    test_leads: int
+    test_converted: int
+    base_brier: float  # the older leads' conversion rate, predicted for the newest
+    aucs: dict[str, float]
+    briers: dict[str, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "train_leads": self.train_leads,
+            "test_leads": self.test_leads,
+            "test_converted": self.test_converted,
+            "base_brier": round(self.base_brier, 4),
+            "candidates": [
+                {"model": m, "auc": round(a, 4), "brier": round(self.briers[m], 4)}
+                for m, a in self.aucs.items()
+            ],
+        }
+
+
+def time_ordered(
+    records: Sequence[Record],
+    labels: Sequence[int],
+    *,
+    models: Sequence[str] = MODELS,
+    newest: float = NEWEST_SHARE,
+) -> TimeOrdered | None:
+    """Records in time order (oldest first): fitted on all but the newest share, tested on
+    it. None when either part lacks one of the outcomes (nothing to measure)."""
+    y = np.asarray(labels)
+    cut = len(y) - int(len(y) * newest)
+    train, test = y[:cut], y[cut:]
+    if len(set(train.tolist())) < 2 or len(set(test.tolist())) < 2:
+        return None
+    space = FeatureSpace().fit(records[:cut])
+    if not space.columns:
+        return None
+    matrix = space.transform(records)
+    wanted = set(models)
+    out = {
+        m: fit(m, space, matrix[:cut], train).predict(matrix[cut:])
+        for m in MODELS[:2]
+        if m in wanted or "blend" in wanted
+    }
+    if "blend" in wanted:
+        out["blend"] = blend(out["logistic_regression"], out["gradient_boosting"])
+    base = float(brier_score_loss(test, np.full(len(test), train.mean())))
+    return TimeOrdered(
+        train_leads=cut,
+        test_leads=len(test),
+        test_converted=int(test.sum()),
+        base_brier=base,
+        aucs={m: float(roc_auc_score(test, out[m])) for m in models},
+        briers={m: float(brier_score_loss(test, out[m])) for m in models},
+    )

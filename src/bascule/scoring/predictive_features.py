@@ -11,7 +11,8 @@ Pure functions over plain values (no database, no clock, no scikit-learn):
   (x_education's Leads.csv, Salesforce's ``IsConverted``) takes its label from there, and that
   column is never a feature.
 - ``leak_warnings(records, labels, folds)`` names the features that look written after the
-  outcome was known: near-perfect alone, or filled almost only for one outcome.
+  outcome was known: near-perfect alone, or filled almost only for one outcome compared with
+  the base rate. Constant and near-constant features are uninformative, never suspect.
 """
 
 from __future__ import annotations
@@ -50,17 +51,23 @@ STOP_WORDS = frozenset(
 )
 _WORD = re.compile(r"[a-z0-9]+")
 
-# Leak rules (SPEC §8, issue 4): a feature alone above this cross-validated AUC ...
+# Leak rules (SPEC §8, issues 4 and 9), relative to the base rate so that they mean the same
+# at 3 % and at 40 % converted. A feature is suspect when alone it ranks the leads almost
+# perfectly (cross-validated ROC AUC at least LEAK_AUC) ...
 LEAK_AUC = 0.95
-# ... or filled (not empty, not "Select") for at least LEAK_MIN_FILLED leads and this share of
-# them, of which this share or more have one outcome (converted, or not converted) ...
-LEAK_FILLED_PURITY = 0.95
+# ... or when the leads where it is filled (or where it has one of its values) almost never
+# have one of the outcomes: at most LEAK_SURPRISE of the count the base rate leads to expect,
+# that expected count being at least LEAK_EXPECTED (fewer is no evidence either way) ...
+LEAK_SURPRISE = 0.1
+LEAK_EXPECTED = 10
+# ... "filled" meaning for at least LEAK_MIN_FILLED leads and this share of them, and the
+# "decided" values covering at least this share of the leads where it is filled.
 LEAK_MIN_FILLED = 10
 LEAK_MIN_FILLED_SHARE = 0.01
-# ... or whose values decide the outcome (>= 95 % one way, values seen >= 20 times) for at
-# least this share of the leads where it is filled.
 LEAK_DECIDED_SHARE = 0.5
-LEAK_VALUE_MIN = 20
+# A feature whose most common value (empty included) is that of all but fewer than this share
+# of the leads says too little to be suspect: it is uninformative, never a leak.
+NEAR_CONSTANT_SHARE = 0.005
 
 
 @dataclass(frozen=True)
@@ -214,18 +221,30 @@ def leak_warnings(
     records: Sequence[Record], labels: Sequence[int], folds: Sequence[Sequence[int]]
 ) -> list[LeakWarning]:
     """Features that look written once the outcome was known (SPEC §8): each alone scored
-    out-of-fold (its values' conversion rates learnt on the other folds), and where filled."""
+    out-of-fold (its values' conversion rates learnt on the other folds), and where filled,
+    against what the base rate leads to expect."""
     positives = sum(labels)
     if not records or positives in (0, len(labels)):
         return []
     warnings = []
     for name in feature_names(records):
         values = _number_bins([_bucket(row.get(name)) for row in records])
+        if near_constant(values):
+            continue
         auc = _out_of_fold_auc(values, labels, folds)
         reason = _leak_reason(values, labels, auc)
         if reason:
             warnings.append(LeakWarning(name, reason, round(auc, 4)))
     return sorted(warnings, key=lambda w: -(w.auc or 0))
+
+
+def near_constant(values: Sequence[Any]) -> bool:
+    """One value (empty counts as one) for all but fewer than ``NEAR_CONSTANT_SHARE`` of the
+    leads."""
+    if not values:
+        return True
+    most = Counter(values).most_common(1)[0][1]
+    return len(values) - most < NEAR_CONSTANT_SHARE * len(values)
 
 
 def _bucket(value: Value) -> str | float | None:
@@ -255,33 +274,42 @@ def _number_bins(values: list[str | float | None]) -> list[str | float | None]:
 
 
 def _leak_reason(values: Sequence[Any], labels: Sequence[int], auc: float) -> str | None:
-    if auc > LEAK_AUC:
+    if auc >= LEAK_AUC:
         return f"alone it predicts the outcome almost perfectly (AUC {auc:.3f})"
+    base = sum(labels) / len(labels)
     filled = [y for v, y in zip(values, labels, strict=True) if v is not None]
     n = len(filled)
     if n < max(LEAK_MIN_FILLED, LEAK_MIN_FILLED_SHARE * len(labels)):
         return None
-    rate = sum(filled) / n
-    if n < len(labels) and (rate >= LEAK_FILLED_PURITY or rate <= 1 - LEAK_FILLED_PURITY):
-        side = "converted" if rate >= LEAK_FILLED_PURITY else "not converted"
-        share = rate if side == "converted" else 1 - rate
-        return f"filled for {n} leads, {share:.0%} of them {side}"
+    side = _one_sided(sum(filled), n, base)
+    if n < len(labels) and side is not None:
+        share = sum(filled) / n if side == "converted" else 1 - sum(filled) / n
+        return f"filled for {n} leads, {share:.0%} of them {side} (base rate {base:.1%} converted)"
     by_value: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
     for v, y in zip(values, labels, strict=True):
         if v is not None:
             by_value[v][0] += y
             by_value[v][1] += 1
     decided = sum(
-        count
-        for hits, count in by_value.values()
-        if count >= LEAK_VALUE_MIN
-        and (hits / count >= LEAK_FILLED_PURITY or hits / count <= 1 - LEAK_FILLED_PURITY)
+        count for hits, count in by_value.values() if _one_sided(hits, count, base) is not None
     )
     if decided >= LEAK_DECIDED_SHARE * n:
         return (
-            f"its value decides the outcome (>= {LEAK_FILLED_PURITY:.0%} one way) for "
-            f"{decided / n:.0%} of the {n} leads where it is filled"
+            f"its value decides the outcome for {decided / n:.0%} of the {n} leads where it is "
+            f"filled (base rate {base:.1%} converted)"
         )
+    return None
+
+
+def _one_sided(converted: int, leads: int, base: float) -> str | None:
+    """The outcome that (almost) every one of these leads has, when the base rate makes the
+    other one expected often enough for its near absence to mean something; else None."""
+    for side, missing, expected in (
+        ("converted", leads - converted, leads * (1 - base)),
+        ("not converted", converted, leads * base),
+    ):
+        if expected >= LEAK_EXPECTED and missing <= LEAK_SURPRISE * expected:
+            return side
     return None
 
 

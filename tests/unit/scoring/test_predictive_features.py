@@ -114,9 +114,22 @@ def test_too_little_history_is_refused_with_the_counts():
 def test_a_single_outcome_is_refused():
     with pytest.raises(NotEnoughHistory, match=r"only one outcome.*all 300 .* not converted"):
         check_history([0] * 300, min_leads=200)
-    with pytest.raises(NotEnoughHistory, match="too few leads of one outcome"):
-        check_history([1] * 3 + [0] * 297, min_leads=200)
-    check_history([1] * 5 + [0] * 295, min_leads=200)  # enough: one converted lead per fold
+
+
+def test_fewer_than_twenty_of_one_outcome_is_refused_naming_the_counts():
+    # Given 19 converted leads among 300
+    labels = [1] * 19 + [0] * 281
+
+    # When the history is checked, then it is refused with both counts
+    with pytest.raises(NotEnoughHistory) as refused:
+        check_history(labels, min_leads=200)
+    assert refused.value.message == (
+        "too few leads of one outcome to train: 19 converted, 281 not converted; "
+        "at least 20 of each needed"
+    )
+    # And 20 of each is enough, whichever outcome is the rare one
+    check_history([1] * 20 + [0] * 280, min_leads=200)
+    check_history([0] * 20 + [1] * 280, min_leads=200)
 
 
 # --- leaks ------------------------------------------------------------------------------------
