@@ -45,17 +45,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from rich.table import Table
-from sklearn.metrics import brier_score_loss, roc_auc_score
 from sqlalchemy import insert
 
 from _support.common import code_version, console, throwaway_database
 from bascule.imports import service as imports
 from bascule.playbook import service as playbooks
 from bascule.scoring import predictive
-from bascule.scoring.predictive_model import fit
-from bascule.scoring.predictive_space import FeatureSpace
 from bascule.storage import tables as t
 from bascule.storage.migrate import upgrade
 from bascule.storage.uow import Database
@@ -154,12 +150,13 @@ def real_data(threads: int) -> None:
             )
             results = {}
             for variant, exclude in (("without leaks", LEAKS), ("all columns", ())):
-                options = predictive.TrainingOptions(exclude=exclude, threads=threads)
+                options = predictive.TrainingOptions(
+                    exclude=exclude, threads=threads, validation="time"
+                )
                 started = time.perf_counter()
                 found = predictive.experiment(data.records, data.labels, options)
-                timed = time_ordered(found.records, found.labels, options)
                 results[variant] = found
-                _print_variant(f"x_education, {variant}", found, timed, REFERENCE[variant])
+                _print_variant(f"x_education, {variant}", found, REFERENCE[variant])
                 console.print(f"  {time.perf_counter() - started:.1f} s for both validations")
             phases = Phases()
             options = predictive.TrainingOptions(exclude=LEAKS, threads=threads)
@@ -181,47 +178,23 @@ def real_data(threads: int) -> None:
             database.dispose()
 
 
-def time_ordered(
-    records: list[predictive.Record], labels: list[int], options: predictive.TrainingOptions
-) -> dict[str, tuple[float, float, float]]:
-    """{model: (AUC, Brier, base rate's Brier)} fitted on the older 4/5 of the leads (in the
-    order given: creation time, then id), tested on the newest fifth."""
-    y = np.asarray(labels)
-    cut = len(y) - len(y) // 5
-    space = FeatureSpace().fit(records[:cut])
-    matrix = space.transform(records)
-    out = {}
-    for model in ("logistic_regression", "gradient_boosting"):
-        out[model] = fit(model, space, matrix[:cut], y[:cut]).predict(matrix[cut:])
-    out["blend"] = (out["logistic_regression"] + out["gradient_boosting"]) / 2
-    test = y[cut:]
-    base = float(brier_score_loss(test, np.full(len(test), y[:cut].mean())))
-    return {
-        m: (float(roc_auc_score(test, p)), float(brier_score_loss(test, p)), base)
-        for m, p in out.items()
-        if m in options.models
-    }
-
-
-def _print_variant(
-    title: str,
-    found: predictive.Experiment,
-    timed: dict[str, tuple[float, float, float]],
-    reference: dict[str, float],
-) -> None:
+def _print_variant(title: str, found: predictive.Experiment, reference: dict[str, float]) -> None:
     labels = found.labels
     rate = sum(labels) / len(labels)
     table = Table(
         title=f"{title}: {len(labels)} leads, {rate:.1%} converted (base-rate Brier "
-        f"{rate * (1 - rate):.4f}); shuffled 5-fold stratified CV (seed 0) | time-ordered"
+        f"{found.base_brier:.4f}); shuffled 5-fold stratified CV (seed 0) | time-ordered"
     )
     columns = ("model", "AUC", "± folds", "reference", "Brier", "log loss", "fit s")
-    for column in (*columns, "time AUC", "time Brier", "base Brier"):
+    for column in (*columns, "time AUC", "time Brier", "base Brier", "defect"):
         table.add_column(column, justify="left" if column == "model" else "right")
     for name, e in found.evaluations.items():
         d = e.as_dict()
         ref = reference.get(name)
-        auc, brier, base = timed.get(name, (math.nan, math.nan, math.nan))
+        timed = found.time
+        auc = timed.aucs[name] if timed else math.nan
+        brier = timed.briers[name] if timed else math.nan
+        base = timed.base_brier if timed else math.nan
         table.add_row(
             name + (" (best)" if name == found.best.model else ""),
             f"{d['auc']:.4f}",
@@ -233,6 +206,7 @@ def _print_variant(
             f"{auc:.4f}",
             f"{brier:.4f}",
             f"{base:.4f}",
+            found.defects.get(name, ""),
         )
     console.print(table)
     features = len({n for r in found.records for n in r})
@@ -286,11 +260,10 @@ def drifting(count: int, threads: int) -> None:
                 f"\n[bold]2. {count} drifting leads[/] on {description}, written in time order; "
                 "conversion by third: " + " → ".join(f"{r:.1%}" for r in rates)
             )
-            options = predictive.TrainingOptions(threads=threads)
+            options = predictive.TrainingOptions(threads=threads, validation="time")
             started = time.perf_counter()
             found = predictive.experiment(data.records, data.labels, options)
-            timed = time_ordered(found.records, found.labels, options)
-            _print_variant("drifting history", found, timed, {})
+            _print_variant("drifting history", found, {})
             console.print(f"  {time.perf_counter() - started:.1f} s for both validations")
         finally:
             database.dispose()

@@ -7,10 +7,16 @@ demo requests convert 85 %, purchased lists 5 %, the rest 30 %), plus open leads
 from __future__ import annotations
 
 import io
+import math
 import random
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sqlalchemy import func, select
 
 from bascule.imports import service as imports
@@ -196,3 +202,95 @@ def test_an_imported_converted_column_is_the_label(database):
     features = report.model.space.features
     assert "Converted" not in features and {"Lead Origin", "Visits"} <= set(features)
     assert report.experiment.best.auc > 0.8
+
+
+# --- a history in time order whose conversion rate drifts (issue 9) --------------------------
+
+DRIFT_SOURCES = {"web_form": 0.0, "referral": 0.9, "purchased_list": -1.0, "inbound_call": 0.6}
+
+
+def write_drifting_history(database: Database, n: int, seed: int = 9) -> list[dict]:
+    """Leads written in time order (ids and creation times grow together), converting at
+    about 4 % in the first two thirds and 24 % in the last; a "market rate" recorded with
+    each lead falls with time (it stands for the date, as economic figures do in real
+    histories). Returns what was written, for the baseline."""
+    rng = random.Random(seed)
+    written = []
+    with database.uow(write=True) as uow:
+        for i in range(n):
+            position = i / n
+            source = rng.choice(list(DRIFT_SOURCES))
+            contact = "cellular" if rng.random() < 0.4 + 0.4 * position else "telephone"
+            calls = 1 + min(int(rng.expovariate(0.6)), 9)
+            market = 4.9 - 3.9 * position + rng.gauss(0, 0.05)
+            logit = (
+                -3.6
+                + 2.4 / (1 + math.exp(-(position - 0.72) * 30))
+                + DRIFT_SOURCES[source]
+                + (0.8 if contact == "cellular" else 0.0)
+                - 0.3 * calls
+            )
+            won = rng.random() < 1 / (1 + math.exp(-logit))
+            created = NOW - timedelta(days=900) + timedelta(days=700 * position)
+            attributes = {"contact": contact, "calls": str(calls), "market rate": f"{market:.3f}"}
+            uow.session.add(
+                t.Lead(
+                    email=f"drift{i}@example.com",
+                    email_key=f"drift{i}@example.com",
+                    source=source,
+                    status="converted" if won else "disqualified",
+                    disqualification_reason=None if won else "no_project",
+                    created_at=created,
+                    updated_at=created,
+                    attributes=attributes,
+                )
+            )
+            written.append({"source": source, **attributes, "converted": int(won)})
+        uow.commit()
+    return written
+
+
+def plain_baseline(written: list[dict]) -> float:
+    """A plain scikit-learn logistic regression on the same columns, same kind of folds."""
+    sources = sorted(DRIFT_SOURCES)
+    x = np.array(
+        [
+            [r["source"] == s for s in sources]
+            + [r["contact"] == "cellular", float(r["calls"]), float(r["market rate"])]
+            for r in written
+        ],
+        dtype=float,
+    )
+    y = np.array([r["converted"] for r in written])
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    return float(np.mean(cross_val_score(model, x, y, cv=folds, scoring="roc_auc")))
+
+
+def test_a_drifting_history_in_time_order_is_never_ranked_upside_down(database):
+    # Given 3,000 leads in time order, the conversion rate rising from ~4 % to ~24 %
+    written = write_drifting_history(database, 3000)
+    rates = [np.mean([r["converted"] for r in written[k * 1000 : (k + 1) * 1000]]) for k in (0, 2)]
+    assert rates[0] < 0.08 and rates[1] > 0.18
+    baseline = plain_baseline(written)
+
+    # When every candidate is trained and validated shuffled and in time order
+    options = predictive.TrainingOptions(validation="time")
+    report = predictive.train(database, now=NOW, actor=ACTOR, options=options)
+
+    # Then every candidate ranks better than chance, within 3 points of the plain baseline
+    found = report.experiment
+    aucs = {name: e.auc for name, e in found.evaluations.items()}
+    assert set(aucs) == {"logistic_regression", "gradient_boosting", "blend"}
+    assert all(auc > 0.5 for auc in aucs.values()), aucs
+    assert all(abs(auc - baseline) < 0.03 for auc in aucs.values()), (aucs, baseline)
+    # And no candidate has a defect; each beats the base rate's Brier score
+    assert found.defects == {}
+    assert all(e.brier < found.base_brier for e in found.evaluations.values())
+    # And the time-ordered figures are reported beside: older 2,400 leads, newest 600
+    timed = report.metrics["time_ordered"]
+    assert (timed["train_leads"], timed["test_leads"]) == (2400, 600)
+    assert [c["model"] for c in timed["candidates"]] == list(aucs)
+    assert all(c["auc"] > 0.5 for c in timed["candidates"])
+    # And the falling market rate is no leak (it drifts with time, it does not decide)
+    assert "market rate" not in {w.feature for w in found.leaks}

@@ -8,7 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from bascule.scoring.predictive import NotEnoughHistory, check_history
+from bascule.scoring.predictive import (
+    NotEnoughHistory,
+    TrainingOptions,
+    check_history,
+    experiment,
+)
 from bascule.scoring.predictive_cv import folds_for
 from bascule.scoring.predictive_features import (
     LeadFacts,
@@ -172,3 +177,61 @@ def test_roc_auc_matches_scikit_learn_with_ties():
     labels = [rng.randint(0, 1) for _ in range(300)]
     scores = [round(rng.random() + 0.3 * y, 1) for y in labels]
     assert roc_auc(labels, scores) == pytest.approx(roc_auc_score(labels, scores))
+
+
+def _rare_history(n: int = 3000, seed: int = 4) -> tuple[list[dict], list[int]]:
+    """3 % converted; the source and the page views matter a little; every lead is "sales";
+    nobody requested a trial; a contract number is written only once a deal is signed."""
+    rng = random.Random(seed)
+    records, labels = [], []
+    for i in range(n):
+        source = rng.choice(["web_form", "referral", "paid_campaign", "trade_show"])
+        views = rng.randint(0, 6)
+        y = int(rng.random() < 0.008 + 0.06 * (source == "referral") + 0.003 * views)
+        records.append(
+            {
+                "kind": "sales",  # constant
+                "signals.trial_request": 0.0,  # constant
+                "signals.pricing_view": 1.0 if i % 500 == 0 else 0.0,  # near-constant
+                "source": source,
+                "signals.page_view": float(views),
+                "Contract number": f"C-{i}" if y and rng.random() < 0.8 else None,
+            }
+        )
+        labels.append(y)
+    return records, labels
+
+
+def test_at_a_three_percent_base_rate_only_the_planted_leak_is_flagged():
+    # Given 3,000 leads, 3 % converted, with constant and near-constant features
+    records, labels = _rare_history()
+    assert 0.025 < sum(labels) / len(labels) < 0.035
+    folds = [f.tolist() for f in folds_for(labels)]
+
+    # When the features are checked for leaks
+    warnings = leak_warnings(records, labels, folds)
+
+    # Then only the contract number is suspect: filled for converted leads only
+    assert [w.feature for w in warnings] == ["Contract number"]
+    assert warnings[0].reason.startswith("filled for ")
+    assert "100% of them converted (base rate" in warnings[0].reason
+
+
+def test_at_a_three_percent_base_rate_exclude_leaks_keeps_everything_else():
+    # Given the same history
+    records, labels = _rare_history()
+
+    # When it is validated without the leaks
+    options = TrainingOptions(exclude_leaks=True, models=("logistic_regression",))
+    found = experiment(records, labels, options)
+
+    # Then only the leak is left out, and the honest features still teach something
+    assert found.excluded == ["Contract number"]
+    assert {name for row in found.records for name in row} == {
+        "kind",
+        "signals.trial_request",
+        "signals.pricing_view",
+        "source",
+        "signals.page_view",
+    }
+    assert found.best.auc > 0.6
