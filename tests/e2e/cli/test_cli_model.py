@@ -6,10 +6,11 @@ The history is written straight to the tables: the source drives conversion, and
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bascule.scoring import predictive
 from bascule.storage import tables as t
@@ -21,12 +22,16 @@ SOURCES = ("demo_request", "purchased_list", "web_form", "referral")
 FAST = ("--min-leads", "100")
 
 
+def _won(i: int) -> bool:
+    """Whether lead i of the history converts (the same draw every time)."""
+    return random.Random(11 * 100_000 + i).random() < RATES.get(SOURCES[i % len(SOURCES)], 0.3)
+
+
 def write_history(database: Database, closed: int, *, open_: int = 8, leak: bool = False) -> None:
-    rng = random.Random(11)
     with database.uow(write=True) as uow:
         for i in range(closed + open_):
             source = SOURCES[i % len(SOURCES)]
-            won = rng.random() < RATES.get(source, 0.3)
+            won = _won(i)
             status = ("converted" if won else "disqualified") if i < closed else "new"
             created = NOW - timedelta(days=300 if i < closed else 1)
             attributes = {"Contract number": f"C{i}" if won and i < closed else ""}
@@ -130,4 +135,114 @@ def test_a_model_of_another_schema_version_is_refused(database, bascule, one_lin
 def test_show_without_a_model(database, bascule, one_line_error):
     assert one_line_error(bascule("model", "show")) == (
         "error: no predictive model yet: run bascule model train"
+    )
+
+
+# --- issue 9: a report a script can read, and bad input ------------------------------------
+
+KEYS = {"chosen", "base_rate", "leads", "candidates", "warnings"}
+CANDIDATE_KEYS = {"model", "auc", "brier", "chosen", "defect"}
+
+
+def test_train_and_show_print_the_same_json_report(database, bascule):
+    # Given 160 closed leads whose "Contract number" leaks the outcome
+    write_history(database, closed=160, leak=True)
+
+    # When a model is trained with --format json
+    result = bascule("model", "train", *FAST, "--exclude-leaks", "--format", "json")
+
+    # Then stdout is exactly one JSON document with the documented keys
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report) == KEYS
+    assert report["leads"] == 160
+    converted = sum(1 for i in range(160) if _won(i))
+    assert report["base_rate"] == round(converted / 160, 4)
+    assert [c["model"] for c in report["candidates"]] == [
+        "logistic_regression",
+        "gradient_boosting",
+        "blend",
+    ]
+    for candidate in report["candidates"]:
+        assert set(candidate) == CANDIDATE_KEYS
+        assert candidate["chosen"] == (candidate["model"] == report["chosen"])
+        assert candidate["defect"] is None and candidate["auc"] > 0.5
+    assert report["warnings"] == [
+        "likely leak: Contract number: alone it predicts the outcome almost perfectly "
+        "(AUC 1.000) (excluded)"
+    ]
+    # And show says the same
+    shown = bascule("model", "show", "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout) == report
+
+
+def test_time_ordered_figures_are_an_extra_key(database, bascule):
+    write_history(database, closed=160)
+
+    result = bascule(
+        "model", "train", *FAST, "--model", "logistic_regression", "--validation", "time",
+        "--format", "json",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report) == KEYS | {"time_ordered"}
+    timed = report["time_ordered"]
+    assert (timed["train_leads"], timed["test_leads"]) == (128, 32)
+    assert [c["model"] for c in timed["candidates"]] == ["logistic_regression"]
+    table = bascule("model", "show")
+    assert "Time-ordered: fitted on the 128 older leads" in " ".join(table.stdout.split())
+
+
+def test_fewer_than_twenty_converted_is_one_line_naming_the_counts(
+    database, bascule, one_line_error
+):
+    # Given 150 leads of which 12 converted
+    with database.uow(write=True) as uow:
+        for i in range(150):
+            status = "converted" if i < 12 else "disqualified"
+            uow.session.add(t.Lead(source="web_form", status=status, created_at=NOW))
+        uow.commit()
+
+    line = one_line_error(bascule("model", "train", *FAST))
+
+    assert line == (
+        "error: too few leads of one outcome to train: 12 converted, 138 not converted; "
+        "at least 20 of each needed"
+    )
+
+
+def test_unknown_format_and_validation_are_refused(database, bascule, one_line_error):
+    assert one_line_error(bascule("model", "train", "--format", "xml")) == (
+        "error: unknown format xml: choose from table, json"
+    )
+    assert one_line_error(bascule("model", "train", "--validation", "future")) == (
+        "error: unknown validation future: choose from shuffled, time"
+    )
+
+
+def test_a_model_stored_before_this_change_keeps_scoring_and_says_to_retrain(database, bascule):
+    # Given a model whose metrics are those an older Bascule stored (no defects, no inner
+    # folds), its booster chosen with an inverted AUC
+    write_history(database, closed=120)
+    assert bascule("model", "train", *FAST, "--model", "gradient_boosting").exit_code == 0
+    with database.uow(write=True) as uow:
+        row = uow.session.scalars(select(t.PredictiveModel)).one()
+        metrics = {k: v for k, v in row.metrics.items() if k not in ("defects", "inner_folds")}
+        metrics["models"]["gradient_boosting"]["auc"] = 0.198
+        row.metrics = metrics
+        uow.commit()
+
+    # When it scores leads and is shown
+    scored = bascule("model", "score")
+    report = json.loads(bascule("model", "show", "--format", "json").stdout)
+
+    # Then it still scores, and the report names the defect and says to train again
+    assert scored.exit_code == 0 and "8 open leads scored" in scored.stdout
+    assert report["candidates"][0]["defect"] == (
+        "ranks leads worse than chance (cross-validated ROC AUC 0.198 < 0.5)"
+    )
+    assert (
+        "the stored model has a defect: train again (bascule model train)" in (report["warnings"])
     )
