@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 
 from bascule.accounts import service as accounts
-from bascule.api.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 from bascule.api.schemas import (
     AccountCreate,
     AccountPage,
@@ -18,6 +17,7 @@ from bascule.api.schemas import (
     ContactRead,
     ContactUpdate,
 )
+from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 PageNo = Annotated[int, Query(ge=1, le=100_000)]

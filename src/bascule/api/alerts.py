@@ -17,8 +17,17 @@ from starlette.concurrency import run_in_threadpool
 
 from bascule.alerts import service as alerts
 from bascule.alerts.stream import AlertHub
-from bascule.api.deps import CurrentActor, Now, PathId, ReadUow, WriteUow, database
 from bascule.errors import NotFound, Unauthorized
+from bascule.http.deps import (
+    COOKIE,
+    CurrentActor,
+    Now,
+    PathId,
+    ReadUow,
+    WriteUow,
+    bearer,
+    database,
+)
 from bascule.users import service as users
 
 
@@ -151,13 +160,8 @@ def _hub(request: Request) -> AlertHub:
 
 
 def _stream_user(request: Request) -> int:
-    from bascule.web.pages import COOKIE
-
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    bearer = token.strip() if scheme.lower() == "bearer" else None
     with database(request).uow() as uow:
-        user = users.authenticate(uow, bearer or request.cookies.get(COOKIE))
+        user = users.authenticate(uow, bearer(request) or request.cookies.get(COOKIE))
         return int(user.id)
 
 

@@ -20,9 +20,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
-from bascule.api.deps import Now, PlaybookDep, WriteUow, database
 from bascule.api.schemas import ErrorBody, Id, Name, Output, Text
 from bascule.errors import NotFound, PayloadTooLarge, RateLimited, ValidationFailed
+from bascule.http.deps import Now, PlaybookDep, WriteUow, database
 from bascule.intake import forms
 from bascule.intake import service as intake
 from bascule.intake.forms import FormRef

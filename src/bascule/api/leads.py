@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from bascule.api.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 from bascule.api.schemas import (
     ActivityCreate,
     ActivityRead,
@@ -22,6 +21,7 @@ from bascule.api.schemas import (
 )
 from bascule.conversion import service as conversion
 from bascule.errors import ValidationFailed
+from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 from bascule.leads import service as leads
 from bascule.storage import repositories as repo
 

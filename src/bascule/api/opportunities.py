@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from bascule.api.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 from bascule.api.schemas import (
     OpportunityCreate,
     OpportunityPage,
@@ -14,6 +13,7 @@ from bascule.api.schemas import (
     OpportunityUpdate,
     StageBody,
 )
+from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 from bascule.opportunities import service as opportunities
 from bascule.storage import repositories as repo
 

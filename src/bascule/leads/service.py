@@ -18,6 +18,7 @@ from bascule.leads.model import (
     check_transition,
     ready_to_convert,
 )
+from bascule.leads.status import record_creation, record_status_change
 from bascule.playbook.schema import Playbook
 from bascule.playbook.sla import RESPONSE_KINDS
 from bascule.scoring import service as scoring
@@ -154,18 +155,7 @@ def create(
     session.flush()
     # Signals that arrived for this e-mail before anyone knew the person are theirs now.
     attached = signals.attach_pending(uow, email_key=email_key, lead_id=lead.id)
-    session.add(
-        t.LeadStatusHistory(
-            lead_id=lead.id,
-            from_status=None,
-            to_status=LeadStatus.NEW.value,
-            changed_at=now,
-            actor_user_id=actor.user_id,
-            actor_rule=actor.rule,
-            kind="creation",
-            reason=f"source: {lead.source}",
-        )
-    )
+    record_creation(uow, lead, actor=actor, now=now)
     # The owner given, else routing's, else the creating user's: an assignment in history.
     assignment.assign_new(
         uow, lead, owner_id=clean.get("owner_id"), actor=actor, playbook=playbook, now=now
@@ -294,43 +284,6 @@ def update(
     return lead
 
 
-def record_status_change(
-    uow: UnitOfWork, lead: t.Lead, change: StatusChange, *, actor: Actor, now: datetime
-) -> None:
-    """The one place a lead's status changes: the change, its history row and its audit row."""
-    lead.status = change.to_status.value
-    lead.updated_at = now
-    if change.to_status is LeadStatus.DISQUALIFIED:
-        lead.disqualification_reason = change.reason
-    elif change.kind == "recycling":
-        lead.disqualification_reason = None
-    if change.to_status in (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED):
-        followup.stop_conversion_clock(lead)
-        sla.on_closed(uow, lead, now=now)
-    uow.session.add(
-        t.LeadStatusHistory(
-            lead_id=lead.id,
-            from_status=change.from_status.value,
-            to_status=change.to_status.value,
-            changed_at=now,
-            actor_user_id=actor.user_id,
-            actor_rule=actor.rule,
-            kind=change.kind,
-            reason=change.reason,
-        )
-    )
-    audit.record(
-        uow,
-        actor=actor,
-        entity="lead",
-        entity_id=lead.id,
-        action=f"status:{change.kind}",
-        changes={"status": [change.from_status.value, change.to_status.value]},
-        reason=change.reason,
-        now=now,
-    )
-
-
 def change_status(
     uow: UnitOfWork,
     *,
@@ -373,7 +326,7 @@ def qualify(
     before = lead.qualification
     lead.qualification = q.to_dict()
     lead.ready_to_convert = ready_to_convert(q, playbook)
-    followup.track_readiness(lead, playbook=playbook, now=now)
+    sla.track_readiness(lead, playbook=playbook, now=now)
     lead.updated_at = now
     audit.record(
         uow,

@@ -14,7 +14,7 @@ Where scores change, always in the caller's transaction:
   every hour: the worker, or ``bascule score refresh``).
 
 MQL: a score crossing the playbook's threshold moves a lead in new, contacted or nurturing to
-``mql`` through ``leads.service.record_status_change``, actor the rule ``mql_threshold``, and
+``mql`` through ``leads.status.record_status_change``, actor the rule ``mql_threshold``, and
 writes a "mql_reached" alert for its owner. A score falling back below never demotes a lead.
 Strong signals write one "opportunity_suggested" alert per lead, kind and day.
 """
@@ -30,9 +30,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bascule.alerts import outbox
+from bascule.alerts.rules import alert_key
 from bascule.audit import service as audit
-from bascule.intake.model import alert_key
 from bascule.leads.model import LeadStatus, check_transition
+from bascule.leads.status import record_status_change
 from bascule.playbook import service as playbooks
 from bascule.playbook.schema import Playbook
 from bascule.scoring.rules import (
@@ -608,9 +609,6 @@ def _write(
 
 
 def _promote(uow: UnitOfWork, lead: t.Lead, result: Score, rules: Rules, now: datetime) -> None:
-    # Imported here: the lead service calls scoring when a lead is created or edited.
-    from bascule.leads.service import record_status_change
-
     threshold = rules.section.mql_threshold
     reason = f"score {result.total} reached the MQL threshold ({threshold})"
     change = check_transition(lead.status, LeadStatus.MQL, reason, rules.playbook)
