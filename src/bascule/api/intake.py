@@ -161,8 +161,10 @@ def intake_form(
 
 async def intake_body(
     request: Request, form: Annotated[FormRef, Depends(intake_form)]
-) -> dict[str, Any]:
-    """The body, read only once the key is known, and never past the size limit."""
+) -> dict[str, Any] | None:
+    """The body, read only once the key is known, and never past the size limit, checked
+    here once: None for a bot (a filled honeypot, answered as a success whatever else the
+    body holds), else text without control characters and fields of the form's schema."""
     limit = request.app.state.settings.intake_max_body_bytes
     declared = request.headers.get("content-length", "")
     too_large = PayloadTooLarge(
@@ -187,7 +189,7 @@ async def intake_body(
     if not isinstance(data, dict):
         raise ValidationFailed("the body must be a JSON object", fields={"body": "an object"})
     if is_bot(data):
-        return data  # answered as a success, whatever else it holds: nothing is stored
+        return None
     check_text(data)
     try:
         checked = IntakeBody.model_validate(data)
@@ -223,14 +225,17 @@ IdempotencyKey = Annotated[
 def submit(
     form_type: FormType,
     form: Annotated[FormRef, Depends(intake_form)],
-    body: Annotated[dict[str, Any], Depends(intake_body)],
+    body: Annotated[dict[str, Any] | None, Depends(intake_body)],
     uow: WriteUow,
     playbook: PlaybookDep,
     now: Now,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    answer = intake.submit(
-        uow, form=form, body=body, idempotency_key=idempotency_key, playbook=playbook, now=now
-    )
-    uow.commit()
+    if body is None:
+        answer = intake.decoy(form=form, playbook=playbook)
+    else:
+        answer = intake.submit(
+            uow, form=form, body=body, idempotency_key=idempotency_key, playbook=playbook, now=now
+        )
+        uow.commit()
     return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
