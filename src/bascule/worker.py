@@ -40,7 +40,7 @@ from bascule.config import Settings
 from bascule.errors import Conflict
 from bascule.playbook import service as playbooks
 from bascule.playbook.schema import Playbook
-from bascule.scoring import service as scoring
+from bascule.scoring import batch as scoring
 from bascule.sla import followup
 from bascule.sla import tick as sla_tick
 from bascule.storage import alerts as store

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 
 from bascule.accounts import service as accounts
-from bascule.api.schemas import (
+from bascule.api.schemas.accounts import (
     AccountCreate,
     AccountPage,
     AccountRead,

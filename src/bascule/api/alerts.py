@@ -6,17 +6,16 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from bascule.alerts import service as alerts
 from bascule.alerts.stream import AlertHub
+from bascule.api.schemas.alerts import AlertPage, AlertRead
 from bascule.errors import NotFound, Unauthorized
 from bascule.http.deps import (
     COOKIE,
@@ -41,25 +40,6 @@ async def _lifespan(app: Any) -> AsyncIterator[None]:
 
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], lifespan=_lifespan)
-
-
-class AlertRead(BaseModel):
-    id: int
-    kind: str
-    title: str
-    payload: dict[str, Any]
-    created_at: datetime
-    delivered_at: datetime | None
-    read_at: datetime | None
-    read: bool
-
-
-class AlertPage(BaseModel):
-    items: list[AlertRead]
-    total: int
-    unread: int
-    page: int
-    page_size: int
 
 
 def _locale(request: Request) -> str:

@@ -6,11 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from bascule.api.schemas import (
+from bascule.api.schemas.conversion import ConvertBody, ConvertResult
+from bascule.api.schemas.leads import (
     ActivityCreate,
     ActivityRead,
-    ConvertBody,
-    ConvertResult,
     HistoryRead,
     LeadCreate,
     LeadPage,

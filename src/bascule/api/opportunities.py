@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from bascule.api.schemas import (
+from bascule.api.schemas.opportunities import (
     OpportunityCreate,
     OpportunityPage,
     OpportunityRead,

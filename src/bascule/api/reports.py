@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from bascule.api.schemas import RequalificationReport, SlaReport
+from bascule.api.schemas.reports import RequalificationReport, SlaReport
 from bascule.http.deps import CurrentActor, Now, PlaybookDep, ReadUow
 from bascule.http.reports import PeriodDep, groups
 from bascule.leads import reports as lead_reports

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from bascule.api.schemas import AwayBody, DeactivationRead, UserRead
+from bascule.api.schemas.users import AwayBody, DeactivationRead, UserRead
 from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, WriteUow
 from bascule.users import availability
 
