@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
 from bascule.playbook import service as playbooks
 from bascule.playbook.schema import Playbook
+from bascule.storage.db import utcnow
 from bascule.storage.uow import Database, UnitOfWork
 from bascule.users import service as users
 from bascule.users.model import Actor
@@ -54,7 +55,7 @@ def active_playbook(request: Request) -> Playbook:
 
 
 def clock() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 ReadUow = Annotated[UnitOfWork, Depends(read_uow)]

@@ -21,7 +21,12 @@ from typing import Any
 from bascule.alerts import outbox
 from bascule.alerts.rules import alert_key
 from bascule.audit import service as audit
-from bascule.leads.model import LeadStatus, check_transition
+from bascule.leads.model import (
+    CLOSED_STATUSES,
+    PROMOTABLE_STATUSES,
+    LeadStatus,
+    check_transition,
+)
 from bascule.leads.status import record_status_change
 from bascule.playbook.schema import Playbook
 from bascule.scoring.rules import (
@@ -35,16 +40,17 @@ from bascule.scoring.rules import (
     strong_trigger,
     warmer,
 )
+from bascule.signals.model import PRODUCT_TYPES
 from bascule.storage import scoring as store
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
 from bascule.users.model import Actor
 
-PROMOTABLE = frozenset({"new", "contacted", "nurturing"})
-CLOSED = frozenset({"converted", "disqualified"})
+PROMOTABLE = frozenset(s.value for s in PROMOTABLE_STATUSES)
+CLOSED = frozenset(s.value for s in CLOSED_STATUSES)
 MQL_RULE = Actor.for_rule("mql_threshold")
 BAND_RULE = Actor.for_rule("score_band")
-PRODUCT_USAGE = frozenset({"product_login", "feature_used", "seats_used", "seat_limit_reached"})
+PRODUCT_USAGE = PRODUCT_TYPES
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
 from bascule.api.schemas.common import Id, Input, Name, Output, Page, Text
+from bascule.playbook.sla import ACTIVITY_OUTCOMES
 
 Temperature = Literal["hot", "warm", "cold"]
 Kind = Literal["sales", "support_service"]
@@ -136,23 +137,17 @@ class HistoryRead(Output):
     reason: str | None
 
 
+if TYPE_CHECKING:
+    ActivityOutcome = str
+else:
+    # The playbook's list (SPEC §1), as an enum in the OpenAPI document.
+    ActivityOutcome = Literal[ACTIVITY_OUTCOMES]
+
+
 class ActivityCreate(Input):
     kind: Literal["call", "email", "meeting", "note", "task"]
     direction: Literal["in", "out"] | None = None
-    outcome: (
-        Literal[
-            "reached",
-            "no_answer",
-            "voicemail",
-            "bounced",
-            "meeting_booked",
-            "replied",
-            "sent",
-            "done",
-            "other",
-        ]
-        | None
-    ) = None
+    outcome: ActivityOutcome | None = None
     summary: Annotated[str, Field(max_length=10_000)] | None = None
     occurred_at: datetime | None = None
 
