@@ -9,6 +9,7 @@ session) and ``db`` (every table emptied before the test). On top of them:
 - ``api``: an ``Api`` driver around a ``TestClient`` of ``create_app(...)``, calling as the
   sales user unless told otherwise (``as_="marketing"``), with helpers for the usual steps;
 - ``rows``: ``rows(tables.Lead)`` counts the rows of a table, to prove nothing was written;
+  ``snapshot()``: the row counts of every table, in one query;
 - ``form_key``: ``form_key("demo_request")`` makes a public form key (``api.intake`` sends it);
 - ``statements``: ``with statements() as seen:`` lists the SQL the app's engine sent meanwhile.
 
@@ -27,7 +28,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, event, func, literal, select, union_all
 
 from bascule.app import create_app
 from bascule.config import Settings
@@ -263,6 +264,22 @@ def rows(database: Database) -> Callable[[type[t.Base]], int]:
             return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
 
     return count
+
+
+@pytest.fixture
+def snapshot(database: Database) -> Callable[[], dict[str, int]]:
+    """``snapshot()``: the row counts of every table, in one query (compare two to prove a
+    refused request wrote nothing)."""
+
+    def take() -> dict[str, int]:
+        tables = t.Base.metadata.sorted_tables
+        query = union_all(
+            *(select(literal(table.name), func.count()).select_from(table) for table in tables)
+        )
+        with database.engine.connect() as conn:
+            return {name: int(n) for name, n in conn.execute(query)}
+
+    return take
 
 
 @pytest.fixture
