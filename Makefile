@@ -22,7 +22,7 @@ PYTEST_ARGS ?= -n 2
 help:
 	@echo "make run    install, create the database, load demo data once, serve on $(HOST):$(PORT)"
 	@echo "make test   install, start PostgreSQL if needed, run every test, ruff and mypy"
-	@echo "make lint   ruff check, ruff format --check, mypy"
+	@echo "make lint   ruff check, ruff format --check, mypy, import layers"
 	@echo "make fmt    ruff format and ruff check --fix"
 	@echo "make bench  run every bench/*.py"
 	@echo "make clean  remove the virtualenv and caches"
@@ -57,6 +57,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 fmt: $(STAMP)
 	$(BIN)/ruff format $(LINT_PATHS)

@@ -46,7 +46,7 @@ from _support.common import (
     selected,
 )
 from bascule.playbook.load import default_playbook
-from bascule.scoring import service as scoring
+from bascule.scoring import batch as scoring
 from bascule.signals import service as signals
 from bascule.storage import tables as t
 from bascule.storage.uow import Database

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi import FastAPI
 
 from bascule import __version__
 from bascule.api import (
@@ -24,7 +20,7 @@ from bascule.api import (
 )
 from bascule.config import Settings
 from bascule.storage.uow import Database
-from bascule.web import pages
+from bascule.web import site
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -42,17 +38,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         leads, accounts, opportunities, events, intake, imports, meta, alerts, reports, users,
     ):  # fmt: skip
         app.include_router(module.router)
-    app.include_router(pages.router)
-    static = Path(pages.__file__).parent / "static"
-    app.mount("/static", StaticFiles(directory=static), name="static")
-
-    @app.exception_handler(pages.LoginRequired)
-    async def _login(_: Request, __: pages.LoginRequired) -> RedirectResponse:
-        return RedirectResponse("/login", status_code=303)
-
+    # After the API's error handlers: the web UI keeps their JSON answers for /api paths.
+    site.install(app)
     return app
 
 
 def app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` (several workers): settings from BASCULE_*."""
+    """Factory for ``uvicorn --factory`` (``bascule serve``: each worker process builds its
+    own from the BASCULE_* environment)."""
     return create_app(Settings())

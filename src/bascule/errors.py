@@ -14,6 +14,7 @@ The API turns them into SPEC §13 JSON; the CLI into a one-line reason on stderr
     ├── Unauthorized                   401 unauthorized
     ├── Forbidden                      403 forbidden
     ├── PayloadTooLarge                413 payload_too_large
+    ├── UnsupportedMediaType           415 unsupported_media_type (an upload's type)
     ├── RateLimited                    429 rate_limited (retry_after; Retry-After header)
     └── Conflict                       409 conflict
         ├── InvalidTransition          409 invalid_transition
@@ -24,6 +25,7 @@ The API turns them into SPEC §13 JSON; the CLI into a one-line reason on stderr
         ├── AmbiguousAccount           409 ambiguous_account (choices)
         ├── ExistingCustomer           409 existing_customer
         ├── IdempotencyConflict        409 idempotency_conflict
+        ├── WorkerAlreadyRunning       409 worker_already_running (its lock file is held)
         └── ModelSchemaMismatch        409 model_schema_mismatch (stored model unreadable)
 """
 
@@ -141,9 +143,18 @@ class IdempotencyConflict(Conflict):
     code = "idempotency_conflict"
 
 
+class WorkerAlreadyRunning(Conflict):
+    code = "worker_already_running"
+
+
 class PayloadTooLarge(BasculeError):
     status = 413
     code = "payload_too_large"
+
+
+class UnsupportedMediaType(BasculeError):
+    status = 415
+    code = "unsupported_media_type"
 
 
 class RateLimited(BasculeError):

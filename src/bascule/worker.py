@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -37,14 +37,15 @@ from bascule.alerts import delivery
 from bascule.alerts.delivery import Batch, Deliveries, Job
 from bascule.alerts.rules import Result, Status
 from bascule.config import Settings
-from bascule.errors import Conflict
+from bascule.errors import WorkerAlreadyRunning
 from bascule.playbook import service as playbooks
 from bascule.playbook.schema import Playbook
-from bascule.scoring import service as scoring
+from bascule.scoring import batch as scoring
 from bascule.sla import followup
 from bascule.sla import tick as sla_tick
 from bascule.storage import alerts as store
 from bascule.storage import locks
+from bascule.storage.db import utcnow
 from bascule.storage.notify import Listener
 from bascule.storage.uow import Database
 
@@ -52,7 +53,7 @@ log = logging.getLogger("bascule.worker")
 
 TickFunction = Callable[[Database, datetime], None]
 # Periodic jobs: (interval in seconds, function(database, now)). Append yours at import time of
-# a module the worker imports, e.g. ``worker.register_tick(60, sla_service.tick, "sla")``.
+# a module the worker imports, e.g. ``worker.register_tick(60, sla_tick.tick)``.
 TICKS: list[tuple[float, TickFunction]] = []
 
 
@@ -68,14 +69,6 @@ register_tick(3600, scoring.decay_tick)
 register_tick(300, followup.conversion_tick)
 # First-response deadlines are hours long: a breach is told within a minute of it.
 register_tick(60, sla_tick.tick)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class WorkerAlreadyRunning(Conflict):
-    code = "worker_already_running"
 
 
 # --- one worker on SQLite ---------------------------------------------------------------------

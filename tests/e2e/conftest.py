@@ -9,7 +9,9 @@ session) and ``db`` (every table emptied before the test). On top of them:
 - ``api``: an ``Api`` driver around a ``TestClient`` of ``create_app(...)``, calling as the
   sales user unless told otherwise (``as_="marketing"``), with helpers for the usual steps;
 - ``rows``: ``rows(tables.Lead)`` counts the rows of a table, to prove nothing was written;
-- ``form_key``: ``form_key("demo_request")`` makes a public form key (``api.intake`` sends it).
+  ``snapshot()``: the row counts of every table, in one query;
+- ``form_key``: ``form_key("demo_request")`` makes a public form key (``api.intake`` sends it);
+- ``statements``: ``with statements() as seen:`` lists the SQL the app's engine sent meanwhile.
 
 ``tests/scenarios/conftest.py`` loads this module too, so scenarios share the same fixtures.
 """
@@ -17,6 +19,7 @@ session) and ``db`` (every table emptied before the test). On top of them:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +28,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, literal, select, union_all
 
 from bascule.app import create_app
 from bascule.config import Settings
@@ -264,6 +267,22 @@ def rows(database: Database) -> Callable[[type[t.Base]], int]:
 
 
 @pytest.fixture
+def snapshot(database: Database) -> Callable[[], dict[str, int]]:
+    """``snapshot()``: the row counts of every table, in one query (compare two to prove a
+    refused request wrote nothing)."""
+
+    def take() -> dict[str, int]:
+        tables = t.Base.metadata.sorted_tables
+        query = union_all(
+            *(select(literal(table.name), func.count()).select_from(table) for table in tables)
+        )
+        with database.engine.connect() as conn:
+            return {name: int(n) for name, n in conn.execute(query)}
+
+    return take
+
+
+@pytest.fixture
 def form_key(database: Database) -> Callable[..., str]:
     """``form_key("demo_request")``: a new key for a public form of that type."""
 
@@ -277,3 +296,24 @@ def form_key(database: Database) -> Callable[..., str]:
         return key
 
     return make
+
+
+@pytest.fixture
+def statements(database: Database) -> Callable[[], AbstractContextManager[list[str]]]:
+    """``with statements() as seen: ...``: every SQL statement the engine sent in the block,
+    transaction control (BEGIN, COMMIT) included when the driver sends it as a statement."""
+
+    @contextmanager
+    def recording() -> Iterator[list[str]]:
+        seen: list[str] = []
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            seen.append(statement)
+
+        event.listen(database.engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            event.remove(database.engine, "before_cursor_execute", record)
+
+    return recording

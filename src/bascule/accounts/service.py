@@ -6,7 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from bascule.accounts.identity import check_email, check_phone
-from bascule.accounts.model import normalise_company_name, normalise_domain, normalise_email
+from bascule.accounts.model import (
+    AccountFacts,
+    is_existing_customer,
+    normalise_company_name,
+    normalise_domain,
+    normalise_email,
+)
 from bascule.audit import service as audit
 from bascule.errors import Conflict, NotFound, ValidationFailed
 from bascule.playbook.schema import Playbook
@@ -32,6 +38,19 @@ def get_contact(uow: UnitOfWork, contact_id: int) -> t.Contact:
     if contact is None:
         raise NotFound(f"contact {contact_id} not found", fields={"contact_id": "no such contact"})
     return contact
+
+
+def customer_of(uow: UnitOfWork, email_key: str | None) -> tuple[t.Contact, t.Account] | None:
+    """The contact with this e-mail and its account, when that account is a customer: such a
+    person is handled on the account, never as a lead (SPEC §6)."""
+    contact = repo.contact_by_email(uow.session, email_key)
+    if contact is None or contact.account_id is None:
+        return None
+    account = uow.session.get(t.Account, contact.account_id)
+    if account is None:
+        return None
+    facts = AccountFacts(account.id, account.name, account.domain, bool(account.is_customer))
+    return (contact, account) if is_existing_customer(facts) else None
 
 
 def _check_owner(uow: UnitOfWork, owner_id: int | None) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from bascule.playbook.schema import Alerts, Webhook
@@ -112,3 +112,9 @@ def after_attempt(result: Result, *, attempt: int, rules: Alerts, now: datetime)
         return After(Status.DEAD, "dead")
     wait = backoff(attempt, base=rules.backoff_seconds, maximum=rules.backoff_max_seconds)
     return After(Status.PENDING, "failed", now + wait)
+
+
+def alert_key(kind: str, lead_id: int, trigger: str, day: date) -> str:
+    """One alert of ``kind`` per lead, trigger (a form type, a signal type) and (local) day:
+    the outbox's idempotency key for "opportunity suggested"."""
+    return f"{kind}:lead:{lead_id}:{trigger}:{day.isoformat()}"

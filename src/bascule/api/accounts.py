@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 
 from bascule.accounts import service as accounts
-from bascule.api.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
-from bascule.api.schemas import (
+from bascule.api.schemas.accounts import (
     AccountCreate,
     AccountPage,
     AccountRead,
@@ -18,6 +17,7 @@ from bascule.api.schemas import (
     ContactRead,
     ContactUpdate,
 )
+from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 PageNo = Annotated[int, Query(ge=1, le=100_000)]

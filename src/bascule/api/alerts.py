@@ -6,19 +6,27 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from bascule.alerts import service as alerts
 from bascule.alerts.stream import AlertHub
-from bascule.api.deps import CurrentActor, Now, PathId, ReadUow, WriteUow, database
+from bascule.api.schemas.alerts import AlertPage, AlertRead
 from bascule.errors import NotFound, Unauthorized
+from bascule.http.deps import (
+    COOKIE,
+    CurrentActor,
+    Now,
+    PathId,
+    ReadUow,
+    WriteUow,
+    bearer,
+    database,
+)
 from bascule.users import service as users
 
 
@@ -32,25 +40,6 @@ async def _lifespan(app: Any) -> AsyncIterator[None]:
 
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], lifespan=_lifespan)
-
-
-class AlertRead(BaseModel):
-    id: int
-    kind: str
-    title: str
-    payload: dict[str, Any]
-    created_at: datetime
-    delivered_at: datetime | None
-    read_at: datetime | None
-    read: bool
-
-
-class AlertPage(BaseModel):
-    items: list[AlertRead]
-    total: int
-    unread: int
-    page: int
-    page_size: int
 
 
 def _locale(request: Request) -> str:
@@ -151,13 +140,8 @@ def _hub(request: Request) -> AlertHub:
 
 
 def _stream_user(request: Request) -> int:
-    from bascule.web.pages import COOKIE
-
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    bearer = token.strip() if scheme.lower() == "bearer" else None
     with database(request).uow() as uow:
-        user = users.authenticate(uow, bearer or request.cookies.get(COOKIE))
+        user = users.authenticate(uow, bearer(request) or request.cookies.get(COOKIE))
         return int(user.id)
 
 

@@ -30,11 +30,8 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(BasculeError)
-    async def _domain(request: Request, exc: BasculeError) -> Response:
-        if not request.url.path.startswith("/api"):
-            from bascule.web.pages import error_page
-
-            return error_page(request, exc.status, exc.message)
+    async def _domain(_: Request, exc: BasculeError) -> Response:
+        # The web UI, when installed, shows the same errors as pages outside /api.
         extra = {k: v for k, v in exc.extra.items() if v is not None}
         response = error_response(exc.status, exc.code, exc.message, exc.fields, **extra)
         response.headers.update(exc.headers)

@@ -15,9 +15,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from bascule.api.deps import CurrentActor, Now, PathId, ReadUow, WriteUow
-from bascule.api.schemas import EventBatchResult, EventIn, SignalPage
+from bascule.api.schemas.signals import EventBatchResult, EventIn, SignalPage
 from bascule.errors import ValidationFailed
+from bascule.http.deps import CurrentActor, Now, PathId, ReadUow, WriteUow
 from bascule.signals import service as signals
 from bascule.signals.model import MAX_BATCH
 

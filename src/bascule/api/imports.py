@@ -17,10 +17,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from bascule.api.deps import CurrentActor, Now, PathId, PlaybookDep, ReadUow, WriteUow, database
-from bascule.api.schemas import ImportPage, ImportRead, ImportResult, ImportUndoResult
+from bascule.api.schemas.imports import ImportPage, ImportRead, ImportResult, ImportUndoResult
 from bascule.api.uploads import read_upload
 from bascule.errors import ValidationFailed
+from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, ReadUow, WriteUow, database
 from bascule.imports import service as imports
 from bascule.storage import tables as t
 

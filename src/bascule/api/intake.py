@@ -10,19 +10,19 @@ nothing. ``Idempotency-Key`` replays the first answer of the same request.
 from __future__ import annotations
 
 import json
-import math
 import threading
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
+from pydantic import ValidationError
 
-from bascule.api.deps import Now, PlaybookDep, WriteUow, database
-from bascule.api.schemas import ErrorBody, Id, Name, Output, Text
+from bascule.api.schemas.common import ErrorBody
+from bascule.api.schemas.intake import IntakeBody, IntakeResult
 from bascule.errors import NotFound, PayloadTooLarge, RateLimited, ValidationFailed
+from bascule.http.deps import Now, PlaybookDep, WriteUow, database
 from bascule.intake import forms
 from bascule.intake import service as intake
 from bascule.intake.forms import FormRef
@@ -32,79 +32,6 @@ from bascule.playbook.schema import FORM_TYPES
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
 _limiter_lock = threading.Lock()
-
-
-def _number_or_text(value: Any) -> Any:
-    """A number or a short text ("25", "20-30 k€"): what people type in a free answer."""
-    if isinstance(value, str):
-        if len(value) > 100:
-            raise ValueError("at most 100 characters")
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("a number or a text")
-    if not math.isfinite(value) or abs(value) >= 1e15:
-        raise ValueError("out of range")
-    return value
-
-
-NumberOrText = Annotated[
-    Any,
-    AfterValidator(_number_or_text),
-    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "maxLength": 100}]}),
-]
-
-
-class IntakeContact(BaseModel):
-    """A person named by an RFP, attached to the opportunity with a role."""
-
-    model_config = ConfigDict(extra="allow")
-    first_name: Name | None = None
-    last_name: Name | None = None
-    email: Annotated[str, Field(max_length=254)] | None = None
-    role: Annotated[str, Field(max_length=40)] | None = None
-    job_title: Text | None = None
-    phone: Annotated[str, Field(max_length=40)] | None = None
-
-
-class IntakeBody(BaseModel):
-    """The lead's fields (SPEC §13.1), ``message``, and the questions of each form. Fields a
-    form adds are kept as free answers (at most 50, 8000 characters each)."""
-
-    model_config = ConfigDict(extra="allow")
-    first_name: Name | None = None
-    last_name: Name | None = None
-    email: Annotated[str, Field(max_length=254)] | None = None
-    phone: Annotated[str, Field(max_length=40)] | None = None
-    company: Text | None = None
-    job_title: Text | None = None
-    employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
-    sector: Name | None = None
-    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
-    technology: Text | None = None
-    campaign: Text | None = None
-    tags: Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=20)] | None = None
-    message: Annotated[str, Field(max_length=10_000)] | None = None
-    website: Any = Field(None, description="honeypot: hidden from people, must stay empty")
-    # demo_request
-    users: NumberOrText | None = None
-    budget: NumberOrText | None = None
-    timeline: Annotated[str, Field(max_length=200)] | None = None
-    # rfp
-    project: Annotated[str, Field(max_length=200)] | None = None
-    expected_close_date: Annotated[str, Field(max_length=10)] | None = Field(
-        None, description="YYYY-MM-DD"
-    )
-    contacts: Annotated[list[IntakeContact], Field(max_length=50)] | None = None
-    # freemium_signup
-    workspace: Annotated[str, Field(max_length=120)] | None = None
-
-
-class IntakeResult(Output):
-    outcome: Literal["lead_created", "lead_updated", "opportunity_created", "existing_customer"]
-    lead_id: Id | None = None
-    opportunity_id: Id | None = None
-    account_id: Id | None = None
-    contact_id: Id | None = None
 
 
 def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
@@ -161,8 +88,10 @@ def intake_form(
 
 async def intake_body(
     request: Request, form: Annotated[FormRef, Depends(intake_form)]
-) -> dict[str, Any]:
-    """The body, read only once the key is known, and never past the size limit."""
+) -> dict[str, Any] | None:
+    """The body, read only once the key is known, and never past the size limit, checked
+    here once: None for a bot (a filled honeypot, answered as a success whatever else the
+    body holds), else text without control characters and fields of the form's schema."""
     limit = request.app.state.settings.intake_max_body_bytes
     declared = request.headers.get("content-length", "")
     too_large = PayloadTooLarge(
@@ -187,7 +116,7 @@ async def intake_body(
     if not isinstance(data, dict):
         raise ValidationFailed("the body must be a JSON object", fields={"body": "an object"})
     if is_bot(data):
-        return data  # answered as a success, whatever else it holds: nothing is stored
+        return None
     check_text(data)
     try:
         checked = IntakeBody.model_validate(data)
@@ -223,14 +152,17 @@ IdempotencyKey = Annotated[
 def submit(
     form_type: FormType,
     form: Annotated[FormRef, Depends(intake_form)],
-    body: Annotated[dict[str, Any], Depends(intake_body)],
+    body: Annotated[dict[str, Any] | None, Depends(intake_body)],
     uow: WriteUow,
     playbook: PlaybookDep,
     now: Now,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    answer = intake.submit(
-        uow, form=form, body=body, idempotency_key=idempotency_key, playbook=playbook, now=now
-    )
-    uow.commit()
+    if body is None:
+        answer = intake.decoy(form=form, playbook=playbook)
+    else:
+        answer = intake.submit(
+            uow, form=form, body=body, idempotency_key=idempotency_key, playbook=playbook, now=now
+        )
+        uow.commit()
     return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)

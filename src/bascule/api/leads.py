@@ -6,12 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from bascule.api.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
-from bascule.api.schemas import (
+from bascule.api.schemas.conversion import ConvertBody, ConvertResult
+from bascule.api.schemas.leads import (
     ActivityCreate,
     ActivityRead,
-    ConvertBody,
-    ConvertResult,
     HistoryRead,
     LeadCreate,
     LeadPage,
@@ -22,6 +20,7 @@ from bascule.api.schemas import (
 )
 from bascule.conversion import service as conversion
 from bascule.errors import ValidationFailed
+from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 from bascule.leads import service as leads
 from bascule.storage import repositories as repo
 

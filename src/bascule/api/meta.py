@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from bascule.api.deps import CurrentActor, PlaybookDep
+from bascule.http.deps import CurrentActor, PlaybookDep
 
 router = APIRouter(prefix="/api/v1", tags=["meta"])
 

@@ -6,14 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from bascule.api.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
-from bascule.api.schemas import (
+from bascule.api.schemas.opportunities import (
     OpportunityCreate,
     OpportunityPage,
     OpportunityRead,
     OpportunityUpdate,
     StageBody,
 )
+from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 from bascule.opportunities import service as opportunities
 from bascule.storage import repositories as repo
 

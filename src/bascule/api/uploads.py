@@ -18,17 +18,12 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
-from bascule.errors import BasculeError, PayloadTooLarge, ValidationFailed
+from bascule.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 FIELD_BYTES = 64 * 1024  # a form field (mapping, tag...)
 MAX_FIELDS = 20
 # Room for the multipart framing and the form fields around the file.
 ENVELOPE_BYTES = MAX_FIELDS * FIELD_BYTES
-
-
-class UnsupportedMediaType(BasculeError):
-    status = 415
-    code = "unsupported_media_type"
 
 
 @dataclass

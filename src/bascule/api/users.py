@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from bascule.api.deps import CurrentActor, Now, PathId, PlaybookDep, WriteUow
-from bascule.api.schemas import AwayBody, DeactivationRead, UserRead
+from bascule.api.schemas.users import AwayBody, DeactivationRead, UserRead
+from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, WriteUow
 from bascule.users import availability
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 from bascule.config import Settings
 from bascule.errors import BasculeError
+from bascule.storage.db import utcnow
 from bascule.storage.uow import Database
 
 # Set BASCULE_DEBUG=1 to get the Python traceback of an unexpected error.
@@ -32,7 +33,7 @@ def console() -> Console:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 @dataclass

@@ -15,6 +15,7 @@ from bascule.cli.server import migrate
 from bascule.demo.generate import DemoGenerator
 from bascule.demo.write import DemoWriter
 from bascule.errors import Conflict
+from bascule.leads.model import LeadStatus
 from bascule.playbook import service as playbooks
 from bascule.storage import repositories as repo
 from bascule.users import service as users
@@ -89,7 +90,7 @@ def _summary(writer: DemoWriter, stages: tuple[str, ...], seed: int, elapsed: fl
     row("  of which customers", counts["customers"])
     row("Contacts", counts["contacts"])
     row("Leads", sum(v for k, v in counts.items() if k.startswith("lead:")))
-    for status in ("new", "contacted", "nurturing", "mql", "sql", "converted", "disqualified"):
+    for status in LeadStatus:
         row(f"  {status}", counts[f"lead:{status}"])
     row("Opportunities", sum(v for k, v in counts.items() if k.startswith("stage:")))
     for stage in stages:

@@ -12,7 +12,8 @@ from rich.table import Table
 from bascule.cli.common import CommandFailed, console, now, state
 from bascule.leads import service as leads
 from bascule.playbook import service as playbooks
-from bascule.scoring import service as scoring
+from bascule.scoring import batch as scoring
+from bascule.scoring.changes import Outcome
 from bascule.storage.uow import Database, UnitOfWork
 
 app = typer.Typer(help="Rule scores: recompute, refresh decayed scores, explain.")
@@ -31,7 +32,7 @@ def recompute(ctx: typer.Context, batch: Batch = 500) -> None:
         raise CommandFailed("scoring is off in the active playbook (scoring.enabled = false)")
     at = now()
 
-    def step(uow: UnitOfWork, after_id: int) -> scoring.Outcome:
+    def step(uow: UnitOfWork, after_id: int) -> Outcome:
         return scoring.recompute(uow, now=at, playbook=playbook, after_id=after_id, limit=batch)
 
     total = _pages(database, "Scoring leads", step)
@@ -46,7 +47,7 @@ def refresh(ctx: typer.Context, batch: Batch = 1000) -> None:
     playbook = playbooks.active(database, max_age=0)
     at = now()
 
-    def step(uow: UnitOfWork, after_id: int) -> scoring.Outcome:
+    def step(uow: UnitOfWork, after_id: int) -> Outcome:
         return scoring.refresh_decayed(
             uow, now=at, limit=batch, after_id=after_id, playbook=playbook
         )
@@ -73,14 +74,14 @@ def show(ctx: typer.Context, lead_id: Annotated[int, typer.Argument(min=1)]) -> 
 def _pages(
     database: Database,
     label: str,
-    step: Callable[[UnitOfWork, int], scoring.Outcome],
+    step: Callable[[UnitOfWork, int], Outcome],
     *,
     scored_only: bool = False,
-) -> scoring.Outcome:
+) -> Outcome:
     """Run ``step`` page after page, one transaction each, with a progress bar."""
     with database.uow() as uow:
         count = scoring.count_leads(uow, scored_only=scored_only)
-    total = scoring.Outcome()
+    total = Outcome()
     after_id = 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=console()) as bar:
@@ -98,7 +99,7 @@ def _pages(
             after_id = page.last_id
 
 
-def _summary(title: str, total: scoring.Outcome) -> None:
+def _summary(title: str, total: Outcome) -> None:
     table = Table(title=title)
     table.add_column("leads scored", justify="right")
     table.add_column("scores written", justify="right")

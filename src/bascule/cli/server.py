@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from bascule.cli.common import state
-from bascule.config import Settings
 from bascule.storage.migrate import alembic_config, upgrade
 from bascule.storage.uow import Database
 
@@ -22,13 +21,6 @@ SETTINGS_ENV = {
     "locale": "BASCULE_LOCALE",
     "timezone": "BASCULE_TIMEZONE",
 }
-
-
-def make_app() -> Any:
-    """ASGI application factory for uvicorn (each worker builds its own from BASCULE_*)."""
-    from bascule.app import create_app
-
-    return create_app(Settings())
 
 
 def _current_revision(database: Database) -> str | None:
@@ -78,7 +70,7 @@ def serve(
         else:
             os.environ[env] = str(value)
     uvicorn.run(
-        "bascule.cli.server:make_app",
+        "bascule.app:app_from_env",
         factory=True,
         host=host,
         port=port,

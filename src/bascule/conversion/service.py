@@ -25,6 +25,7 @@ from bascule.conversion.plan import (
 from bascule.errors import AlreadyConverted
 from bascule.leads import service as leads
 from bascule.leads.model import Qualification, conversion_change
+from bascule.leads.status import record_status_change
 from bascule.opportunities import service as opportunities
 from bascule.playbook.schema import Playbook
 from bascule.signals import service as signals
@@ -217,7 +218,7 @@ def convert(
     lead.contact_id = contact_row.id
     lead.opportunity_id = opp.id
     lead.converted_at = now
-    leads.record_status_change(uow, lead, conversion_change(lead.status), actor=actor, now=now)
+    record_status_change(uow, lead, conversion_change(lead.status), actor=actor, now=now)
     row = t.LeadConversion(
         lead_id=lead.id,
         account_id=account.id,

@@ -29,7 +29,7 @@ from bascule.playbook.schema import Playbook
 from bascule.playbook.sla import Sla
 from bascule.sla import attempts
 
-MQL_RULE = "mql_threshold"  # the rule name scoring writes (scoring.service.MQL_RULE)
+MQL_RULE = "mql_threshold"  # the rule name scoring writes (scoring.changes.MQL_RULE)
 ATTEMPTS_RULE = attempts.RULE  # the history actor of sla.followup's failed-attempts rule
 FIRST_OUTBOUND = "first outbound"  # the reason leads.service.log_activity records
 # Failed outcomes the demo's unanswered attempts take in turn (those the playbook counts).

@@ -28,7 +28,7 @@ from bascule.leads.model import LeadStatus
 from bascule.playbook.schema import Playbook
 from bascule.routing import service as routing
 from bascule.routing.rules import LeadFacts
-from bascule.scoring import service as scoring
+from bascule.scoring import batch as scoring
 from bascule.storage import bulk
 from bascule.storage import repositories as repo
 from bascule.storage import signals as signal_store

@@ -256,11 +256,6 @@ def workspace(answers: Mapping[str, Any]) -> str | None:
     return value.strip()
 
 
-def alert_key(kind: str, lead_id: int, form_type: str, day: date) -> str:
-    """One "opportunity suggested" alert per lead, form type and (local) day."""
-    return f"{kind}:lead:{lead_id}:{form_type}:{day.isoformat()}"
-
-
 def summary(form_type: str, answers: Mapping[str, Any]) -> str:
     message = answers.get("message")
     text = f"Formulaire {form_type}"

@@ -18,8 +18,8 @@ from bascule.accounts.model import AccountFacts, match_account, normalise_compan
 from bascule.errors import MissingFields
 from bascule.intake.model import Submission
 from bascule.intake.rfp_plan import Person, RfpPlan, choose_account, plan_rfp, rfp_description
-from bascule.leads import service as leads
 from bascule.leads.model import conversion_change
+from bascule.leads.status import record_status_change
 from bascule.opportunities import service as opportunities
 from bascule.opportunities.model import normalise_project_name, validate_new
 from bascule.playbook.schema import Playbook
@@ -192,7 +192,7 @@ def _convert(
     lead.opportunity_id = opp.id
     lead.converted_at = now
     change = dataclasses.replace(conversion_change(lead.status), reason="RFP received")
-    leads.record_status_change(uow, lead, change, actor=ACTOR, now=now)
+    record_status_change(uow, lead, change, actor=ACTOR, now=now)
     uow.session.add(
         t.LeadConversion(
             lead_id=lead.id,

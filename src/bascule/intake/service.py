@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bascule.accounts import service as accounts
 from bascule.accounts.model import normalise_email
 from bascule.alerts import outbox
 from bascule.audit import service as audit
@@ -78,12 +79,10 @@ def submit(
     playbook: Playbook,
     now: datetime,
 ) -> Answer:
-    """Answer one submission. With an Idempotency-Key, the same body again gets the first
-    answer back (nothing done twice) and another body under that key a 409."""
+    """Answer one submission, its body checked by the API (``model.check_text``, the form's
+    schema). With an Idempotency-Key, the same body again gets the first answer back (nothing
+    done twice) and another body under that key a 409."""
     rule = playbook.intake.form(form.form_type)
-    if model.is_bot(body):
-        log.info("honeypot filled on form %s: nothing stored", form.id)
-        return Answer(201, model.decoy(rule))
     if idempotency_key is None:
         return _process(uow, form, rule, body, playbook, now)
     session = uow.session
@@ -113,6 +112,13 @@ def submit(
     return answer
 
 
+def decoy(*, form: FormRef, playbook: Playbook) -> Answer:
+    """What a bot gets for a filled honeypot (``model.is_bot``): a believable success, with
+    nothing stored."""
+    log.info("honeypot filled on form %s: nothing stored", form.id)
+    return Answer(201, model.decoy(playbook.intake.form(form.form_type)))
+
+
 def _process(
     uow: UnitOfWork,
     form: FormRef,
@@ -121,15 +127,14 @@ def _process(
     playbook: Playbook,
     now: datetime,
 ) -> Answer:
-    model.check_text(body)
     sub = model.split(form.form_type, body)
     model.check_free_answers(sub.answers, model.DECLARED_ANSWERS)
     sub = model.clean_identity(sub, playbook.general.country)
     email_key = normalise_email(sub.email)
     if email_key:
-        # Two submissions of one address take turns (the lead service takes the same lock).
-        repo.serialize(uow.session, "lead-email", email_key)
-    customer = _customer_of(uow, email_key)
+        # Two submissions of one address take turns, once for the whole submission.
+        leads.lock_email(uow, email_key)
+    customer = accounts.customer_of(uow, email_key)
     today = _local_date(now, playbook)
     match model.route(rule, is_customer_contact=customer is not None):
         case Route.CUSTOMER:
@@ -146,14 +151,6 @@ def _local_date(now: datetime, playbook: Playbook) -> date:
         return now.astimezone(ZoneInfo(playbook.general.timezone)).date()
     except (ZoneInfoNotFoundError, ValueError):
         return now.date()
-
-
-def _customer_of(uow: UnitOfWork, email_key: str | None) -> tuple[t.Contact, t.Account] | None:
-    contact = repo.contact_by_email(uow.session, email_key)
-    if contact is None or contact.account_id is None:
-        return None
-    account = uow.session.get(t.Account, contact.account_id)
-    return (contact, account) if account is not None and account.is_customer else None
 
 
 def _answer(outcome: Outcome, headers: dict[str, str] | None = None, **ids: int | None) -> Answer:
@@ -206,15 +203,16 @@ def _lead(
     today: date,
     now: datetime,
 ) -> Answer:
-    # No owner given: leads.create routes a new lead (and an unowned one asking again).
+    # No owner given: leads.take_in routes a new lead (and an unowned one asking again).
     data = dict(sub.lead) | {
         "source": rule.source,
         "kind": rule.kind,
         "temperature": rule.temperature,
         "form_type": form.form_type,
     }
-    lead, created = leads.create(uow, data=data, actor=ACTOR, playbook=playbook, now=now)
-    if not created:
+    taken = leads.take_in(uow, data=data, actor=ACTOR, playbook=playbook, now=now)
+    lead = taken.lead
+    if not taken.created:
         _warm_up(uow, lead, rule.temperature, form.form_type, now)
         # A known lead asking again waits for a response again (SPEC §9), answered or not.
         sla.on_request(uow, lead, now=now, playbook=playbook)
@@ -222,14 +220,16 @@ def _lead(
         current = Qualification.from_dict(lead.qualification)
         answers = model.demo_answers(current, sub.answers, today)
         if answers:
-            leads.qualify(
-                uow, lead_id=lead.id, answers=answers, actor=ACTOR, playbook=playbook, now=now
-            )
+            leads.qualify_lead(uow, lead, answers=answers, actor=ACTOR, playbook=playbook, now=now)
     signal = _signal(uow, form, sub, today=today, now=now, lead_id=lead.id)
-    # The form's points, an MQL promotion, and for a strong form (rule.strong_signal) the
-    # "opportunity suggested" alert, once per lead, form type and day.
-    scoring.score_lead(uow, lead, now=now, playbook=playbook, new_signals=[signal])
-    outcome = Outcome.LEAD_CREATED if created else Outcome.LEAD_UPDATED
+    # Scored once, its profile and this form together: the form's points, an MQL promotion,
+    # and for a strong form (rule.strong_signal) the "opportunity suggested" alert, once per
+    # lead, form type and day.
+    scoring.score_lead(
+        uow, lead, now=now, playbook=playbook, new_signals=[signal],
+        read_signals=taken.read_signals, lock=taken.lock,
+    )  # fmt: skip
+    outcome = Outcome.LEAD_CREATED if taken.created else Outcome.LEAD_UPDATED
     return _answer(outcome, lead_id=lead.id)
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bascule.audit import service as audit
+from bascule.leads.model import LeadStatus
+from bascule.leads.status import history_row, write_history
 from bascule.playbook.schema import Playbook
 from bascule.routing import service as routing
 from bascule.routing.rules import Decision
@@ -54,17 +56,16 @@ def assign(
     lead.owner_id = owner_id
     lead.assigned_at = now if owner_id is not None else None
     lead.updated_at = now
-    uow.session.add(
-        t.LeadStatusHistory(
-            lead_id=lead.id,
-            from_status=lead.status,
-            to_status=lead.status,
-            changed_at=now,
-            actor_user_id=actor.user_id,
-            actor_rule=routing_actor(rule) if rule else actor.rule,
-            kind=KIND,
-            reason=reason,
-        )
+    write_history(
+        uow,
+        lead_id=lead.id,
+        from_status=lead.status,
+        to_status=lead.status,
+        kind=KIND,
+        reason=reason,
+        actor=actor,
+        now=now,
+        actor_rule=routing_actor(rule) if rule else None,
     )
     audit.record(
         uow,
@@ -140,17 +141,18 @@ def record_imported(
     if not placed:
         return
     session = uow.session
+    new = LeadStatus.NEW.value
     rows = [
-        {
-            "lead_id": p.lead_id,
-            "from_status": "new",
-            "to_status": "new",
-            "changed_at": now,
-            "actor_user_id": actor.user_id,
-            "actor_rule": routing_actor(p.rule) if p.rule else actor.rule,
-            "kind": KIND,
-            "reason": p.reason,
-        }
+        history_row(
+            lead_id=p.lead_id,
+            from_status=new,
+            to_status=new,
+            kind=KIND,
+            reason=p.reason,
+            actor=actor,
+            now=now,
+            actor_rule=routing_actor(p.rule) if p.rule else None,
+        )
         for p in placed
     ]
     if len(placed) == len(new_ids) and len({(p.reason, p.rule) for p in placed}) == 1:

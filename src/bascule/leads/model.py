@@ -39,6 +39,8 @@ class Temperature(StrEnum):
 
 CLOSED_STATUSES = frozenset({LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED})
 OPEN_STATUSES = frozenset(LeadStatus) - CLOSED_STATUSES
+# Statuses a score crossing the MQL threshold promotes from (SPEC §8).
+PROMOTABLE_STATUSES = frozenset({LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.NURTURING})
 # Statuses a person can set by hand. `converted` is only reached through conversion (§5).
 _WORKING = (LeadStatus.CONTACTED, LeadStatus.NURTURING, LeadStatus.MQL)
 

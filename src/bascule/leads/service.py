@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bascule.accounts import service as accounts
 from bascule.accounts.identity import check_email, check_phone
 from bascule.accounts.model import normalise_email
 from bascule.audit import service as audit
@@ -18,6 +20,7 @@ from bascule.leads.model import (
     check_transition,
     ready_to_convert,
 )
+from bascule.leads.status import record_creation, record_status_change
 from bascule.playbook.schema import Playbook
 from bascule.playbook.sla import RESPONSE_KINDS
 from bascule.scoring import service as scoring
@@ -92,10 +95,60 @@ def _search_text(lead: t.Lead) -> str:
     return " ".join(p for p in parts if p).casefold()
 
 
+def lock_email(uow: UnitOfWork, email_key: str) -> None:
+    """Two submissions of one address take turns: the second is merged into the first. Taken
+    once per transaction, before the existing-customer check (``accounts.customer_of``)."""
+    repo.serialize(uow.session, "lead-email", email_key)
+
+
+@dataclass(frozen=True)
+class TakenIn:
+    """A lead just created, or the open lead of its e-mail enriched, not scored yet.
+    ``read_signals`` and ``lock`` are what ``scoring.score_lead`` needs to know about it."""
+
+    lead: t.Lead
+    created: bool
+    read_signals: bool | None
+
+    @property
+    def lock(self) -> bool:
+        # A merged lead was found by its e-mail, without a row lock: scoring takes it.
+        return not self.created
+
+
 def create(
     uow: UnitOfWork, *, data: dict[str, Any], actor: Actor, playbook: Playbook, now: datetime
 ) -> tuple[t.Lead, bool]:
     """Create a lead, or merge into the open lead with the same e-mail. Returns (lead, created)."""
+    require(actor, "lead.write")
+    # The key ``take_in`` will compute (an invalid address is its error to report).
+    email, invalid = check_email(data.get("email"))
+    email_key = None if invalid else normalise_email(email)
+    if email_key:
+        lock_email(uow, email_key)
+        customer = accounts.customer_of(uow, email_key)
+        if customer is not None:
+            contact, account = customer
+            raise ExistingCustomer(
+                "this person is a contact of a customer account: no lead is created",
+                fields={"email": f"contact {contact.id} of customer account {account.id}"},
+                account_id=account.id,
+                contact_id=contact.id,
+            )
+    taken = take_in(uow, data=data, actor=actor, playbook=playbook, now=now)
+    scoring.score_lead(
+        uow, taken.lead, now=now, playbook=playbook, read_signals=taken.read_signals,
+        lock=taken.lock,
+    )  # fmt: skip
+    return taken.lead, taken.created
+
+
+def take_in(
+    uow: UnitOfWork, *, data: dict[str, Any], actor: Actor, playbook: Playbook, now: datetime
+) -> TakenIn:
+    """``create`` without its lock, its customer check and its scoring, for a caller that took
+    the e-mail's lock, applied the customer rule and scores the lead once at its end (a public
+    form, which scores its own signal with it)."""
     require(actor, "lead.write")
     tags = data.pop("tags", None) or []
     # Set by intake, not by API clients: the public form that asked for contact, what SLA
@@ -112,19 +165,6 @@ def create(
         )
     session = uow.session
     if email_key:
-        # Two submissions of one address take turns: the second is merged into the first.
-        repo.serialize(session, "lead-email", email_key)
-        contact = repo.contact_by_email(session, email_key)
-        if contact is not None and contact.account_id is not None:
-            account = session.get(t.Account, contact.account_id)
-            if account is not None and account.is_customer:
-                # SPEC §6: a customer's contact is handled on the account, never as a lead.
-                raise ExistingCustomer(
-                    "this person is a contact of a customer account: no lead is created",
-                    fields={"email": f"contact {contact.id} of customer account {account.id}"},
-                    account_id=account.id,
-                    contact_id=contact.id,
-                )
         existing = repo.open_lead_by_email(session, email_key)
         if existing is not None:
             if form_type is not None:
@@ -136,8 +176,7 @@ def create(
                 assignment.assign_new(
                     uow, existing, owner_id=owner_id, actor=actor, playbook=playbook, now=now
                 )
-            scoring.score_lead(uow, existing, now=now, playbook=playbook, lock=True)
-            return existing, False
+            return TakenIn(existing, created=False, read_signals=None)
 
     lead = t.Lead(
         **{k: v for k, v in clean.items() if k in WRITABLE and k != "owner_id"},
@@ -154,18 +193,7 @@ def create(
     session.flush()
     # Signals that arrived for this e-mail before anyone knew the person are theirs now.
     attached = signals.attach_pending(uow, email_key=email_key, lead_id=lead.id)
-    session.add(
-        t.LeadStatusHistory(
-            lead_id=lead.id,
-            from_status=None,
-            to_status=LeadStatus.NEW.value,
-            changed_at=now,
-            actor_user_id=actor.user_id,
-            actor_rule=actor.rule,
-            kind="creation",
-            reason=f"source: {lead.source}",
-        )
-    )
+    record_creation(uow, lead, actor=actor, now=now)
     # The owner given, else routing's, else the creating user's: an assignment in history.
     assignment.assign_new(
         uow, lead, owner_id=clean.get("owner_id"), actor=actor, playbook=playbook, now=now
@@ -181,8 +209,7 @@ def create(
         changes={k: [None, audit.jsonable(v)] for k, v in clean.items() if v is not None},
         now=now,
     )
-    scoring.score_lead(uow, lead, now=now, playbook=playbook, read_signals=attached > 0)
-    return lead, True
+    return TakenIn(lead, created=True, read_signals=attached > 0)
 
 
 def _merge(
@@ -247,7 +274,7 @@ def update(
     new_owner = clean.pop("owner_id", lead.owner_id)
     if clean.get("email"):
         email_key = normalise_email(clean["email"]) or ""
-        repo.serialize(uow.session, "lead-email", email_key)
+        lock_email(uow, email_key)
         other = repo.open_lead_by_email(uow.session, email_key)
         if other is not None and other.id != lead.id and lead.status not in CLOSED:
             raise DuplicateLead(other.id)
@@ -294,43 +321,6 @@ def update(
     return lead
 
 
-def record_status_change(
-    uow: UnitOfWork, lead: t.Lead, change: StatusChange, *, actor: Actor, now: datetime
-) -> None:
-    """The one place a lead's status changes: the change, its history row and its audit row."""
-    lead.status = change.to_status.value
-    lead.updated_at = now
-    if change.to_status is LeadStatus.DISQUALIFIED:
-        lead.disqualification_reason = change.reason
-    elif change.kind == "recycling":
-        lead.disqualification_reason = None
-    if change.to_status in (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED):
-        followup.stop_conversion_clock(lead)
-        sla.on_closed(uow, lead, now=now)
-    uow.session.add(
-        t.LeadStatusHistory(
-            lead_id=lead.id,
-            from_status=change.from_status.value,
-            to_status=change.to_status.value,
-            changed_at=now,
-            actor_user_id=actor.user_id,
-            actor_rule=actor.rule,
-            kind=change.kind,
-            reason=change.reason,
-        )
-    )
-    audit.record(
-        uow,
-        actor=actor,
-        entity="lead",
-        entity_id=lead.id,
-        action=f"status:{change.kind}",
-        changes={"status": [change.from_status.value, change.to_status.value]},
-        reason=change.reason,
-        now=now,
-    )
-
-
 def change_status(
     uow: UnitOfWork,
     *,
@@ -363,7 +353,23 @@ def qualify(
 ) -> t.Lead:
     require(actor, "lead.write")
     lead = get(uow, lead_id, for_update=True)
-    if lead.status in (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED):
+    qualify_lead(uow, lead, answers=answers, actor=actor, playbook=playbook, now=now)
+    return lead
+
+
+def qualify_lead(
+    uow: UnitOfWork,
+    lead: t.Lead,
+    *,
+    answers: dict[str, Any],
+    actor: Actor,
+    playbook: Playbook,
+    now: datetime,
+) -> None:
+    """Merge qualification answers into a lead already in hand (its caller holds its lock, or
+    the e-mail's lock of a lead it just created)."""
+    require(actor, "lead.write")
+    if lead.status in CLOSED:
         raise ValidationFailed(
             f"a {lead.status} lead cannot be qualified", fields={"status": lead.status}
         )
@@ -373,7 +379,7 @@ def qualify(
     before = lead.qualification
     lead.qualification = q.to_dict()
     lead.ready_to_convert = ready_to_convert(q, playbook)
-    followup.track_readiness(lead, playbook=playbook, now=now)
+    sla.track_readiness(lead, playbook=playbook, now=now)
     lead.updated_at = now
     audit.record(
         uow,
@@ -384,7 +390,6 @@ def qualify(
         changes={"qualification": [before, lead.qualification]},
         now=now,
     )
-    return lead
 
 
 def log_activity(

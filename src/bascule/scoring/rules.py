@@ -18,17 +18,16 @@ from __future__ import annotations
 
 import json
 import math
-import re
-import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bascule.playbook.schema import Playbook
-from bascule.playbook.scoring import EmployeeBand, Matcher, Scoring, SignalRule
+from bascule.playbook.scoring import Scoring, SignalRule
+from bascule.scoring import words
 
 HOT, WARM, COLD = "hot", "warm", "cold"
 TEMPERATURES: Final = (COLD, WARM, HOT)
@@ -144,10 +143,10 @@ class Rules:
         self.french = playbook.general.locale == "fr"
         forms = playbook.intake.forms
         self.strong_forms = frozenset(k for k, f in forms.items() if f.strong_signal)
-        self._seniority = _table(self.section.seniority)
-        self._functions = _table(self.section.functions)
-        self._sectors = _table(self.section.sectors)
-        self._technologies = _table(self.section.technologies)
+        self._seniority = words.table(self.section.seniority)
+        self._functions = words.table(self.section.functions)
+        self._sectors = words.table(self.section.sectors)
+        self._technologies = words.table(self.section.technologies)
         # Behaviour rules by key: (rule, half-life in days, horizon in days), looked up once
         # per signal in batches of thousands.
         self._behaviour: dict[str, tuple[SignalRule, float, float]] = {}
@@ -227,18 +226,18 @@ class Rules:
 
     def _title(self, job_title: str) -> Iterable[Contribution]:
         title = job_title.strip()
-        words = normalise(title)
-        level = _first(self._seniority, words)
+        said = words.normalise(title)
+        level = words.first(self._seniority, said)
         if level is not None and level.points:
-            label = _label(LEVEL_LABELS, level.key, self.french)
+            label = words.label(words.LEVEL_LABELS, level.key, self.french)
             yield Contribution(
                 "seniority",
                 self._say("Niveau hiérarchique", "Seniority", f"{label} ({title[:60]})"),
                 level.points,
             )
-        function = _first(self._functions, words)
+        function = words.first(self._functions, said)
         if function is not None and function.points:
-            label = _label(FUNCTION_LABELS, function.key, self.french)
+            label = words.label(words.FUNCTION_LABELS, function.key, self.french)
             yield Contribution(
                 "function",
                 self._say("Fonction", "Function", f"{label} ({title[:60]})"),
@@ -246,7 +245,7 @@ class Rules:
             )
 
     def _employees(self, employees: int) -> Iterable[Contribution]:
-        band = _band_of(self.section.employees, employees)
+        band = words.band_of(self.section.employees, employees)
         if band is not None and band.points:
             size = f"{employees} " + ("salariés" if self.french else "employees")
             yield Contribution(
@@ -254,12 +253,12 @@ class Rules:
             )
 
     def _sector(self, sector: str) -> Iterable[Contribution]:
-        match = _first(self._sectors, normalise(sector))
+        match = words.first(self._sectors, words.normalise(sector))
         if match is not None and match.points:
             yield Contribution("sector", self._say("Secteur", "Sector", sector[:60]), match.points)
 
     def _technology(self, technology: str) -> Iterable[Contribution]:
-        match = _first(self._technologies, normalise(technology))
+        match = words.first(self._technologies, words.normalise(technology))
         if match is not None and match.points:
             text = self._say("Technologie", "Technology", technology[:60])
             yield Contribution("technology", text, match.points)
@@ -305,8 +304,8 @@ class Rules:
     def behaviour_reason(self, key: str, capped: bool) -> str:
         found = self._reasons.get((key, capped))
         if found is None:
-            labels = FORM_LABELS if key.startswith(FORM) else SIGNAL_LABELS
-            found = _label(labels, key.split(":", 1)[1], self.french)
+            labels = words.FORM_LABELS if key.startswith(FORM) else words.SIGNAL_LABELS
+            found = words.label(labels, key.split(":", 1)[1], self.french)
             if capped:
                 found += " (plafond atteint)" if self.french else " (cap reached)"
             self._reasons[(key, capped)] = found
@@ -451,95 +450,3 @@ def local_day(now: datetime, timezone: str) -> date:
         return now.astimezone(ZoneInfo(timezone)).date()
     except (ZoneInfoNotFoundError, ValueError):
         return now.date()
-
-
-# --- words ---------------------------------------------------------------------------------------
-
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def normalise(text: str) -> str:
-    """Lower case, no accents, words separated by one space and padded with spaces, so that
-    " directeur general " is found in " directrice generale ..." only as whole words."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().replace(".", ""))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " " + " ".join(_WORD.findall(plain)) + " "
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    matcher: Matcher
-    words: tuple[str, ...] = field(default=())
-
-
-def _table(matchers: Iterable[Matcher]) -> tuple[_Entry, ...]:
-    return tuple(
-        _Entry(m, tuple(w for w in (normalise(x) for x in m.words) if w.strip())) for m in matchers
-    )
-
-
-def _first(table: tuple[_Entry, ...], words: str) -> Matcher | None:
-    """The entry whose longest phrase is found ("vice president" over "president",
-    "directeur general" over "directeur"); among equals, the first listed."""
-    best: Matcher | None = None
-    longest = 0
-    for entry in table:
-        for phrase in entry.words:
-            size = phrase.count(" ")  # a padded phrase of n words holds n + 1 spaces
-            if size > longest and phrase in words:
-                best, longest = entry.matcher, size
-    return best
-
-
-def _band_of(bands: Iterable[EmployeeBand], employees: int | None) -> EmployeeBand | None:
-    if employees is None:
-        return None
-    for b in bands:
-        if b.min <= employees and (b.max is None or employees <= b.max):
-            return b
-    return None
-
-
-def _label(labels: Mapping[str, tuple[str, str]], key: str, french: bool) -> str:
-    pair = labels.get(key)
-    if pair is None:
-        return key.replace("_", " ")
-    return pair[0] if french else pair[1]
-
-
-SIGNAL_LABELS: Final = {
-    "page_view": ("Pages vues", "Page views"),
-    "email_open": ("E-mails ouverts", "E-mails opened"),
-    "email_click": ("Clics dans les e-mails", "E-mail clicks"),
-    "form_submit": ("Formulaires envoyés", "Forms submitted"),
-    "content_download": ("Contenus téléchargés", "Content downloads"),
-    "pricing_view": ("Page tarifs consultée", "Pricing page viewed"),
-    "product_login": ("Connexions au produit", "Product logins"),
-    "feature_used": ("Fonctionnalités utilisées", "Features used"),
-    "seats_used": ("Licences utilisées", "Seats used"),
-    "seat_limit_reached": ("Limite de licences atteinte", "Seat limit reached"),
-}
-FORM_LABELS: Final = {
-    "demo_request": ("Demande de démo", "Demo request"),
-    "contact_expert": ("Demande à parler à un expert", "Talk to an expert"),
-    "pricing_request": ("Demande de tarifs", "Pricing request"),
-    "rfp": ("Appel d'offres", "RFP"),
-    "support_request": ("Demande de support", "Support request"),
-    "freemium_signup": ("Inscription freemium", "Freemium sign-up"),
-}
-LEVEL_LABELS: Final = {
-    "executive": ("dirigeant", "executive"),
-    "director": ("directeur", "director"),
-    "manager": ("manager", "manager"),
-    "junior": ("stagiaire ou alternant", "intern or student"),
-}
-FUNCTION_LABELS: Final = {
-    "it": ("informatique", "IT"),
-    "sales": ("commerciale", "sales"),
-    "marketing": ("marketing", "marketing"),
-    "general_management": ("direction générale", "general management"),
-    "purchasing": ("achats", "purchasing"),
-    "finance": ("finance", "finance"),
-    "operations": ("opérations", "operations"),
-    "hr": ("ressources humaines", "human resources"),
-}

@@ -13,7 +13,7 @@ from typing import Any
 
 from bascule.errors import NotFound, ValidationFailed
 from bascule.playbook.schema import Playbook
-from bascule.scoring import service as scoring
+from bascule.scoring import batch as scoring
 from bascule.signals.model import (
     MAX_BATCH,
     Directory,
@@ -118,7 +118,7 @@ def after_ingest(
 ) -> None:
     """Hook called once per ingested batch, in its transaction, after its signals are stored:
     the leads and accounts that received signals, and the stored rows. Scoring plugs in here
-    (behavioural points, MQL promotion, strong-signal alerts: ``scoring.service``)."""
+    (behavioural points, MQL promotion, strong-signal alerts: ``scoring.batch``)."""
     if lead_ids:
         scoring.add_signals(uow, rows=rows, now=now, playbook=playbook)
 

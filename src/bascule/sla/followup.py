@@ -5,10 +5,8 @@ rule, write; always in the transaction of the change that caused it.
 - ``after_activity``: ``leads.service.log_activity`` calls it for every logged activity; the
   attempt that reaches the playbook's count sends the lead to nurturing (history actor: the
   rule ``failed_attempts``);
-- ``track_readiness``: ``leads.service.qualify`` calls it once ``ready_to_convert`` is computed;
-  it starts or stops the conversion clock;
-- ``stop_conversion_clock``: ``leads.service.record_status_change`` calls it when a lead is
-  converted or disqualified;
+- the conversion clock itself (started by qualification, stopped by conversion or
+  disqualification) is kept by ``sla.service``;
 - ``conversion_tick``: the worker's periodic job, flagging the leads past their deadline and
   alerting owner and manager, 1,000 leads per transaction.
 """
@@ -20,10 +18,10 @@ from datetime import UTC, datetime
 from bascule.alerts import outbox
 from bascule.audit import service as audit
 from bascule.leads.model import LeadStatus, check_transition
+from bascule.leads.status import record_status_change, write_history
 from bascule.playbook.schema import Playbook
 from bascule.sla import attempts
 from bascule.sla import conversion_overdue as overdue
-from bascule.sla.calendar import BusinessCalendar
 from bascule.storage import overdue as store
 from bascule.storage import tables as t
 from bascule.storage.uow import Database, UnitOfWork
@@ -55,49 +53,11 @@ def after_activity(
     )
     lead.failed_attempts = verdict.failed_attempts
     if verdict.to_nurturing:
-        # Imported here: the lead service calls this module.
-        from bascule.leads.service import record_status_change
-
         change = check_transition(lead.status, LeadStatus.NURTURING, verdict.reason, playbook)
         record_status_change(uow, lead, change, actor=FAILED_ATTEMPTS, now=now)
 
 
 # --- mandatory conversion ------------------------------------------------------------------------
-
-
-def _clock_of(lead: t.Lead) -> overdue.ConversionClock:
-    return overdue.ConversionClock(
-        ready_since=lead.ready_since,
-        due_at=lead.conversion_due_at,
-        overdue=bool(lead.conversion_overdue),
-        overdue_at=lead.conversion_overdue_at,
-    )
-
-
-def _set_clock(lead: t.Lead, clock: overdue.ConversionClock) -> None:
-    lead.ready_since = clock.ready_since
-    lead.conversion_due_at = clock.due_at
-    lead.conversion_overdue = clock.overdue
-    lead.conversion_overdue_at = clock.overdue_at
-
-
-def track_readiness(lead: t.Lead, *, playbook: Playbook, now: datetime) -> None:
-    """Start the conversion clock when the lead has just become ready to convert, stop it when
-    it no longer is; a lead that stays ready keeps its deadline."""
-
-    def deadline(ready_at: datetime) -> datetime:
-        calendar = BusinessCalendar.of(playbook.calendar)
-        return overdue.deadline(ready_at, calendar=calendar, conversion=playbook.conversion)
-
-    clock = overdue.after_qualification(
-        _clock_of(lead), ready=bool(lead.ready_to_convert), now=now, due_after=deadline
-    )
-    _set_clock(lead, clock)
-
-
-def stop_conversion_clock(lead: t.Lead) -> None:
-    """Converted or disqualified: nothing is overdue any more."""
-    _set_clock(lead, overdue.STOPPED)
 
 
 def flag_overdue(uow: UnitOfWork, *, now: datetime, limit: int = BATCH) -> int:
@@ -112,17 +72,15 @@ def flag_overdue(uow: UnitOfWork, *, now: datetime, limit: int = BATCH) -> int:
         reason = f"ready to convert since {ready_since}, not converted by {due_at}"
         # In the lead's history too (the status stays, like an assignment): the lead page
         # and analytics see when a ready lead was left waiting.
-        uow.session.add(
-            t.LeadStatusHistory(
-                lead_id=row.id,
-                from_status=row.status,
-                to_status=row.status,
-                changed_at=now,
-                actor_user_id=None,
-                actor_rule=CONVERSION_DEADLINE.rule,
-                kind=HISTORY_KIND,
-                reason=reason,
-            )
+        write_history(
+            uow,
+            lead_id=row.id,
+            from_status=row.status,
+            to_status=row.status,
+            kind=HISTORY_KIND,
+            reason=reason,
+            actor=CONVERSION_DEADLINE,
+            now=now,
         )
         audit.record(
             uow,

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from bascule.leads.model import CLOSED_STATUSES, LeadStatus
 from bascule.playbook.schema import Playbook
+from bascule.sla import conversion_overdue as overdue
 from bascule.sla import report as sla_report
 from bascule.sla import rules
 from bascule.sla.calendar import BusinessCalendar
@@ -199,6 +200,47 @@ def _answer(uow: UnitOfWork, subject: Subject, activity: t.Activity, *, now: dat
     at = rules.response_at(activity.occurred_at, started_at=running.started_at, now=now)
     _stop(running, StopReason.RESPONSE, at=at, activity_id=activity.id)
     subject.first_response_at = at
+
+
+# --- the conversion clock (SPEC §4) ---------------------------------------------------------
+
+
+def conversion_clock(lead: t.Lead) -> overdue.ConversionClock:
+    """The lead's mandatory-conversion clock, as the pure rule ``sla.conversion_overdue`` sees
+    it."""
+    return overdue.ConversionClock(
+        ready_since=lead.ready_since,
+        due_at=lead.conversion_due_at,
+        overdue=bool(lead.conversion_overdue),
+        overdue_at=lead.conversion_overdue_at,
+    )
+
+
+def set_conversion_clock(lead: t.Lead, clock: overdue.ConversionClock) -> None:
+    lead.ready_since = clock.ready_since
+    lead.conversion_due_at = clock.due_at
+    lead.conversion_overdue = clock.overdue
+    lead.conversion_overdue_at = clock.overdue_at
+
+
+def track_readiness(lead: t.Lead, *, playbook: Playbook, now: datetime) -> None:
+    """Start the conversion clock when the lead has just become ready to convert (the lead
+    service calls this once ``ready_to_convert`` is computed), stop it when it no longer is; a
+    lead that stays ready keeps its deadline."""
+
+    def deadline(ready_at: datetime) -> datetime:
+        calendar = calendar_of(playbook)
+        return overdue.deadline(ready_at, calendar=calendar, conversion=playbook.conversion)
+
+    clock = overdue.after_qualification(
+        conversion_clock(lead), ready=bool(lead.ready_to_convert), now=now, due_after=deadline
+    )
+    set_conversion_clock(lead, clock)
+
+
+def stop_conversion_clock(lead: t.Lead) -> None:
+    """Converted or disqualified: nothing is overdue any more."""
+    set_conversion_clock(lead, overdue.STOPPED)
 
 
 # --- the lead read model and the report -------------------------------------------------------

@@ -81,10 +81,6 @@ def signal_counts(session: Session) -> dict[int, dict[str, int]]:
     return counts
 
 
-def signal_types(session: Session) -> list[str]:
-    return sorted(session.scalars(select(t.Signal.type).distinct()))
-
-
 def next_model_version(session: Session) -> int:
     return (session.scalar(select(func.max(t.PredictiveModel.version))) or 0) + 1
 

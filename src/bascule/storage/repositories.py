@@ -11,9 +11,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bascule.leads.model import OPEN_STATUSES, LeadStatus
 from bascule.storage import tables as t
 
-OPEN_LEAD_STATUSES = ("new", "contacted", "nurturing", "mql", "sql")
+OPEN_LEAD_STATUSES = tuple(s.value for s in LeadStatus if s in OPEN_STATUSES)
 
 
 def get(session: Session, model: type[Any], id_: int, *, for_update: bool = False) -> Any:
@@ -269,16 +270,6 @@ def opportunity_contact(
     session: Session, opportunity_id: int, contact_id: int
 ) -> t.OpportunityContact | None:
     return session.get(t.OpportunityContact, (opportunity_id, contact_id))
-
-
-def stage_history(session: Session, opportunity_id: int) -> list[t.OpportunityStageHistory]:
-    return list(
-        session.scalars(
-            select(t.OpportunityStageHistory)
-            .where(t.OpportunityStageHistory.opportunity_id == opportunity_id)
-            .order_by(t.OpportunityStageHistory.id)
-        )
-    )
 
 
 # --- users, tokens, playbooks -----------------------------------------------------------------

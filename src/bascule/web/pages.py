@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from bascule.api.deps import Now, PathId, PlaybookDep, ReadUow, database
 from bascule.errors import Unauthorized
+from bascule.http.deps import COOKIE, Now, PathId, PlaybookDep, ReadUow, database
 from bascule.leads import service as leads
 from bascule.opportunities import service as opportunities
 from bascule.opportunities.model import weighted_amount
@@ -18,9 +18,7 @@ from bascule.sla import service as sla
 from bascule.storage import repositories as repo
 from bascule.users import service as users
 from bascule.web import reports
-from bascule.web.render import COOKIE, LoginRequired, PageActor, error_page, render
-
-__all__ = ["COOKIE", "LoginRequired", "error_page", "router"]
+from bascule.web.render import PageActor, render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(reports.router)

@@ -12,13 +12,12 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from bascule.api.deps import database
 from bascule.errors import Unauthorized
+from bascule.http.deps import COOKIE, database
 from bascule.users import service as users
 from bascule.users.model import Actor
 from bascule.web.i18n import labels
 
-COOKIE = "bascule_token"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 

@@ -1,6 +1,6 @@
 """Report pages (SPEC §10): first-response SLA compliance and requalifications. The figures are
 those of ``GET /api/v1/reports/sla`` and ``/reports/requalifications``: the same query checks
-(``api.reports.period`` and ``groups``) and the same service calls; the page only adds words,
+(``http.reports.period`` and ``groups``) and the same service calls; the page only adds words,
 a table and a bar chart drawn here as SVG (no script).
 
 A bad query (a date that is not one, a period ending before it starts, an unknown grouping) is
@@ -16,9 +16,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import TypeAdapter, ValidationError
 
-from bascule.api import reports as api_reports
-from bascule.api.deps import Now, PlaybookDep, ReadUow
 from bascule.errors import ValidationFailed
+from bascule.http import reports as report_query
+from bascule.http.deps import Now, PlaybookDep, ReadUow
 from bascule.leads import reports as lead_reports
 from bascule.leads import requalifications
 from bascule.playbook.schema import Playbook
@@ -65,12 +65,12 @@ def _check(asked: Asked, allowed: tuple[str, ...], playbook: Playbook, now: dt.d
         except ValidationError:
             faults[name] = "not a date"
     try:
-        groups = api_reports.groups(asked.group_by, allowed)
+        groups = report_query.groups(asked.group_by, allowed)
     except ValidationFailed as exc:
         faults |= exc.fields
     if faults:
         raise ValidationFailed("bad report query", fields=faults)
-    period = api_reports.period(playbook, now, days["from"], days["to"])
+    period = report_query.period(playbook, now, days["from"], days["to"])
     return Checked(period.start, period.end, groups)
 
 
@@ -87,7 +87,7 @@ def _problems(exc: ValidationFailed, asked: Asked, locale: str) -> list[str]:
         elif detail == "after to":
             problems.append(t["period_reversed"])
         else:
-            first, last = api_reports.FIRST_DAY, api_reports.LAST_DAY
+            first, last = report_query.FIRST_DAY, report_query.LAST_DAY
             problems.append(t["date_out_of_range"].format(field=name, first=first, last=last))
     return problems
 

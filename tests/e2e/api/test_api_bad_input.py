@@ -10,9 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, literal, select, union_all
-
-from bascule.storage import tables as t
 
 # (method, path template, request schema) of every JSON write endpoint.
 WRITES = [
@@ -80,21 +77,6 @@ def openapi(app) -> dict[str, Any]:
         response = client.get("/openapi.json")
     assert response.status_code == 200
     return response.json()
-
-
-@pytest.fixture
-def snapshot(database):
-    """Row counts of every table, in one query."""
-
-    def take() -> dict[str, int]:
-        tables = t.Base.metadata.sorted_tables
-        query = union_all(
-            *(select(literal(table.name), func.count()).select_from(table) for table in tables)
-        )
-        with database.engine.connect() as conn:
-            return {name: int(n) for name, n in conn.execute(query)}
-
-    return take
 
 
 def _resolve(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from bascule import worker
-from bascule.api import deps
+from bascule.http import deps
+from bascule.http.deps import COOKIE
 from bascule.sla import followup
 from bascule.storage import overdue as overdue_store
 from bascule.storage import tables as t
@@ -338,8 +339,6 @@ def test_the_worker_runs_the_conversion_tick():
 
 
 def test_the_lead_page_shows_the_overdue_flag_and_the_failed_attempts(api, database, clock):
-    from bascule.web.pages import COOKIE
-
     lead = api.ready_lead()
     tick(database, DUE)
     clock.now = DUE

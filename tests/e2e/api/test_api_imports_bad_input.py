@@ -14,7 +14,6 @@ from typing import Any
 
 import anyio
 import pytest
-from sqlalchemy import func, literal, select, union_all
 
 from bascule.app import create_app
 from bascule.config import Settings
@@ -24,21 +23,6 @@ from bascule.storage import tables as t
 
 def upload(api: Any, content: bytes, filename: str = "salon.csv", **fields: str) -> Any:
     return api.post("/imports", files={"file": (filename, content)}, data=fields, as_="marketing")
-
-
-@pytest.fixture
-def snapshot(database):
-    """Row counts of every table, in one query."""
-
-    def take() -> dict[str, int]:
-        tables = t.Base.metadata.sorted_tables
-        query = union_all(
-            *(select(literal(table.name), func.count()).select_from(table) for table in tables)
-        )
-        with database.engine.connect() as conn:
-            return {name: int(n) for name, n in conn.execute(query)}
-
-    return take
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, literal, select, union_all
 
 from bascule.app import create_app
 from bascule.config import Settings
@@ -22,21 +21,6 @@ BODY = {
     "email": "sophie.marchand@logistique-vallee.fr",
     "company": "Logistique de la Vallée",
 }
-
-
-@pytest.fixture
-def snapshot(database):
-    """Row counts of every table, in one query."""
-
-    def take() -> dict[str, int]:
-        tables = t.Base.metadata.sorted_tables
-        query = union_all(
-            *(select(literal(table.name), func.count()).select_from(table) for table in tables)
-        )
-        with database.engine.connect() as conn:
-            return {name: int(n) for name, n in conn.execute(query)}
-
-    return take
 
 
 # --- Idempotency-Key --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bascule.api import deps
+from bascule.http import deps
 
 PARIS = ZoneInfo("Europe/Paris")
 DECEMBER = "/reports/requalifications?from=2026-12-01&to=2026-12-31"

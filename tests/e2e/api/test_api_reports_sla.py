@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
-from bascule.api import deps
+from bascule.http import deps
 from bascule.sla import tick as sla_tick
 from bascule.storage import tables as t
 

@@ -13,7 +13,7 @@ from bascule import worker
 from bascule.config import Settings
 from bascule.playbook import service as playbooks
 from bascule.playbook.load import default_playbook, default_text
-from bascule.scoring import service as scoring
+from bascule.scoring import batch as scoring
 from bascule.signals import service as signals
 from bascule.storage import tables as t
 from bascule.storage.uow import Database

@@ -20,8 +20,8 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from bascule import worker
-from bascule.api import deps
 from bascule.config import Settings
+from bascule.http import deps
 from bascule.sla import tick as sla_tick
 from bascule.storage import tables as t
 from bascule.storage.uow import Database

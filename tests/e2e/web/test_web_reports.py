@@ -18,13 +18,13 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import event, update
 
-from bascule.api import deps
 from bascule.app import create_app
 from bascule.config import Settings
+from bascule.http import deps
+from bascule.http.deps import COOKIE
 from bascule.sla import tick as sla_tick
 from bascule.storage import tables as t
 from bascule.storage.uow import Database
-from bascule.web.render import COOKIE
 
 pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -82,3 +82,9 @@ def test_after_an_attempt(result: Result, attempt: int, expected: tuple):
     after = rules.after_attempt(result, attempt=attempt, rules=playbook_rules, now=NOW)
 
     assert (after.status, after.outcome, after.next_attempt_at) == expected
+
+
+def test_one_opportunity_suggested_alert_per_lead_form_and_day():
+    key = rules.alert_key("opportunity_suggested", 12, "pricing_request", date(2030, 3, 1))
+    assert key == "opportunity_suggested:lead:12:pricing_request:2030-03-01"
+    assert len(key) <= 120

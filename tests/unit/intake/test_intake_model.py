@@ -208,9 +208,3 @@ def test_the_signal_keeps_every_answer_and_what_was_read():
 )  # fmt: skip
 def test_the_workspace_of_a_signup(answers, workspace):
     assert model.workspace(answers) == workspace
-
-
-def test_one_opportunity_suggested_alert_per_lead_form_and_day():
-    key = model.alert_key("opportunity_suggested", 12, "pricing_request", TODAY)
-    assert key == "opportunity_suggested:lead:12:pricing_request:2030-03-01"
-    assert len(key) <= 120

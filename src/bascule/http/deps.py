@@ -1,15 +1,16 @@
-"""Typed dependencies shared by the routers."""
+"""Typed dependencies shared by the API routers and the web pages."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
 from bascule.playbook import service as playbooks
 from bascule.playbook.schema import Playbook
+from bascule.storage.db import utcnow
 from bascule.storage.uow import Database, UnitOfWork
 from bascule.users import service as users
 from bascule.users.model import Actor
@@ -20,7 +21,12 @@ def database(request: Request) -> Database:
     return db
 
 
-def _bearer(request: Request) -> str | None:
+# The web session's cookie: the pages sign in with it, and the alert stream (an
+# ``EventSource`` cannot send a header) accepts it as well as a bearer token.
+COOKIE = "bascule_token"
+
+
+def bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
@@ -39,7 +45,7 @@ def write_uow(request: Request) -> Iterator[UnitOfWork]:
 def current_actor(request: Request) -> Actor:
     # Authentication uses its own short read: a write transaction must not start before it.
     with database(request).uow() as uow:
-        user = users.authenticate(uow, _bearer(request))
+        user = users.authenticate(uow, bearer(request))
         return users.actor_for(user)
 
 
@@ -49,7 +55,7 @@ def active_playbook(request: Request) -> Playbook:
 
 
 def clock() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 ReadUow = Annotated[UnitOfWork, Depends(read_uow)]

@@ -1,0 +1,74 @@
+"""Accounts and contacts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from bascule.api.schemas.common import Id, Input, Name, Output, Page, Text
+
+
+class AccountCreate(Input):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    domain: Annotated[str, Field(max_length=253)] | None = None
+    sector: Name | None = None
+    employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
+    owner_id: Id | None = None
+
+
+class AccountUpdate(Input):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    domain: Annotated[str, Field(max_length=253)] | None = None
+    sector: Name | None = None
+    employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
+    owner_id: Id | None = None
+
+
+class AccountRead(Output):
+    id: int
+    name: str
+    domain: str | None
+    sector: str | None
+    employees: int | None
+    country: str | None
+    is_customer: bool
+    customer_since: datetime | None
+    owner_id: int | None
+    created_at: datetime
+
+
+class AccountPage(Page):
+    items: list[AccountRead]
+
+
+class ContactCreate(Input):
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
+    phone: Annotated[str, Field(max_length=40)] | None = None
+    job_title: Text | None = None
+    account_id: Id | None = None
+
+
+class ContactUpdate(ContactCreate):
+    pass
+
+
+class ContactRead(Output):
+    id: int
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    job_title: str | None
+    account_id: int | None
+    do_not_contact: bool
+    created_at: datetime
+
+
+class ContactPage(Page):
+    items: list[ContactRead]

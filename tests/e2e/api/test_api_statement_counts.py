@@ -1,0 +1,67 @@
+"""How many SQL statements one request sends (SPEC §15): a count that creeps up is a query
+added to the hot path, so each figure here is exact, per database (SQLite's write transaction
+begins with a statement of its own). Authentication's read is included.
+
+Before issue 10 a demo request from a new person took 16 statements on SQLite and 17 on
+PostgreSQL (the e-mail lock and the customer look-up twice, the lead locked again to qualify
+it, scored twice); a known person's 12 and 14."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bascule.storage.db import is_sqlite
+
+PERSON = {
+    "first_name": "Inès",
+    "last_name": "Garnier",
+    "email": "ines.garnier@acier-durand.fr",
+    "company": "Aciers Durand",
+    "job_title": "Directrice commerciale",
+    "country": "FR",
+}
+DEMO = PERSON | {"users": "25 utilisateurs", "budget": "20-30 k€", "timeline": "dans 3 mois"}
+
+
+def _expect(database: Any, seen: list[str], *, sqlite: int, postgresql: int) -> None:
+    expected = sqlite if is_sqlite(database.engine) else postgresql
+    listing = "\n".join(" ".join(s.split())[:120] for s in seen)
+    assert len(seen) == expected, listing
+
+
+def test_a_demo_request_from_a_new_person(api, database, form_key, statements):
+    key = form_key("demo_request")
+    api.create_lead(email="someone.else@acier-durand.fr")  # the playbook is cached
+
+    with statements() as seen:
+        api.ok(api.intake("demo_request", DEMO, key=key), 201)
+
+    _expect(database, seen, sqlite=14, postgresql=14)
+
+
+def test_a_demo_request_from_a_known_lead(api, database, form_key, statements):
+    key = form_key("demo_request")
+    api.ok(api.intake("demo_request", DEMO, key=key), 201)
+
+    with statements() as seen:
+        api.ok(api.intake("demo_request", DEMO, key=key), 201)
+
+    _expect(database, seen, sqlite=11, postgresql=12)
+
+
+def test_creating_a_lead(api, database, statements):
+    api.create_lead(email="someone.else@acier-durand.fr")
+
+    with statements() as seen:
+        api.create_lead()
+
+    _expect(database, seen, sqlite=12, postgresql=10)
+
+
+def test_converting_a_lead(api, database, statements):
+    lead = api.ready_lead()
+
+    with statements() as seen:
+        api.convert(lead["id"], api.convert_body())
+
+    _expect(database, seen, sqlite=21, postgresql=20)
