@@ -11,12 +11,12 @@ into it field by field: a value already there is kept, a missing one is filled.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bascule.accounts.model import normalise_email
+from bascule.imports.enumerated import value_key
 from bascule.imports.rows import FileFormat, ParsedRow
 from bascule.imports.values import EXTERNAL_ID, LEAD_FIELDS
 
@@ -60,15 +60,12 @@ SOURCE_SYNONYMS = {
     "appel_d_offres": "rfp",
     "autre": "other",
 }
-# How many distinct unknown source values a report lists (a file may hold millions).
-MAX_LISTED_SOURCES = 50
+# How many distinct unknown values of a field a report lists (a file may hold millions).
+MAX_LISTED_VALUES = 50
 
 
-def source_key(text: str) -> str:
-    """ "Partner Referral" -> "partner_referral", "Salon professionnel" -> "salon_professionnel"."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    plain = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
-    return "_".join(plain.split())
+# "Partner Referral" -> "partner_referral": file values are compared as value maps compare them.
+source_key = value_key
 
 
 @dataclass(frozen=True)
@@ -90,14 +87,16 @@ class FileRules:
         temperature: str | None = None,
         source: str | None = None,
         source_column: str | None = None,
+        source_values: Mapping[str, str] | None = None,
     ) -> FileRules:
         """`playbook_sources`: (key, labels) of each lead source of the playbook. `source` must
-        be one of the keys (checked by the caller)."""
-        sources: dict[str, str] = {}
+        be one of the keys (checked by the caller). `source_values`: the person's value map
+        for sources ({value_key(file value): key}), which wins over every other reading."""
+        sources: dict[str, str] = dict(source_values or {})
         keys: list[str] = []
         for key, labels in playbook_sources:
             keys.append(key)
-            sources[source_key(key)] = key
+            sources.setdefault(source_key(key), key)
             for label in labels:
                 sources.setdefault(source_key(label), key)
         for synonym, key in SOURCE_SYNONYMS.items():
@@ -131,11 +130,16 @@ class Candidate:
     email_key: str | None
     external_id: str | None
     merged: list[int] = field(default_factory=list)  # later rows of the chunk, merged in
-    unknown_source: str | None = None
+    # enumerated field -> the row's text that means none of its values (source, temperature)
+    unknown: dict[str, str] = field(default_factory=dict)
 
     @property
     def numbers(self) -> list[int]:
         return [self.number, *self.merged]
+
+    @property
+    def unknown_source(self) -> str | None:
+        return self.unknown.get("source")
 
 
 @dataclass(slots=True)
@@ -158,12 +162,12 @@ def candidate(row: ParsedRow, rules: FileRules) -> Candidate:
     for key, text in row.extra.items():
         if "\x00" in text:  # PostgreSQL stores no NUL in text
             attributes[key] = text.replace("\x00", "\ufffd")
-    unknown = None
+    unknown = dict(row.unknown) if row.unknown else {}
     given = fields.get("source")
     resolved = rules.sources.get(source_key(given)) if isinstance(given, str) else None
     if resolved is None:
         if isinstance(given, str):
-            unknown = given
+            unknown["source"] = given
             attributes.setdefault(rules.source_column, given)
         resolved = rules.source
     fields["source"] = resolved
@@ -181,7 +185,7 @@ def candidate(row: ParsedRow, rules: FileRules) -> Candidate:
         attributes=attributes,
         email_key=normalise_email(fields.get("email")),
         external_id=external_id if isinstance(external_id, str) else None,
-        unknown_source=unknown,
+        unknown=unknown,
     )
 
 

@@ -79,7 +79,8 @@ class ChunkResult:
     errors: int = 0
     # row number -> (outcome, lead id, first row of the same person when merged)
     outcomes: dict[int, tuple[str, int | None, int | None]] = field(default_factory=dict)
-    unknown_sources: Counter[str] = field(default_factory=Counter)
+    # (enumerated field, file value that means none of its values) -> candidates
+    unknown_values: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 def write_chunk(uow: UnitOfWork, plan: ChunkPlan, ctx: Context) -> ChunkResult:
@@ -119,8 +120,8 @@ def write_chunk(uow: UnitOfWork, plan: ChunkPlan, ctx: Context) -> ChunkResult:
     updates: dict[int, _Update] = {}
     for c in candidates:
         numbers = c.numbers
-        if c.unknown_source:
-            result.unknown_sources[c.unknown_source] += 1
+        for name, text in c.unknown.items():
+            result.unknown_values[name, text] += 1
         if c.email_key in customers:
             contact_id, account_id = customers[c.email_key]
             reason = CUSTOMER.format(contact=contact_id, account=account_id)
