@@ -26,11 +26,11 @@ from bascule.imports.values import FULL_NAME, MAPPABLE_FIELDS, is_blank
 _ALIASES: dict[str, tuple[str, ...]] = {
     "first_name": (
         "First Name", "FirstName", "First", "Given Name", "Forename", "Prénom", "Vorname",
-        "Nombre",
+        "Nombre", "Voornaam", "Prénom du contact",
     ),
     "last_name": (
         "Last Name", "LastName", "Last", "Surname", "Family Name", "Nom", "Nom de famille",
-        "Nachname", "Apellido", "Apellidos",
+        "Nachname", "Apellido", "Apellidos", "Cognome", "Sobrenome", "Achternaam",
     ),
     FULL_NAME: (
         "Name", "Full Name", "Contact Name", "Lead Name", "Person Name", "Display Name",
@@ -40,7 +40,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "Email", "E-mail", "Email Address", "E-mail Address", "Mail", "Courriel",
         "Adresse e-mail", "Adresse mail", "Adresse électronique", "Adresse courriel",
         "Email 1", "Email Address 1", "Work Email", "Business Email", "Email professionnel",
-        "E-mail professionnel", "Email pro", "Primary Email",
+        "E-mail professionnel", "Email pro", "Primary Email", "Correo", "Correo electrónico",
+        "E-Mail-Adresse", "E-mailadres",
     ),
     "phone": (
         "Phone", "Phone Number", "Telephone", "Telephone Number", "Tel", "Business Phone",
@@ -48,13 +49,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "Téléphone fixe", "Téléphone professionnel", "Téléphone pro", "Telephone 1",
         "Mobile", "Mobile Phone", "MobilePhone", "Mobile Phone Number", "Mobile Number",
         "Cell", "Cell Phone", "Portable", "Téléphone portable", "Téléphone mobile",
-        "Numéro de téléphone mobile", "GSM", "Handy", "Telefon",
+        "Numéro de téléphone mobile", "GSM", "Handy", "Telefon", "Teléfono", "Telefono",
+        "Telefoon", "Telefonnummer",
     ),
     "company": (
         "Company", "Company Name", "Account", "Account Name", "Organization",
         "Organisation", "Organization Name", "Org", "Société", "Entreprise",
         "Nom de l'entreprise", "Nom de la société", "Raison sociale", "Firma", "Empresa",
-        "Employer", "Current Employer",
+        "Employer", "Current Employer", "Unternehmen", "Azienda", "Bedrijf",
     ),
     "job_title": (
         "Title", "Job Title", "JobTitle", "Job Position", "Position", "Designation",
@@ -261,9 +263,12 @@ def decide_columns(
             continue
         match = header_field(header)
         field = guesses.get(header)
-        if match is None or field is None:
-            # an unknown header, or a weak one whose field another column fills
+        if match is None:
             decisions[header] = ColumnDecision(header, None, "unrecognised")
+        elif field is None:  # a weak header whose field another column names
+            better = next(h for h, f in guesses.items() if f == match[0])
+            note = f"may mean {match[0]}, which column {better!r} says more plainly"
+            decisions[header] = ColumnDecision(header, None, "unrecognised", note)
         elif field in given:
             note = f"{field} comes from column {given[field]!r} (mapping)"
             decisions[header] = ColumnDecision(header, None, "map", note)
