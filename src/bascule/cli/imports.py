@@ -146,7 +146,11 @@ def import_file(
     if count:
         path = errors or Path(f"import-{batch.id}-errors.csv")
         typer.echo(f"{count} row errors written to {write_errors(database, batch.id, path)}")
-    verb = "Checked (dry run, nothing written)" if batch.dry_run else "Imported"
+    verb = "Imported"
+    if batch.dry_run:
+        verb = "Checked (dry run, nothing written)"
+    elif batch.status == "failed":
+        verb = "Nothing imported"
     typer.echo(
         f"{verb}: import #{batch.id}, {batch.rows_created} created, {batch.rows_updated} "
         f"updated, {batch.rows_rejected} rejected"
@@ -165,14 +169,8 @@ def failure(database: Database, batch: t.ImportBatch) -> str:
         what = batch.message or "failed"
     else:
         what = f"{batch.rows_rejected} of {batch.rows_total} rows rejected (--strict)"
-    reasons: dict[str, int] = {}
-    with database.uow() as uow:
-        for error in imports.first_errors(uow, batch.id):
-            if error.rejected and error.reason not in reasons:
-                reasons[error.reason] = error.row_number
-            if len(reasons) == REASONS_SHOWN:
-                break
-    shown = "; ".join(f"row {row}: {reason}" for reason, row in reasons.items())
+    reasons = imports.rejection_reasons(database, batch.id, limit=REASONS_SHOWN)
+    shown = "; ".join(f"row {row}: {reason}" for row, reason in reasons)
     return f"import #{batch.id}: {what}" + (f"; first reasons: {shown}" if shown else "")
 
 

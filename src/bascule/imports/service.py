@@ -30,6 +30,7 @@ from bascule.imports.plan import (
     candidate,
     plan_chunk,
 )
+from bascule.imports.report import first_reasons, unknown_notes, unknown_values
 from bascule.imports.rows import FileReport, ParsedRow
 from bascule.imports.undo import undo as undo  # re-exported: a use case of imports
 from bascule.imports.writer import ChunkResult, Context, write_chunk
@@ -278,7 +279,7 @@ def _finish(
     failure: Exception | None = None,
 ) -> t.ImportBatch:
     unknown = unknown_values(totals.unknown_values)
-    notes = [*report.notes, *_unknown_notes(unknown, totals.unknown_values)]
+    notes = [*report.notes, *unknown_notes(unknown, totals.unknown_values)]
     body = {
         "encoding": report.encoding,
         "delimiter": report.delimiter,
@@ -306,36 +307,6 @@ def _finish(
             batch.message = f"every row was rejected ({totals.rows}): nothing imported"
         uow.commit()
     return cast(t.ImportBatch, batch)
-
-
-def unknown_values(counts: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
-    """{field: {file value: rows}} of the values that mean none of their field's values, most
-    frequent first; the values past the listed ones are left out (the notes count them)."""
-    listed: dict[str, dict[str, int]] = {}
-    for (name, value), count in counts.most_common():
-        if value:
-            listed.setdefault(name, {})[value] = count
-    return listed
-
-
-def _unknown_notes(
-    listed: dict[str, dict[str, int]], counts: Counter[tuple[str, str]]
-) -> list[str]:
-    notes = []
-    for name, values in listed.items():
-        shown = ", ".join(f"{v!r} ({n})" for v, n in values.items())
-        others = counts.get((name, ""), 0)
-        fallback = "the file's source" if name == "source" else "no temperature (or the file's)"
-        notes.append(
-            f"{name.capitalize()} values that are not {_WHAT.get(name, 'known')}, imported as {fallback} and "
-            f"kept in the lead's attributes: {shown}"
-            + (f", and {others} rows with other values" if others else "")
-            + f" (map them with --map-values {name}='file value=value')."
-        )
-    return notes
-
-
-_WHAT = {"source": "lead sources of the playbook", "temperature": "hot, warm or cold"}
 
 
 def _preview(rows: list[ParsedRow], rules: FileRules, result: ChunkResult) -> list[dict[str, Any]]:
@@ -378,6 +349,17 @@ def list_imports(uow: UnitOfWork, *, page: int, page_size: int) -> tuple[list[t.
 
 def first_errors(uow: UnitOfWork, import_id: int, limit: int = 100) -> list[t.ImportRowError]:
     return bulk.row_errors(uow.session, import_id, limit=limit)
+
+
+def rejection_reasons(database: Database, import_id: int, limit: int = 3) -> list[tuple[int, str]]:
+    """(row, reason) of the first rows refused, for a one-line account of a failed import."""
+    with database.uow() as uow:
+        errors = [
+            (e.row_number, e.field, e.reason)
+            for e in bulk.row_errors(uow.session, import_id, limit=100)
+            if e.rejected
+        ]
+    return first_reasons(errors, limit)
 
 
 ERROR_COLUMNS = ("row", "field", "reason", "row_rejected")
