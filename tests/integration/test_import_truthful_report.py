@@ -51,7 +51,8 @@ CALLS = b"age;contact;campaign\n" + b"".join(
 @pytest.mark.parametrize("dry_run", [False, True], ids=["import", "dry run"])
 def test_a_file_whose_every_row_is_rejected_is_a_failed_import(database, actor, dry_run):
     batch = run(database, actor, CALLS, dry_run=dry_run)
-    assert (batch.status, batch.message) == ("failed", "every row was rejected (12): nothing imported")
+    assert batch.status == "failed"
+    assert batch.message == "every row was rejected (12): nothing imported"
     assert (batch.rows_total, batch.rows_rejected, batch.rows_created) == (12, 12, 0)
     assert batch.finished_at is not None
     assert batch.report is not None
@@ -75,13 +76,13 @@ def test_some_rows_rejected_is_a_done_import_with_its_counts(database, actor):
 
 def test_mapped_sources_and_temperatures_and_the_unknown_ones_counted(database, actor):
     content = (
-        "E-mail;Lead Source;Rating\n"
-        "a@acme.fr;Web Registration;Hot\n"
-        "b@acme.fr;web registration ;A\n"
-        "c@acme.fr;Trade Shows and Events;A\n"
-        "d@acme.fr;Organic Search;B\n"
-        "e@acme.fr;organic_search;\n"
-    ).encode()
+        b"E-mail;Lead Source;Rating\n"
+        b"a@acme.fr;Web Registration;Hot\n"
+        b"b@acme.fr;web registration ;A\n"
+        b"c@acme.fr;Trade Shows and Events;A\n"
+        b"d@acme.fr;Organic Search;B\n"
+        b"e@acme.fr;organic_search;\n"
+    )
     batch = run(
         database,
         actor,

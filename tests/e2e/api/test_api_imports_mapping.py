@@ -12,11 +12,11 @@ CALLS = b"age;contact;campaign\n" + b"".join(
     b"%d;%s;%d\n" % (30 + i, (b"cellular", b"telephone")[i % 2], i % 4 + 1) for i in range(12)
 )
 SOURCES = (
-    "Email;Lead Source;Temperature\n"
-    "a@acme.fr;Web Registration;Chaud\n"
-    "b@bolt.fr;TRADE SHOWS and events;Tepid\n"
-    "c@crux.fr;Organic Search;\n"
-).encode()
+    b"Email;Lead Source;Temperature\n"
+    b"a@acme.fr;Web Registration;Chaud\n"
+    b"b@bolt.fr;TRADE SHOWS and events;Tepid\n"
+    b"c@crux.fr;Organic Search;\n"
+)
 
 
 def upload(api: Any, content: bytes, **fields: Any) -> Any:

@@ -33,10 +33,14 @@ def test_cli_items_and_api_json_give_the_same_map() -> None:
         },
         CHOICES,
     )
-    assert from_cli == from_api == {
-        "source": {"web_registration": "web_form", "trade_shows_and_events": "trade_show"},
-        "temperature": {"a": "hot"},
-    }
+    assert (
+        from_cli
+        == from_api
+        == {
+            "source": {"web_registration": "web_form", "trade_shows_and_events": "trade_show"},
+            "temperature": {"a": "hot"},
+        }
+    )
 
 
 def test_file_values_match_whatever_their_case_and_spaces() -> None:
