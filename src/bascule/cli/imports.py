@@ -235,7 +235,7 @@ def list_imports(
             table.add_column(column, justify="right" if column in ("#",) else "left")
         for b in batches:
             user = uow.session.get(t.User, b.user_id) if b.user_id else None
-            status = "dry run" if b.dry_run else b.status
+            status = f"dry run, {b.status}" if b.dry_run else b.status
             table.add_row(
                 str(b.id),
                 b.started_at.strftime("%Y-%m-%d %H:%M"),
