@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -44,19 +44,25 @@ UPLOAD_BODY = {
                             "type": "string",
                             "description": 'JSON: {"Column": "field"} ("" or "-": not imported)',
                         },
+                        "value_map": {
+                            "type": "string",
+                            "description": 'JSON: {"field": {"file value": "value"}} for the '
+                            "enumerated fields source and temperature",
+                        },
                     },
                 }
             }
         },
     }
 }
+FORM_FIELDS = frozenset({"dry_run", "tag", "temperature", "source", "mapping", "value_map"})
 TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off", ""})
 
 
 def options_from_form(filename: str, fields: dict[str, str]) -> imports.ImportOptions:
     """The import options sent as form fields; ValidationFailed naming the bad ones."""
-    unknown = sorted(set(fields) - {"dry_run", "tag", "temperature", "source", "mapping"})
+    unknown = sorted(set(fields) - FORM_FIELDS)
     if unknown:
         raise ValidationFailed(
             "unknown form fields", fields={name: "not an import option" for name in unknown}
@@ -86,7 +92,31 @@ def options_from_form(filename: str, fields: dict[str, str]) -> imports.ImportOp
         source=fields.get("source"),
         mapping=mapping,
         dry_run=dry_run in TRUE,
+        value_map=_value_map(fields.get("value_map", "")),
     )
+
+
+def _value_map(text: str) -> dict[str, dict[str, str]] | None:
+    """The `value_map` form field: JSON {"field": {"file value": "value"}}; its fields and
+    values are checked by the import, against the playbook."""
+    if not text.strip():
+        return None
+    try:
+        value_map = json.loads(text)
+    except ValueError as exc:
+        raise ValidationFailed(
+            "value_map is not JSON", fields={"value_map": f"not JSON: {exc}"}
+        ) from None
+    valid = isinstance(value_map, dict) and all(
+        isinstance(values, dict) and all(isinstance(v, str) for v in values.values())
+        for values in value_map.values()
+    )
+    if not valid:
+        raise ValidationFailed(
+            "value_map must be a JSON object of field to {file value: value}",
+            fields={"value_map": 'a JSON object such as {"source": {"Salon": "trade_show"}}'},
+        )
+    return cast(dict[str, dict[str, str]], value_map)
 
 
 def import_read(batch: t.ImportBatch) -> dict[str, Any]:

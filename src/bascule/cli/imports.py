@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -16,6 +17,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from bascule.cli.common import CommandFailed, console, now, state
 from bascule.errors import NotFound
@@ -61,10 +63,22 @@ def import_file(
             help="Which column fills which field (repeat it); field '-' skips the column.",
         ),
     ] = None,
+    value_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map-values",
+            metavar="FIELD='file value=value'",
+            help="What a file value of source or temperature means (repeat it), e.g. "
+            "source='Web Registration=web_form'.",
+        ),
+    ] = None,
     source: Annotated[
         str | None,
         typer.Option(help="Lead source for rows without a known one (trade_show for vCards)."),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with status 1 when any row is rejected.")
+    ] = False,
     as_: Annotated[
         str | None, typer.Option("--as", metavar="EMAIL", help="The user the import is made as.")
     ] = None,
@@ -75,7 +89,8 @@ def import_file(
     chunk_rows: Annotated[int, typer.Option(min=1, hidden=True)] = imports.CHUNK_ROWS,
 ) -> None:
     """Import leads from a CSV or vCard file: columns mapped, duplicates merged, row errors
-    reported. Exits non-zero when the file cannot be read at all."""
+    reported. Exits with status 1 when the file cannot be read, when every row is rejected,
+    and with --strict when any row is."""
     database = state(ctx).database
     actor = _actor(database, as_)
     playbook = playbooks.active(database, max_age=0)
@@ -86,6 +101,7 @@ def import_file(
         source=source,
         mapping=mapping or None,
         dry_run=dry_run,
+        value_map=value_map or None,
     )
     out = console()
     try:
@@ -121,6 +137,8 @@ def import_file(
         except (ImportFileError, ImportMappingError) as exc:
             raise CommandFailed(f"{file}: {exc.message}") from None
         progress.update(task, completed=size)
+    if decisions := (batch.report or {}).get("mapping_used"):
+        out.print(mapping_table(decisions))
     out.print(summary(batch))
     for note in (batch.report or {}).get("notes", []):
         typer.echo(f"note: {note}")
@@ -128,17 +146,50 @@ def import_file(
     if count:
         path = errors or Path(f"import-{batch.id}-errors.csv")
         typer.echo(f"{count} row errors written to {write_errors(database, batch.id, path)}")
-    verb = "Checked (dry run, nothing written)" if batch.dry_run else "Imported"
+    verb = "Imported"
+    if batch.dry_run:
+        verb = "Checked (dry run, nothing written)"
+    elif batch.status == "failed":
+        verb = "Nothing imported"
     typer.echo(
         f"{verb}: import #{batch.id}, {batch.rows_created} created, {batch.rows_updated} "
         f"updated, {batch.rows_rejected} rejected"
     )
+    if batch.status == "failed" or (strict and batch.rows_rejected):
+        raise CommandFailed(failure(database, batch))
+
+
+# How many distinct reasons the one line of a failed import quotes.
+REASONS_SHOWN = 3
+
+
+def failure(database: Database, batch: t.ImportBatch) -> str:
+    """The one line a rejecting import exits with: what happened and the first reasons."""
+    if batch.status == "failed":
+        what = batch.message or "failed"
+    else:
+        what = f"{batch.rows_rejected} of {batch.rows_total} rows rejected (--strict)"
+    reasons = imports.rejection_reasons(database, batch.id, limit=REASONS_SHOWN)
+    shown = "; ".join(f"row {row}: {reason}" for row, reason in reasons)
+    return f"import #{batch.id}: {what}" + (f"; first reasons: {shown}" if shown else "")
+
+
+def mapping_table(decisions: list[dict[str, str | None]]) -> Table:
+    """Each column of the file, the field it fills (or attributes) and how that was decided."""
+    table = Table(title="Columns")
+    for column in ("Column", "Field", "How", "Note"):
+        table.add_column(column)
+    for d in decisions:
+        # Text, not markup: a column named "[red]" is shown as written.
+        cells = (d["column"], d["field"], d["how"], d.get("note"))
+        table.add_row(*(Text(cell or "") for cell in cells))
+    return table
 
 
 def summary(batch: t.ImportBatch) -> Table:
     report = batch.report or {}
     what = "Dry run of" if batch.dry_run else "Import"
-    table = Table(title=f"{what} #{batch.id}: {batch.filename} ({batch.format})")
+    table = Table(title=f"{what} #{batch.id}: {escape(batch.filename)} ({batch.format})")
     table.add_column("Rows")
     table.add_column("Count", justify="right")
     details = [
@@ -184,7 +235,7 @@ def list_imports(
             table.add_column(column, justify="right" if column in ("#",) else "left")
         for b in batches:
             user = uow.session.get(t.User, b.user_id) if b.user_id else None
-            status = "dry run" if b.dry_run else b.status
+            status = f"dry run, {b.status}" if b.dry_run else b.status
             table.add_row(
                 str(b.id),
                 b.started_at.strftime("%Y-%m-%d %H:%M"),

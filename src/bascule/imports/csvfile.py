@@ -15,16 +15,18 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from bascule.imports.mapping import resolve_mapping
+from bascule.imports.mapping import decide_columns, mapping_of
 from bascule.imports.rows import ROW, FileReport, ImportFileError, ParsedRow
 from bascule.imports.text import FALLBACK, LINE_LIMIT, TextFormat, decode_line
-from bascule.imports.values import clean_fields, is_blank, shown
+from bascule.imports.values import clean_fields, is_blank, is_undecodable, shown
 
 MAX_COLUMNS = 500
 FIELD_LIMIT = 1024 * 1024  # characters in one value
 RECORD_LIMIT = 4 * 1024 * 1024  # characters in one record, quoted line breaks included
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_RECORDS = 50
+# How many of the first records the column mapping looks at (within the 64 KB sample).
+_MAPPING_RECORDS = 500
 _SEP_LINE = re.compile(r"\A\s*\"?sep=(.)\"?[,;\t|]*\r?\n", re.IGNORECASE)
 
 # Process-wide setting of the csv module: only ever raised, from its 128 KB default.
@@ -153,6 +155,7 @@ class _Layout:
     keys: list[str]  # unique column names, as used in raw
     fields: list[tuple[str, list[int]]]  # field, the columns that may fill it, in order
     unmapped: list[int]
+    value_map: Mapping[str, Mapping[str, str]]
 
 
 def open_csv(
@@ -162,6 +165,7 @@ def open_csv(
     *,
     mapping: Mapping[str, str | None] | None = None,
     default_region: str = "FR",
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Iterator[ParsedRow]:
     """Read the header now (so `report` knows columns and mapping), the rows when iterated."""
     # The sample may end inside a record: sniff its complete lines only.
@@ -190,10 +194,12 @@ def open_csv(
             "Keep only the columns to import."
         )
     keys = _column_keys(header, report)
-    used = resolve_mapping(keys, mapping)
+    decisions = decide_columns(keys, _first_records(sample, delimiter), explicit=mapping)
+    used = mapping_of(decisions)
     report.delimiter = delimiter
     report.columns = keys
     report.mapping = used
+    report.mapping_used = [d.as_report() for d in decisions]
     if not used:
         report.notes.append(
             "No column was recognised as a lead field: give a mapping (COLUMN=field)."
@@ -205,8 +211,25 @@ def open_csv(
         if key in used:
             by_field.setdefault(used[key], []).append(index)
     unmapped = [index for index, key in enumerate(keys) if key not in used]
-    layout = _Layout(keys, list(by_field.items()), unmapped)
+    layout = _Layout(keys, list(by_field.items()), unmapped, value_map or {})
     return _rows(records, feeder, layout, report, default_region)
+
+
+def _first_records(sample: str, delimiter: str) -> list[list[str]]:
+    """The data records in the sample (after an Excel "sep=" line and the header), for the
+    column mapping to look at their values. The last one may be cut by the sample's end: it
+    is left out, and a sample that cannot be read gives what was read before."""
+    records: list[list[str]] = []
+    text = _SEP_LINE.sub("", sample, count=1)
+    try:
+        for record in csv.reader(io.StringIO(text), delimiter=delimiter):
+            if any(cell.strip() for cell in record):
+                records.append(record)
+            if len(records) > _MAPPING_RECORDS + 1:
+                break
+    except csv.Error:
+        pass
+    return records[1:_MAPPING_RECORDS]
 
 
 def _column_keys(header: list[str], report: FileReport) -> list[str]:
@@ -283,6 +306,7 @@ def _build(number: int, cells: list[str], layout: _Layout, default_region: str) 
     if len(cells) < width:
         cells = cells + [""] * (width - len(cells))
     texts: dict[str, str] = {}
+    taken_from: dict[str, int] = {}
     spare: list[int] = []  # more columns of a field already filled: kept in extra
     for field, columns in layout.fields:
         for column in columns:
@@ -292,8 +316,19 @@ def _build(number: int, cells: list[str], layout: _Layout, default_region: str) 
                     spare.append(column)
                 else:
                     texts[field] = cell
-    values, errors = clean_fields(texts, default_region=default_region)
+                    taken_from[field] = column
+    values, errors = clean_fields(texts, default_region=default_region, value_map=layout.value_map)
+    unknown = None
+    if errors:
+        # A value refused for bytes that are not text is kept as read, in the attributes;
+        # so is a temperature that means none of hot, warm, cold (and it is counted).
+        spare.extend(taken_from[f] for f, text in texts.items() if is_undecodable(text))
+        text = texts.get("temperature")
+        if text and "temperature" not in values and not is_undecodable(text):
+            unknown = {"temperature": " ".join(text.split())}
+            spare.append(taken_from["temperature"])
     keys = layout.keys
     kept = sorted([*layout.unmapped, *spare]) if spare else layout.unmapped
     extra = {keys[i]: cells[i] for i in kept if cells[i].strip()}
-    return ParsedRow(number, values, errors, dict(zip(keys, cells, strict=False)), extra)
+    raw = dict(zip(keys, cells, strict=False))
+    return ParsedRow(number, values, errors, raw, extra, unknown)

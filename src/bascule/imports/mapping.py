@@ -3,26 +3,34 @@
 Headers are compared without case, accents, spaces or punctuation ("E-mail", "EMAIL",
 "e_mail" are one header), with a Salesforce custom-field suffix `__c` and a leading "Contact"
 or "Lead" ignored when what remains is known ("Lead Source", "Contact Email").
+
+`decide_columns` says, for every column, the field it fills (or the lead's attributes) and how
+that was decided: `exact` (the header is the field's name), `alias` (a header exports write
+for it), `map` (the person importing said so), `guess` (the header is unknown, its values leave
+no doubt), `unrecognised`, or `refused` (the header suggests a field its values contradict).
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
 
+from bascule.imports.evidence import NAME_FIELDS, contradiction, field_from_values, varied_names
 from bascule.imports.rows import ImportMappingError
-from bascule.imports.values import FULL_NAME, MAPPABLE_FIELDS
+from bascule.imports.values import FULL_NAME, MAPPABLE_FIELDS, is_blank
 
 # Field: headers as the exports write them (Salesforce, Data Loader, HubSpot, Dynamics 365,
 # Odoo, Pipedrive, French UIs of each, x_education).
 _ALIASES: dict[str, tuple[str, ...]] = {
     "first_name": (
         "First Name", "FirstName", "First", "Given Name", "Forename", "Prénom", "Vorname",
-        "Nombre",
+        "Nombre", "Voornaam", "Prénom du contact",
     ),
     "last_name": (
         "Last Name", "LastName", "Last", "Surname", "Family Name", "Nom", "Nom de famille",
-        "Nachname", "Apellido", "Apellidos",
+        "Nachname", "Apellido", "Apellidos", "Cognome", "Sobrenome", "Achternaam",
     ),
     FULL_NAME: (
         "Name", "Full Name", "Contact Name", "Lead Name", "Person Name", "Display Name",
@@ -32,7 +40,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "Email", "E-mail", "Email Address", "E-mail Address", "Mail", "Courriel",
         "Adresse e-mail", "Adresse mail", "Adresse électronique", "Adresse courriel",
         "Email 1", "Email Address 1", "Work Email", "Business Email", "Email professionnel",
-        "E-mail professionnel", "Email pro", "Primary Email",
+        "E-mail professionnel", "Email pro", "Primary Email", "Correo", "Correo electrónico",
+        "E-Mail-Adresse", "E-mailadres",
     ),
     "phone": (
         "Phone", "Phone Number", "Telephone", "Telephone Number", "Tel", "Business Phone",
@@ -40,13 +49,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "Téléphone fixe", "Téléphone professionnel", "Téléphone pro", "Telephone 1",
         "Mobile", "Mobile Phone", "MobilePhone", "Mobile Phone Number", "Mobile Number",
         "Cell", "Cell Phone", "Portable", "Téléphone portable", "Téléphone mobile",
-        "Numéro de téléphone mobile", "GSM", "Handy", "Telefon",
+        "Numéro de téléphone mobile", "GSM", "Handy", "Telefon", "Teléfono", "Telefono",
+        "Telefoon", "Telefonnummer",
     ),
     "company": (
         "Company", "Company Name", "Account", "Account Name", "Organization",
         "Organisation", "Organization Name", "Org", "Société", "Entreprise",
         "Nom de l'entreprise", "Nom de la société", "Raison sociale", "Firma", "Empresa",
-        "Employer", "Current Employer",
+        "Employer", "Current Employer", "Unternehmen", "Azienda", "Bedrijf",
     ),
     "job_title": (
         "Title", "Job Title", "JobTitle", "Job Position", "Position", "Designation",
@@ -87,6 +97,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "Numéro de prospect",
     ),
 }  # fmt: skip
+# Headers whose meaning is clear only when no other column says it better: "Lead Origin" is
+# the source of a file without "Lead Source" (x_education has both, and its origin is the
+# form's channel, "API" or "Landing Page Submission"); "mql_id" identifies a marketing-
+# qualified lead in funnel exports.
+_WEAK_ALIASES: dict[str, tuple[str, ...]] = {
+    "source": ("Origin", "Origine du contact"),
+    "external_id": ("MQL ID", "SQL ID"),
+}
 _PREFIXES = ("contact", "lead")
 
 
@@ -101,30 +119,76 @@ def normalise_header(header: str) -> str:
 HEADER_FIELDS: dict[str, str] = {
     normalise_header(alias): field for field, aliases in _ALIASES.items() for alias in aliases
 }
+WEAK_HEADER_FIELDS: dict[str, str] = {
+    normalise_header(alias): field
+    for field, aliases in _WEAK_ALIASES.items()
+    for alias in aliases
+    if normalise_header(alias) not in HEADER_FIELDS
+}
+_FIELD_NAMES = {normalise_header(field): field for field in MAPPABLE_FIELDS}
+
+How = Literal["exact", "alias", "map", "guess", "unrecognised", "refused"]
+ATTRIBUTES = "attributes"  # where a column that fills no field goes, as the report says it
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnDecision:
+    """What one column of a file becomes. `field` None: kept in the lead's attributes."""
+
+    column: str
+    field: str | None
+    how: How
+    note: str | None = None
+
+    def as_report(self) -> dict[str, str | None]:
+        return {
+            "column": self.column,
+            "field": self.field or ATTRIBUTES,
+            "how": self.how,
+            "note": self.note,
+        }
+
+
+def _known(key: str, table: Mapping[str, str]) -> str | None:
+    if key in table:
+        return table[key]
+    for prefix in _PREFIXES:
+        rest = key.removeprefix(prefix)
+        if rest != key and rest in table:
+            return table[rest]
+    return None
+
+
+def header_field(header: str) -> tuple[str, How, bool] | None:
+    """(field, exact or alias, weak) for a header that names a lead field, else None."""
+    key = normalise_header(header)
+    if key in _FIELD_NAMES:
+        return _FIELD_NAMES[key], "exact", False
+    if (field := _known(key, HEADER_FIELDS)) is not None:
+        return field, "alias", False
+    if (field := _known(key, WEAK_HEADER_FIELDS)) is not None:
+        return field, "alias", True
+    return None
 
 
 def field_for_header(header: str) -> str | None:
-    key = normalise_header(header)
-    if key in HEADER_FIELDS:
-        return HEADER_FIELDS[key]
-    for prefix in _PREFIXES:
-        rest = key.removeprefix(prefix)
-        if rest != key and rest in HEADER_FIELDS:
-            return HEADER_FIELDS[rest]
-    return None
+    found = header_field(header)
+    return found[0] if found is not None and not found[2] else None
 
 
 def guess_mapping(headers: Sequence[str]) -> dict[str, str]:
     """{header: field} for every header recognised as a Bascule lead field.
 
     Several headers may fill one field (Phone and MobilePhone): the first non-empty one in
-    column order wins on each row. A repeated header is taken once, at its first place.
+    column order wins on each row. A repeated header is taken once, at its first place. A
+    weak header ("Lead Origin") fills its field only when no other header names it.
     """
+    found = {header: header_field(header) for header in headers}
+    strong = {f[0] for f in found.values() if f is not None and not f[2]}
     mapping: dict[str, str] = {}
-    for header in headers:
-        field = field_for_header(header)
-        if field is not None and header not in mapping:
-            mapping[header] = field
+    for header, match in found.items():
+        if match is not None and (not match[2] or match[0] not in strong):
+            mapping.setdefault(header, match[0])
     return mapping
 
 
@@ -163,14 +227,74 @@ def parse_mapping(spec: Mapping[str, str] | Iterable[str] | None) -> dict[str, s
 def resolve_mapping(
     headers: Sequence[str], explicit: Mapping[str, str | None] | None = None
 ) -> dict[str, str]:
-    """The mapping used for a file: the guess, overridden by `explicit` (from parse_mapping).
+    """The mapping used for a file, from its headers alone: {header: field}."""
+    return mapping_of(decide_columns(headers, explicit=explicit))
+
+
+def mapping_of(decisions: Sequence[ColumnDecision]) -> dict[str, str]:
+    return {d.column: d.field for d in decisions if d.field is not None}
+
+
+def decide_columns(
+    headers: Sequence[str],
+    samples: Sequence[Sequence[str]] = (),
+    *,
+    explicit: Mapping[str, str | None] | None = None,
+) -> list[ColumnDecision]:
+    """What each column becomes, in column order: the guess from the headers, checked against
+    the `samples` (the first records, cells in column order), overridden by `explicit` (from
+    parse_mapping).
 
     A column named in `explicit` must be in the file (exactly, or once it is normalised); a
-    field given explicitly is no longer filled by guessed columns.
+    field given explicitly is no longer filled by guessed columns. A column's values decide
+    only when the person importing did not: `explicit` is never second-guessed.
     """
-    mapping = guess_mapping(headers)
-    if not explicit:
-        return mapping
+    chosen = _explicit_columns(headers, explicit or {})
+    given = {field: column for column, field in chosen.items() if field is not None}
+    guesses = guess_mapping(headers)
+    people_named = any(
+        guesses.get(header) in NAME_FIELDS and varied_names(_values(samples, index))
+        for index, header in enumerate(headers)
+    )
+    decisions: dict[str, ColumnDecision] = {}
+    for index, header in enumerate(headers):
+        if header in chosen:
+            decisions[header] = ColumnDecision(header, chosen[header], "map")
+            continue
+        match = header_field(header)
+        field = guesses.get(header)
+        if match is None:
+            decisions[header] = ColumnDecision(header, None, "unrecognised")
+        elif field is None:  # a weak header whose field another column names
+            better = next(h for h, f in guesses.items() if f == match[0])
+            note = f"may mean {match[0]}, which column {better!r} says more plainly"
+            decisions[header] = ColumnDecision(header, None, "unrecognised", note)
+        elif field in given:
+            note = f"{field} comes from column {given[field]!r} (mapping)"
+            decisions[header] = ColumnDecision(header, None, "map", note)
+        elif problem := contradiction(field, _values(samples, index), people_named=people_named):
+            note = f"not taken as {field}: {problem}"
+            decisions[header] = ColumnDecision(header, None, "refused", note)
+        else:
+            decisions[header] = ColumnDecision(header, field, match[1])
+    filled = {d.field for d in decisions.values() if d.field is not None}
+    for index, header in enumerate(headers):
+        if decisions[header].how != "unrecognised":
+            continue
+        field = field_from_values(_values(samples, index))
+        if field is not None and field not in filled:
+            filled.add(field)
+            note = f"every one of its first values is {_WHAT[field]}"
+            decisions[header] = ColumnDecision(header, field, "guess", note)
+    return [decisions[header] for header in headers]
+
+
+_WHAT = {"email": "an e-mail address", "temperature": "hot, warm or cold"}
+
+
+def _explicit_columns(
+    headers: Sequence[str], explicit: Mapping[str, str | None]
+) -> dict[str, str | None]:
     by_key: dict[str, list[str]] = {}
     for header in headers:
         by_key.setdefault(normalise_header(header), []).append(header)
@@ -187,11 +311,8 @@ def resolve_mapping(
                 )
             header = matches[0]
         chosen[header] = field
-    overridden = {field for field in chosen.values() if field is not None}
-    result = {
-        header: field
-        for header, field in mapping.items()
-        if header not in chosen and field not in overridden
-    }
-    result.update({header: field for header, field in chosen.items() if field is not None})
-    return {header: result[header] for header in headers if header in result}
+    return chosen
+
+
+def _values(samples: Sequence[Sequence[str]], index: int) -> list[str]:
+    return [row[index] for row in samples if index < len(row) and not is_blank(row[index])]

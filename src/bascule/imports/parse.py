@@ -64,13 +64,15 @@ def open_import(
     filename: str | None = None,
     mapping: MappingSpec = None,
     default_region: str = "FR",
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ImportReader:
     """Open a CSV or vCard file for reading its rows.
 
     Reads the first 64 KB at once (encoding, format, CSV separator and header); the rest is
     read while iterating. `mapping` overrides the guessed column mapping, as
     {"Column": "field"} or ["Column=field", ...] (CSV only). Phones are read in the row's
-    country, else in `default_region` (ISO code).
+    country, else in `default_region` (ISO code). `value_map` (from
+    `enumerated.parse_value_map`) says what the file's own values of enumerated fields mean.
     """
     sample = _read_sample(stream)
     if not sample:
@@ -87,7 +89,9 @@ def open_import(
         if fmt.encoding == FALLBACK:
             report.encoding = "8-bit, decided per card"
         return ImportReader(report, open_vcard(lines, report, default_region=region))
-    rows = open_csv(lines, fmt, report, mapping=explicit, default_region=region)
+    rows = open_csv(
+        lines, fmt, report, mapping=explicit, default_region=region, value_map=value_map
+    )
     return ImportReader(report, rows)
 
 

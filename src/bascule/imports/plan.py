@@ -11,12 +11,12 @@ into it field by field: a value already there is kept, a missing one is filled.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from bascule.accounts.model import normalise_email
+from bascule.imports.enumerated import value_key
 from bascule.imports.rows import FileFormat, ParsedRow
 from bascule.imports.values import EXTERNAL_ID, LEAD_FIELDS
 
@@ -60,15 +60,12 @@ SOURCE_SYNONYMS = {
     "appel_d_offres": "rfp",
     "autre": "other",
 }
-# How many distinct unknown source values a report lists (a file may hold millions).
-MAX_LISTED_SOURCES = 50
+# How many distinct unknown values of a field a report lists (a file may hold millions).
+MAX_LISTED_VALUES = 50
 
 
-def source_key(text: str) -> str:
-    """ "Partner Referral" -> "partner_referral", "Salon professionnel" -> "salon_professionnel"."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    plain = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
-    return "_".join(plain.split())
+# "Partner Referral" -> "partner_referral": file values are compared as value maps compare them.
+source_key = value_key
 
 
 @dataclass(frozen=True)
@@ -90,14 +87,16 @@ class FileRules:
         temperature: str | None = None,
         source: str | None = None,
         source_column: str | None = None,
+        source_values: Mapping[str, str] | None = None,
     ) -> FileRules:
         """`playbook_sources`: (key, labels) of each lead source of the playbook. `source` must
-        be one of the keys (checked by the caller)."""
-        sources: dict[str, str] = {}
+        be one of the keys (checked by the caller). `source_values`: the person's value map
+        for sources ({value_key(file value): key}), which wins over every other reading."""
+        sources: dict[str, str] = dict(source_values or {})
         keys: list[str] = []
         for key, labels in playbook_sources:
             keys.append(key)
-            sources[source_key(key)] = key
+            sources.setdefault(source_key(key), key)
             for label in labels:
                 sources.setdefault(source_key(label), key)
         for synonym, key in SOURCE_SYNONYMS.items():
@@ -131,11 +130,16 @@ class Candidate:
     email_key: str | None
     external_id: str | None
     merged: list[int] = field(default_factory=list)  # later rows of the chunk, merged in
-    unknown_source: str | None = None
+    # enumerated field -> the row's text that means none of its values (source, temperature)
+    unknown: dict[str, str] = field(default_factory=dict)
 
     @property
     def numbers(self) -> list[int]:
         return [self.number, *self.merged]
+
+    @property
+    def unknown_source(self) -> str | None:
+        return self.unknown.get("source")
 
 
 @dataclass(slots=True)
@@ -158,12 +162,12 @@ def candidate(row: ParsedRow, rules: FileRules) -> Candidate:
     for key, text in row.extra.items():
         if "\x00" in text:  # PostgreSQL stores no NUL in text
             attributes[key] = text.replace("\x00", "\ufffd")
-    unknown = None
+    unknown = dict(row.unknown) if row.unknown else {}
     given = fields.get("source")
     resolved = rules.sources.get(source_key(given)) if isinstance(given, str) else None
     if resolved is None:
         if isinstance(given, str):
-            unknown = given
+            unknown["source"] = given
             attributes.setdefault(rules.source_column, given)
         resolved = rules.source
     fields["source"] = resolved
@@ -181,7 +185,7 @@ def candidate(row: ParsedRow, rules: FileRules) -> Candidate:
         attributes=attributes,
         email_key=normalise_email(fields.get("email")),
         external_id=external_id if isinstance(external_id, str) else None,
-        unknown_source=unknown,
+        unknown=unknown,
     )
 
 
@@ -269,6 +273,86 @@ def enrichment(current: Mapping[str, Any], new: Candidate) -> dict[str, Any]:
         for name in ENRICHABLE
         if name in new.fields and current.get(name) in (None, "")
     }
+
+
+@dataclass(frozen=True, slots=True)
+class KnownLead:
+    """An open lead that candidates of a chunk may name again: what matching needs of it."""
+
+    id: int
+    email_key: str | None
+    external_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """What becomes of one candidate: `customer` (a customer's contact: no lead, SPEC §6),
+    `new` (a lead to create), `seen` (a dry run already counted this person in an earlier
+    chunk), or `existing` (lead `lead_id` is enriched). For `existing`, `email_owner` is
+    another lead holding the candidate's e-mail, which the lead therefore does not gain."""
+
+    candidate: Candidate
+    outcome: Literal["customer", "new", "seen", "existing"]
+    lead_id: int | None = None
+    customer: tuple[int, int] | None = None  # (contact id, account id)
+    email_owner: int | None = None
+
+
+def match_candidates(
+    candidates: Sequence[Candidate],
+    *,
+    customers: Mapping[str, tuple[int, int]],
+    leads: Iterable[KnownLead],
+    seen: set[int] | None = None,
+) -> list[Match]:
+    """Which lead each candidate of a chunk is, in order.
+
+    `customers`: e-mail key -> (contact id, account id) of customers' contacts among the
+    chunk's e-mails; `leads`: the open leads with one of the chunk's e-mails or external ids
+    (the oldest wins when two share one); `seen`: for a dry run, the `identity_keys` of the
+    people earlier chunks would have created. A lead is found by external id first, then by
+    e-mail; a lead without an e-mail gains the first candidate's that no other lead has, so a
+    later row with that e-mail finds it too.
+    """
+    by_email: dict[str, int] = {}
+    by_external: dict[str, int] = {}
+    email_of: dict[int, str | None] = {}
+    for lead in sorted(leads, key=lambda lead: lead.id):
+        if lead.email_key:
+            by_email.setdefault(lead.email_key, lead.id)
+        if lead.external_id:
+            by_external.setdefault(lead.external_id, lead.id)
+        email_of[lead.id] = lead.email_key
+    matches: list[Match] = []
+    for c in candidates:
+        if c.email_key is not None and c.email_key in customers:
+            matches.append(Match(c, "customer", customer=customers[c.email_key]))
+            continue
+        lead_id = by_external.get(c.external_id) if c.external_id else None
+        if lead_id is None and c.email_key:
+            lead_id = by_email.get(c.email_key)
+        if lead_id is None:
+            again = seen is not None and any(key in seen for key in identity_keys(c))
+            matches.append(Match(c, "seen" if again else "new"))
+            continue
+        owner = None
+        if c.email_key and not email_of[lead_id]:
+            owner = by_email.get(c.email_key)
+            if owner is None:
+                email_of[lead_id] = c.email_key
+                by_email[c.email_key] = lead_id
+        matches.append(Match(c, "existing", lead_id, email_owner=owner))
+    return matches
+
+
+def identity_keys(c: Candidate) -> list[int]:
+    """What says two candidates of one file are one person: the external id, the e-mail."""
+    keys = []
+    if c.external_id:
+        keys.append(hash(("x", c.external_id)))
+    if c.email_key:
+        keys.append(hash(("e", c.email_key)))
+    return keys
 
 
 def search_text(fields: Mapping[str, Any]) -> str:

@@ -50,7 +50,8 @@ class ParsedRow:
     (see `rejected`). `raw` is every original column (or vCard property) as read; `extra` is the
     part of `raw` that no field was taken from, non-empty only (a second column of a field
     already filled, MobilePhone after Phone, is in it too): what the service keeps as the
-    lead's attributes.
+    lead's attributes. `unknown` holds the text of an enumerated field (temperature) that
+    means none of its values: counted in the import's report, kept in `extra` too.
     """
 
     number: int
@@ -58,6 +59,7 @@ class ParsedRow:
     errors: list[tuple[str, str]]
     raw: dict[str, str]
     extra: dict[str, str] = field(default_factory=dict)
+    unknown: dict[str, str] | None = None
 
     @property
     def rejected(self) -> bool:
@@ -73,6 +75,8 @@ class FileReport:
     delimiter: str | None = None
     columns: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
+    # Every column, what it fills and how that was decided (mapping.ColumnDecision.as_report)
+    mapping_used: list[dict[str, str | None]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rows: int = 0
     rejected_rows: int = 0

@@ -15,19 +15,22 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, cast
 
 from bascule.errors import NotFound, ValidationFailed
+from bascule.imports.enumerated import TEMPERATURES, ValueMap, ValueMapError, parse_value_map
 from bascule.imports.parse import ImportReader, open_import
 from bascule.imports.plan import (
-    MAX_LISTED_SOURCES,
+    MAX_LISTED_VALUES,
     FileRules,
     candidate,
     plan_chunk,
 )
+from bascule.imports.report import first_reasons, unknown_notes, unknown_values
 from bascule.imports.rows import FileReport, ParsedRow
 from bascule.imports.undo import undo as undo  # re-exported: a use case of imports
 from bascule.imports.writer import ChunkResult, Context, write_chunk
@@ -50,7 +53,8 @@ Progress = Callable[[int, int], None]  # (bytes read, rows read)
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """What the person importing chose. `mapping`: {"Column": "field"} or ["Column=field"]."""
+    """What the person importing chose. `mapping`: {"Column": "field"} or ["Column=field"];
+    `value_map`: {"field": {"file value": "value"}} or ["field=file value=value"]."""
 
     filename: str
     tag: str | None = None
@@ -58,6 +62,12 @@ class ImportOptions:
     source: str | None = None
     mapping: Mapping[str, str] | Sequence[str] | None = None
     dry_run: bool = False
+    value_map: Mapping[str, Mapping[str, str]] | Sequence[str] | ValueMap | None = None
+
+
+def value_choices(playbook: Playbook) -> dict[str, tuple[str, ...]]:
+    """The enumerated fields a value map may name, and the values each may take."""
+    return {"source": playbook.lead_source_keys, "temperature": TEMPERATURES}
 
 
 class CountingStream(io.RawIOBase):
@@ -93,6 +103,11 @@ def check_options(options: ImportOptions, playbook: Playbook) -> ImportOptions:
     source = (options.source or "").strip() or None
     if source and source not in playbook.lead_source_keys:
         errors["source"] = f"one of {', '.join(playbook.lead_source_keys)}"
+    value_map: ValueMap = {}
+    try:
+        value_map = parse_value_map(options.value_map, value_choices(playbook))
+    except ValueMapError as exc:
+        errors.update(exc.fields)
     if errors:
         raise ValidationFailed("some import options are invalid", fields=errors)
     name = (options.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or "upload"
@@ -103,6 +118,7 @@ def check_options(options: ImportOptions, playbook: Playbook) -> ImportOptions:
         source=source,
         mapping=options.mapping,
         dry_run=options.dry_run,
+        value_map=value_map,
     )
 
 
@@ -128,11 +144,13 @@ def run(
     require(actor, "lead.write")
     options = check_options(options, playbook)
     counting = CountingStream(stream)
+    value_map = cast(ValueMap, options.value_map or {})
     reader = open_import(
         cast(BinaryIO, counting),
         filename=options.filename,
         mapping=options.mapping,
         default_region=playbook.general.country,
+        value_map=value_map,
     )
     report = reader.report
     source_column = next((c for c, f in report.mapping.items() if f == "source"), None)
@@ -143,6 +161,7 @@ def run(
         temperature=options.temperature,
         source=options.source,
         source_column=source_column,
+        source_values=value_map.get("source"),
     )
     import_id = _start(database, options, rules, report, actor, now)
     ctx = Context(
@@ -209,11 +228,13 @@ def _add(totals: ChunkResult, result: ChunkResult) -> None:
         "errors",
     ):
         setattr(totals, name, getattr(totals, name) + getattr(result, name))
-    for value, count in result.unknown_sources.items():
-        if value in totals.unknown_sources or len(totals.unknown_sources) < MAX_LISTED_SOURCES:
-            totals.unknown_sources[value] += count
+    listed = Counter(name for name, value in totals.unknown_values if value)
+    for (name, value), count in result.unknown_values.items():
+        if (name, value) in totals.unknown_values or listed[name] < MAX_LISTED_VALUES:
+            listed[name] += (name, value) not in totals.unknown_values
+            totals.unknown_values[name, value] += count
         else:
-            totals.unknown_sources[""] += count  # the others, counted together
+            totals.unknown_values[name, ""] += count  # the others, counted together
 
 
 def _start(
@@ -257,28 +278,21 @@ def _finish(
     *,
     failure: Exception | None = None,
 ) -> t.ImportBatch:
-    notes = list(report.notes)
-    if totals.unknown_sources:
-        known = [(v, n) for v, n in totals.unknown_sources.most_common() if v]
-        shown = ", ".join(f"{v!r} ({n})" for v, n in known)
-        others = totals.unknown_sources.get("", 0)
-        notes.append(
-            f"Source values that are not lead sources of the playbook, imported as the file's "
-            f"source and kept in the lead's attributes: {shown}"
-            + (f", and {others} rows with other values" if others else "")
-            + "."
-        )
+    unknown = unknown_values(totals.unknown_values)
+    notes = [*report.notes, *unknown_notes(unknown, totals.unknown_values)]
     body = {
         "encoding": report.encoding,
         "delimiter": report.delimiter,
         "columns": report.columns,
+        "mapping_used": report.mapping_used,
         "notes": notes,
         "blank_rows": report.blank_rows,
         "duplicates_in_file": totals.duplicates_in_file,
         "existing_customers": totals.existing_customers,
         "unchanged": totals.unchanged,
         "errors": totals.errors,
-        "unknown_sources": {v: n for v, n in totals.unknown_sources.items() if v},
+        "unknown_sources": unknown.get("source", {}),
+        "unknown_values": unknown,
     }
     with database.uow(write=True) as uow:
         batch = repo.get(uow.session, t.ImportBatch, import_id, for_update=True)
@@ -287,6 +301,10 @@ def _finish(
         batch.status = "done" if failure is None else "failed"
         if failure is not None:
             batch.message = f"stopped after {totals.rows} rows: {type(failure).__name__}"
+        elif totals.rows and totals.rejected == totals.rows:
+            # Nothing was imported: the import did not do its job, whatever it read.
+            batch.status = "failed"
+            batch.message = f"every row was rejected ({totals.rows}): nothing imported"
         uow.commit()
     return cast(t.ImportBatch, batch)
 
@@ -331,6 +349,17 @@ def list_imports(uow: UnitOfWork, *, page: int, page_size: int) -> tuple[list[t.
 
 def first_errors(uow: UnitOfWork, import_id: int, limit: int = 100) -> list[t.ImportRowError]:
     return bulk.row_errors(uow.session, import_id, limit=limit)
+
+
+def rejection_reasons(database: Database, import_id: int, limit: int = 3) -> list[tuple[int, str]]:
+    """(row, reason) of the first rows refused, for a one-line account of a failed import."""
+    with database.uow() as uow:
+        errors = [
+            (e.row_number, e.field, e.reason)
+            for e in bulk.row_errors(uow.session, import_id, limit=100)
+            if e.rejected
+        ]
+    return first_reasons(errors, limit)
 
 
 ERROR_COLUMNS = ("row", "field", "reason", "row_rejected")

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from bascule.imports import fastcheck
 from bascule.imports.countries import country_code
+from bascule.imports.enumerated import translated
 from bascule.imports.rows import ROW, FieldValue
 
 # SPEC §13.1 lead fields a file may fill.
@@ -187,16 +188,34 @@ def is_blank(text: str | None) -> bool:
     )
 
 
+def is_undecodable(text: str) -> bool:
+    """Bytes that are not text in the file's encoding (read as U+FFFD), or a NUL."""
+    return UNDECODABLE in text or "\x00" in text
+
+
+def lost_as_not_text(field: str, text: str) -> str:
+    return (
+        f"{shown(text)} has bytes that are not text: not taken as {field}, kept as read in "
+        "the lead's attributes"
+    )
+
+
 def clean_fields(
-    texts: Mapping[str, str], *, default_region: str = "FR", nameless: str = NAMELESS
+    texts: Mapping[str, str],
+    *,
+    default_region: str = "FR",
+    nameless: str = NAMELESS,
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[dict[str, FieldValue], list[tuple[str, str]]]:
     """Clean the text found for each field of one row.
 
     `texts` maps a field of MAPPABLE_FIELDS to its text. Blank texts and placeholders
     ("Select", "N/A"...) count as missing. The phone is read in the row's country when it has
-    one, else in `default_region`. Returns (values, errors): a refused value is left out of
-    values and explained in errors; a row with no name, e-mail, company or external id gets a
-    "row" error.
+    one, else in `default_region`. The temperature is read through `value_map` first (see
+    `enumerated`). Returns (values, errors): a refused value is left out of values and
+    explained in errors; a row with no name, e-mail, company or external id gets a "row"
+    error. A text with bytes that are not text is refused: the parser keeps it in the row's
+    extra columns (the lead's attributes), as the error says.
     """
     values: dict[str, FieldValue] = {}
     errors: list[tuple[str, str]] = []
@@ -204,8 +223,8 @@ def clean_fields(
     for field, text in texts.items():
         if is_blank(text):
             continue
-        if UNDECODABLE in text or "\x00" in text:
-            errors.append((field, f"{shown(text)} has bytes that are not text"))
+        if is_undecodable(text):
+            errors.append((field, lost_as_not_text(field, text)))
         else:
             good[field] = text
 
@@ -224,6 +243,7 @@ def clean_fields(
         elif field == "employees":
             _keep(values, errors, field, clean_employees(text))
         elif field == "temperature":
+            text = translated(value_map or {}, field, text)
             _keep(values, errors, field, clean_temperature(text))
         elif field == "tags":
             tags, problems = clean_tags(text)
@@ -247,8 +267,14 @@ def _checked(
 ) -> tuple[str | None, str | None]:
     value, problem = result
     if value is None:
-        return None, f"{shown(text)} is not {what}: {problem or 'empty'}"
+        # The checkers' reasons already say what is wrong ("An email address must have an
+        # @-sign.", "not a possible phone number"): said once, after the value.
+        reason = _LIBRARY_CODE.sub("", problem) if problem else f"not {what}"
+        return None, f"{shown(text)}: {reason}"
     return value, None
+
+
+_LIBRARY_CODE = re.compile(r"\(\d+\) ")  # phonenumbers' "(1) The string supplied..."
 
 
 def _keep(

@@ -24,7 +24,7 @@ from bascule.accounts.identity import check_email, check_phone
 from bascule.imports.countries import country_code
 from bascule.imports.rows import ROW, FileReport, ParsedRow
 from bascule.imports.text import FALLBACK, LINE_LIMIT
-from bascule.imports.values import FULL_NAME, clean_fields, tidy
+from bascule.imports.values import FULL_NAME, clean_fields, is_undecodable, tidy
 
 CARD_LIMIT = 4 * 1024 * 1024  # bytes in one card, photos included
 NAMELESS = "vCard without a name, e-mail or company"
@@ -183,6 +183,8 @@ def _card_row(number: int, text: str, charset: str, default_region: str) -> Pars
 
     values, errors = clean_fields(texts, default_region=default_region, nameless=NAMELESS)
     raw, extra = _raw(properties, used, labels)
+    # A value refused for bytes that are not text is kept as read, under its field's name.
+    extra.update({f: text for f, text in texts.items() if is_undecodable(text)})
     if unparsed:
         raw["(unparsed)"] = extra["(unparsed)"] = "\n".join(unparsed)
     return ParsedRow(number, values, errors, raw, extra)

@@ -3,8 +3,8 @@
 For a chunk: the advisory locks of its e-mails (PostgreSQL), one query for the customers'
 contacts among them, one for the open leads they match; then one INSERT each for the new
 leads, their status history, their tags, the row errors, and one audit row for the chunk.
-Existing leads matched by a row are enriched (blanks filled, never a value replaced) with an
-`import_change` row keeping what they were, for undo, an activity and an audit row each.
+Which lead each row is comes from the pure `plan.match_candidates`; existing leads matched
+by a row are enriched by `enrich` (blanks filled, never a value replaced).
 """
 
 from __future__ import annotations
@@ -15,12 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from bascule.audit import service as audit
+from bascule.imports.enrich import LeadUpdate, save_updates
 from bascule.imports.plan import (
     LEAD_COLUMNS,
     Candidate,
     ChunkPlan,
-    enrichment,
+    KnownLead,
     id_ranges,
+    identity_keys,
+    match_candidates,
     search_text,
 )
 from bascule.leads import assignment
@@ -79,98 +82,66 @@ class ChunkResult:
     errors: int = 0
     # row number -> (outcome, lead id, first row of the same person when merged)
     outcomes: dict[int, tuple[str, int | None, int | None]] = field(default_factory=dict)
-    unknown_sources: Counter[str] = field(default_factory=Counter)
+    # (enumerated field, file value that means none of its values) -> candidates
+    unknown_values: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 def write_chunk(uow: UnitOfWork, plan: ChunkPlan, ctx: Context) -> ChunkResult:
     """Apply one chunk; the caller commits. A dry run reads the same way and writes only the
-    row errors."""
+    row errors. Which lead each candidate is, is decided by `plan.match_candidates`."""
     session = uow.session
     result = ChunkResult(rows=plan.rows)
     problems = list(plan.problems)
     for row in plan.rejected:
         result.rejected += 1
         result.outcomes[row.number] = ("rejected", None, None)
-    candidates = plan.candidates
-    emails = [c.email_key for c in candidates if c.email_key]
-    externals = [c.external_id for c in candidates if c.external_id]
-    if not ctx.dry_run:
-        # One lock per person: the e-mail (the key the lead service locks), else the id.
-        keys = [
-            f"lead-email|{c.email_key}" if c.email_key else f"lead-external|{c.external_id}"
-            for c in candidates
-            if c.email_key or c.external_id
-        ]
-        bulk.lock_keys(session, keys)
-    customers = bulk.customer_contacts(session, emails)
-    matches = bulk.open_leads_matching(session, emails, externals, lock=not ctx.dry_run)
-    if ctx.dry_run:
-        session.expunge_all()  # a preview changes nothing: what it fills in is never flushed
-    by_email: dict[str, t.Lead] = {}
-    by_external: dict[str, t.Lead] = {}
-    for found in sorted(matches, key=lambda lead: lead.id):
-        if found.email_key:
-            by_email.setdefault(found.email_key, found)
-        if found.external_id:
-            by_external.setdefault(found.external_id, found)
-    tags = bulk.tag_names(session, [lead.id for lead in matches])
+    leads, customers = _look_up(uow, plan.candidates, ctx)
+    known = [KnownLead(lead.id, lead.email_key, lead.external_id) for lead in leads]
+    seen = ctx.seen if ctx.dry_run else None
+    matches = match_candidates(plan.candidates, customers=customers, leads=known, seen=seen)
+    tags = bulk.tag_names(session, [lead.id for lead in leads])
+    by_id = {lead.id: lead for lead in leads}
 
     new: list[Candidate] = []
-    updates: dict[int, _Update] = {}
-    for c in candidates:
+    updates: dict[int, LeadUpdate] = {}
+    for match in matches:
+        c = match.candidate
         numbers = c.numbers
-        if c.unknown_source:
-            result.unknown_sources[c.unknown_source] += 1
-        if c.email_key in customers:
-            contact_id, account_id = customers[c.email_key]
+        for name, text in c.unknown.items():
+            result.unknown_values[name, text] += 1
+        if match.customer is not None:
+            contact_id, account_id = match.customer
             reason = CUSTOMER.format(contact=contact_id, account=account_id)
             problems.extend((n, "email", reason, True) for n in numbers)
             result.rejected += len(numbers)
             result.existing_customers += len(numbers)
             for n in numbers:
                 result.outcomes[n] = ("rejected", None, None)
-            continue
-        lead = by_external.get(c.external_id) if c.external_id else None
-        if lead is None and c.email_key:
-            lead = by_email.get(c.email_key)
-        if lead is None:
-            if ctx.dry_run and _seen_before(ctx, c):
-                _count_duplicates(result, c, None, first=None)
-                continue
+        elif match.outcome == "seen":
+            _count_duplicates(result, c, None, first=None)
+        elif match.lead_id is None:
             new.append(c)
             result.created += 1
             result.outcomes[c.number] = ("created", None, None)
             _count_duplicates(result, c, None, first=c.number)
-            continue
-        same_import = lead.import_id == ctx.import_id
-        update = updates.get(lead.id) or _Update(lead, same_import)
-        updates[lead.id] = update
-        changed = update.apply(c, by_email, tags[lead.id], problems)
-        if same_import:
-            _count_duplicates(result, c, lead.id, first=None)
-            continue
-        result.updated += len(numbers)
-        result.unchanged += 0 if changed else len(numbers)
-        for n in numbers:
-            result.outcomes[n] = ("updated", lead.id, None)
+        else:
+            lead = by_id[match.lead_id]
+            same_import = lead.import_id == ctx.import_id
+            update = updates.get(lead.id) or LeadUpdate(lead, same_import)
+            updates[lead.id] = update
+            changed = update.apply(c, match.email_owner, tags[lead.id], problems)
+            if same_import:
+                _count_duplicates(result, c, lead.id, first=None)
+                continue
+            result.updated += len(numbers)
+            result.unchanged += 0 if changed else len(numbers)
+            for n in numbers:
+                result.outcomes[n] = ("updated", lead.id, None)
 
     if not ctx.dry_run:
-        created = _insert_leads(uow, new, ctx)
-        for c, lead_id in zip(new, created, strict=True):
-            result.outcomes[c.number] = ("created", lead_id, None)
-            for n in c.merged:
-                result.outcomes[n] = ("updated", lead_id, c.number)
-        _save_updates(uow, list(updates.values()), ctx)
-        _insert_tags(uow, ctx, [(i, c.tags) for c, i in zip(new, created, strict=True)], updates)
-        if ctx.playbook is not None:
-            to_score = {*ctx.to_score, *updates}
-            ctx.to_score.clear()
-            if to_score:
-                scoring.score_leads(
-                    uow, lead_ids=sorted(to_score), now=ctx.now, playbook=ctx.playbook
-                )
+        _write_leads(uow, new, updates, result, ctx)
     else:
-        _remember(ctx, new)
+        ctx.seen.update(key for c in new for key in identity_keys(c))
     if problems:
         # `rejected` tells that the row made no lead, on each of its problems.
         refused = {n for n, (outcome, _, _) in result.outcomes.items() if outcome == "rejected"}
@@ -212,82 +183,49 @@ def _count_duplicates(
         result.outcomes[n] = ("updated", lead_id, first)
 
 
-def _keys(c: Candidate) -> list[int]:
-    keys = []
-    if c.external_id:
-        keys.append(hash(("x", c.external_id)))
-    if c.email_key:
-        keys.append(hash(("e", c.email_key)))
-    return keys
+def _look_up(
+    uow: UnitOfWork, candidates: list[Candidate], ctx: Context
+) -> tuple[list[t.Lead], dict[str, tuple[int, int]]]:
+    """The open leads the chunk's people may be, and the customers' contacts among them.
+    A real import locks each person first (their e-mail, the key the lead service locks,
+    else their id) and the leads found."""
+    session = uow.session
+    emails = [c.email_key for c in candidates if c.email_key]
+    externals = [c.external_id for c in candidates if c.external_id]
+    if not ctx.dry_run:
+        keys = [
+            f"lead-email|{c.email_key}" if c.email_key else f"lead-external|{c.external_id}"
+            for c in candidates
+            if c.email_key or c.external_id
+        ]
+        bulk.lock_keys(session, keys)
+    customers = bulk.customer_contacts(session, emails)
+    leads = bulk.open_leads_matching(session, emails, externals, lock=not ctx.dry_run)
+    if ctx.dry_run:
+        session.expunge_all()  # a preview changes nothing: what it fills in is never flushed
+    return list(leads), customers
 
 
-def _seen_before(ctx: Context, c: Candidate) -> bool:
-    return any(key in ctx.seen for key in _keys(c))
-
-
-def _remember(ctx: Context, new: list[Candidate]) -> None:
-    for c in new:
-        ctx.seen.update(_keys(c))
-
-
-class _Update:
-    """What an import does to one existing lead (possibly from several rows of a chunk)."""
-
-    def __init__(self, lead: t.Lead, same_import: bool) -> None:
-        self.lead = lead
-        self.same_import = same_import
-        self.before: dict[str, Any] = {}
-        self.after: dict[str, Any] = {}
-        self.tags: list[str] = []
-        self.attributes: dict[str, str] = {}
-        self.numbers: list[int] = []
-
-    def apply(
-        self,
-        c: Candidate,
-        by_email: dict[str, t.Lead],
-        current_tags: set[str],
-        problems: list[tuple[int, str, str, bool]],
-    ) -> bool:
-        """Fill the lead's blanks from a candidate; True when something was gained."""
-        lead = self.lead
-        self.numbers.extend(c.numbers)
-        current = {name: getattr(lead, name) for name in LEAD_COLUMNS}
-        gains = enrichment(current, c)
-        if "email" in gains and c.email_key:
-            owner = by_email.get(c.email_key)
-            if owner is not None and owner is not lead:
-                reason = (
-                    f"{gains.pop('email')!r} not kept: it is the e-mail of open lead {owner.id}"
-                )
-                problems.append((c.number, "email", reason, False))
-        elif c.email_key and lead.email_key and c.email_key != lead.email_key:
-            reason = f"{c.fields['email']!r} not kept: lead {lead.id} has another e-mail"
-            problems.append((c.number, "email", reason, False))
-        if c.external_id and lead.external_id and c.external_id != lead.external_id:
-            reason = (
-                f"{c.external_id!r} not kept: lead {lead.id}, with the same e-mail, has the "
-                f"external id {lead.external_id!r}"
-            )
-            problems.append((c.number, "external_id", reason, False))
-        for name, value in gains.items():
-            self.before.setdefault(name, current[name])
-            self.after[name] = value
-            setattr(lead, name, value)
-        if "email" in gains:
-            lead.email_key = c.email_key
-            by_email[c.email_key or ""] = lead
-        new_tags = [tag for tag in c.tags if tag not in current_tags]
-        current_tags.update(new_tags)
-        self.tags.extend(new_tags)
-        attributes = lead.attributes or {}
-        added = {k: v for k, v in c.attributes.items() if k not in attributes}
-        if added:
-            lead.attributes = {**attributes, **added}
-            self.attributes.update(added)
-        if gains:
-            lead.search_text = search_text({k: getattr(lead, k) for k in LEAD_COLUMNS})
-        return bool(gains or new_tags or added)
+def _write_leads(
+    uow: UnitOfWork,
+    new: list[Candidate],
+    updates: dict[int, LeadUpdate],
+    result: ChunkResult,
+    ctx: Context,
+) -> None:
+    """The chunk's new leads, the existing ones enriched, their tags, their scores."""
+    created = _insert_leads(uow, new, ctx)
+    for c, lead_id in zip(new, created, strict=True):
+        result.outcomes[c.number] = ("created", lead_id, None)
+        for n in c.merged:
+            result.outcomes[n] = ("updated", lead_id, c.number)
+    save_updates(uow, list(updates.values()), ctx)
+    _insert_tags(uow, ctx, [(i, c.tags) for c, i in zip(new, created, strict=True)], updates)
+    if ctx.playbook is not None:
+        to_score = {*ctx.to_score, *updates}
+        ctx.to_score.clear()
+        if to_score:
+            scoring.score_leads(uow, lead_ids=sorted(to_score), now=ctx.now, playbook=ctx.playbook)
 
 
 def _insert_leads(uow: UnitOfWork, new: list[Candidate], ctx: Context) -> list[int]:
@@ -400,71 +338,11 @@ def _owners(uow: UnitOfWork, new: list[Candidate], ctx: Context) -> list[Owner |
     return owners
 
 
-def _save_updates(uow: UnitOfWork, updates: list[_Update], ctx: Context) -> None:
-    """Existing leads from before this import: an activity, an undo record and an audit row
-    each. Leads created by an earlier chunk of this import only had their blanks filled."""
-    theirs = [u for u in updates if not u.same_import]
-    for u in updates:
-        u.lead.updated_at = ctx.now if not u.same_import else u.lead.updated_at
-    if not theirs:
-        return
-    session = uow.session
-    activities = [
-        {
-            "kind": "signal",
-            "direction": "in",
-            "summary": f"found again in import #{ctx.import_id} ({ctx.filename})",
-            "occurred_at": ctx.now,
-            "created_at": ctx.now,
-            "user_id": ctx.actor.user_id,
-            "lead_id": u.lead.id,
-            "details": {"type": "import", "import_id": ctx.import_id, "rows": u.numbers[:20]},
-        }
-        for u in theirs
-    ]
-    bulk.insert(session, t.Activity, activities, with_ids=True)
-    changes = []
-    for u, activity in zip(theirs, activities, strict=True):
-        old = {k: audit.jsonable(v) for k, v in u.before.items()}
-        new = {k: audit.jsonable(v) for k, v in u.after.items()}
-        before = {
-            "fields": old,
-            "after": new,
-            "tags_added": u.tags,
-            "attributes_added": u.attributes,
-            "activity_id": activity["id"],
-        }
-        changes.append(
-            {
-                "import_id": ctx.import_id,
-                "lead_id": u.lead.id,
-                "action": "updated",
-                "before": before,
-            }
-        )
-        diff: dict[str, Any] = {k: [old[k], new[k]] for k in new}
-        if u.tags:
-            diff["tags"] = [None, u.tags]
-        if u.attributes:
-            diff["attributes"] = [None, sorted(u.attributes)]
-        audit.record(
-            uow,
-            actor=ctx.actor,
-            entity="lead",
-            entity_id=u.lead.id,
-            action="import_merge",
-            changes=diff,
-            reason=f"import #{ctx.import_id}",
-            now=ctx.now,
-        )
-    bulk.insert(session, t.ImportChange, changes)
-
-
 def _insert_tags(
     uow: UnitOfWork,
     ctx: Context,
     created: list[tuple[int, list[str]]],
-    updates: dict[int, _Update],
+    updates: dict[int, LeadUpdate],
 ) -> None:
     """The file's tag goes on every new lead of the chunk in one INSERT ... SELECT; the rows'
     own tags, and the tags an existing lead gains, one row each."""

@@ -254,6 +254,10 @@ def test_an_upload_that_is_not_multipart_or_has_no_file_is_refused(api, snapshot
         ({"tag": "x" * 101}, "tag"),
         ({"mapping": "[1, 2]"}, "mapping"),
         ({"dryrun": "true"}, "dryrun"),
+        ({"value_map": "{not json"}, "value_map"),
+        ({"value_map": '{"source": "web_form"}'}, "value_map"),
+        ({"value_map": '{"source": {"Salon": "salon"}}'}, "value_map"),
+        ({"value_map": '{"stage": {"Won": "won"}}'}, "value_map"),
     ],
 )
 def test_bad_import_options_are_refused_by_name(api, snapshot, fields, named):

@@ -219,8 +219,13 @@ def test_nul_byte_after_the_sample_is_an_error_on_its_value() -> None:
     data = b"Email\n" + b"ann@acme.io\n" * 7000 + b"bad\x00row\n" + b"bob@acme.io\n"
     _, rows = read(data)
     assert len(rows) == 7002
-    assert rows[-2].errors[0] == ("email", "'bad\\x00row' has bytes that are not text")
+    assert rows[-2].errors[0] == (
+        "email",
+        "'bad\\x00row' has bytes that are not text: not taken as email, kept as read in the "
+        "lead's attributes",
+    )
     assert rows[-2].rejected
+    assert rows[-2].extra == {"Email": "bad\x00row"}
     assert rows[-1].values == {"email": "bob@acme.io"}
 
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 import io
 
 from bascule.imports import ParsedRow, open_import
-from bascule.imports.plan import FileRules, candidate, enrichment, id_ranges, plan_chunk, source_key
+from bascule.imports.plan import (
+    Candidate,
+    FileRules,
+    KnownLead,
+    candidate,
+    enrichment,
+    id_ranges,
+    identity_keys,
+    match_candidates,
+    plan_chunk,
+    source_key,
+)
 
 PLAYBOOK_SOURCES = [
     ("web_form", ("Formulaire web", "Web form")),
@@ -101,3 +112,38 @@ def test_a_row_known_only_by_its_external_id_is_kept() -> None:
     rows = list(open_import(io.BytesIO(data)))
     assert rows[0].values == {"external_id": "abc-123"} and not rows[0].rejected
     assert rows[1].rejected
+
+
+def people(*rows: dict[str, object]) -> list[Candidate]:
+    return [candidate(row(n, **values), rules()) for n, values in enumerate(rows, start=2)]
+
+
+def test_which_lead_each_candidate_is() -> None:
+    # Given a lead known by id only, one by e-mail, and a customer's contact
+    known = [KnownLead(7, None, "SF-1"), KnownLead(9, "bo@acme.fr", None)]
+    candidates = people(
+        {"external_id": "SF-1", "email": "al@acme.fr"},  # lead 7, which gains that e-mail
+        {"email": "al@acme.fr", "last_name": "Al"},  # so this row finds lead 7 too
+        {"external_id": "SF-2", "email": "bo@acme.fr"},  # lead 9 by e-mail
+        {"email": "cy@client.fr"},  # a customer's contact
+        {"email": "di@acme.fr"},  # nobody: a new lead
+    )
+    matches = match_candidates(candidates, customers={"cy@client.fr": (3, 4)}, leads=known)
+    assert [(m.outcome, m.lead_id, m.customer, m.email_owner) for m in matches] == [
+        ("existing", 7, None, None),
+        ("existing", 7, None, None),
+        ("existing", 9, None, None),
+        ("customer", None, (3, 4), None),
+        ("new", None, None, None),
+    ]
+
+
+def test_an_email_another_lead_holds_is_not_given_and_a_dry_run_remembers_people() -> None:
+    known = [KnownLead(7, None, "SF-1"), KnownLead(9, "bo@acme.fr", None)]
+    first, second = people({"external_id": "SF-1", "email": "bo@acme.fr"}, {"email": "ed@x.fr"})
+    seen = set(identity_keys(second))
+    matches = match_candidates([first, second], customers={}, leads=known, seen=seen)
+    assert [(m.outcome, m.lead_id, m.email_owner) for m in matches] == [
+        ("existing", 7, 9),
+        ("seen", None, None),
+    ]

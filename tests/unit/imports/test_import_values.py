@@ -129,7 +129,16 @@ def test_email_and_phone_are_normalised_or_reported() -> None:
     values, errors = clean_fields({"email": "ada@", "phone": "12", "company": "Acme"})
     assert values == {"company": "Acme"}
     assert [field for field, _ in errors] == ["email", "phone"]
-    assert errors[0][1].startswith("'ada@' is not an e-mail address: ")
+    # each reason said once, after the value
+    assert errors == [
+        ("email", "'ada@': There must be something after the @-sign."),
+        ("phone", "'12': not a possible phone number"),
+    ]
+    _, errors = clean_fields({"phone": "abc", "company": "Acme"})
+    assert errors == [
+        ("phone", "'abc': not a phone number (The string supplied did not seem to be a phone "
+                  "number.)")
+    ]  # fmt: skip
 
 
 def test_placeholders_and_salesforce_null_ids_are_empty() -> None:
@@ -143,4 +152,10 @@ def test_placeholders_and_salesforce_null_ids_are_empty() -> None:
 def test_undecodable_text_is_reported_not_stored() -> None:
     values, errors = clean_fields({"last_name": "Dupr\ufffd", "email": "a@b.fr"})
     assert values == {"email": "a@b.fr"}
-    assert errors == [("last_name", "'Dupr\ufffd' has bytes that are not text")]
+    assert errors == [
+        (
+            "last_name",
+            "'Dupr\ufffd' has bytes that are not text: not taken as last_name, kept as read in "
+            "the lead's attributes",
+        )
+    ]

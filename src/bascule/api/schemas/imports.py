@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
 from bascule.api.schemas.common import Output, Page
+
+
+class ImportColumnRead(Output):
+    """One column of an imported file: the lead field it fills, or `attributes`, and how that
+    was decided: exact (the header is the field's name), alias (a header exports use for it),
+    map (the request's mapping), guess (from its values), unrecognised, or refused (the values
+    contradict what the header suggests; `note` says why)."""
+
+    column: str
+    field: str
+    how: Literal["exact", "alias", "map", "guess", "unrecognised", "refused"]
+    note: str | None = None
 
 
 class ImportReport(Output):
@@ -16,6 +28,7 @@ class ImportReport(Output):
     encoding: str | None = None
     delimiter: str | None = None
     columns: list[str] = []
+    mapping_used: list[ImportColumnRead] = []
     notes: list[str] = []
     blank_rows: int = 0
     duplicates_in_file: int = 0
@@ -23,6 +36,8 @@ class ImportReport(Output):
     unchanged: int = 0
     errors: int = 0
     unknown_sources: dict[str, int] = {}
+    # {field: {file value: rows}}: values of enumerated fields that mean none of their values
+    unknown_values: dict[str, dict[str, int]] = {}
     undo: dict[str, int] | None = None
 
 
