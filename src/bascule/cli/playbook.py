@@ -1,4 +1,5 @@
-"""``bascule playbook check | show | apply``: the company's rules as a versioned TOML file."""
+"""``bascule playbook check | show | apply | reference``: the company's rules as a versioned
+TOML file, and the reference of its settings."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bascule.cli.common import CommandFailed, now, read_text, state
 from bascule.errors import Forbidden, NotFound, PlaybookInvalid
 from bascule.playbook import service as playbooks
 from bascule.playbook.load import parse
+from bascule.playbook.reference import render as render_reference
 from bascule.routing import check as routing_check
 from bascule.storage import repositories as repo
 from bascule.users.model import require
@@ -83,3 +85,10 @@ def apply(
         who = row.created_by or "command line"
         done = f"Applied playbook {row.name!r} as version {row.version}, by {who}, at {when}"
     typer.echo(done)
+
+
+@app.command()
+def reference() -> None:
+    """Print the reference of every playbook setting (Markdown: type, default, description),
+    as docs/playbook-reference.md holds it. Reads no database."""
+    typer.echo(render_reference(), nl=False)

@@ -29,17 +29,31 @@ Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 
 class RoutingRule(Section):
+    """A rule matches when every condition it gives holds; it names one owner or one
+    team."""
+
     # The round-robin counters are kept per rule key (routing_counter.rule, 40 characters).
     key: Annotated[Key, Field(max_length=40)]
+    """The rule's key (history actor ``routing:<key>``, round-robin counters); unique."""
     countries: tuple[Country, ...] = ()
+    """Territory: the lead's country is one of these (ISO codes)."""
     employees_min: int | None = Field(default=None, ge=0)
+    """Segment: the company has at least this many employees."""
     employees_max: int | None = Field(default=None, ge=0)
+    """Segment: the company has at most this many employees."""
     sources: tuple[str, ...] = ()
+    """The lead's source is one of these."""
     form_types: tuple[str, ...] = ()
+    """The form the lead came from is one of these."""
     kinds: tuple[Literal["sales", "support_service"], ...] = ()
+    """The lead's kind is one of these."""
     team: str | None = Field(default=None, min_length=1, max_length=120)
+    """Round-robin over this team's active members who are not out of office (give this or
+    owner)."""
     owner: Email | None = None
+    """This user (e-mail) gets the lead (give this or team)."""
     weights: dict[Email, int] = Field(default_factory=dict)
+    """Share of each team member (e-mail = 1 to 100; a member not listed: 1)."""
 
     @model_validator(mode="after")
     def _one_target(self) -> RoutingRule:
@@ -65,8 +79,14 @@ class RoutingRule(Section):
 
 
 class Routing(Section):
+    """Who owns a new lead (SPEC §9): forms, leads created through the API or imported
+    without an owner, and the open leads of a user who is deactivated."""
+
     enabled: bool = True
+    """Off: new leads are not routed."""
     rules: tuple[RoutingRule, ...] = ()
+    """Tried in order; the first whose conditions all hold wins."""
     fallback_owner: Email | None = None
+    """When no rule matches or nobody in the team is available (not set: unassigned)."""
 
     _unique_keys = field_validator("rules")(unique_keys)

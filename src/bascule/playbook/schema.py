@@ -29,45 +29,74 @@ MEDDIC_FIELDS = (
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Attribute docstrings are the settings' descriptions (docs/playbook-reference.md).
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Label(Strict):
+    """A name shown to people, in French and in English."""
+
     fr: str = Field(min_length=1)
+    """The French label."""
     en: str = Field(min_length=1)
+    """The English label."""
 
     def get(self, locale: str) -> str:
         return self.fr if locale.startswith("fr") else self.en
 
 
 class General(Strict):
+    """The company's currency, time zone, country and language."""
+
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    """Currency of opportunity amounts (ISO 4217 code)."""
     timezone: str = "Europe/Paris"
+    """The company's time zone."""
     country: str = Field(default="FR", pattern=r"^[A-Z]{2}$")
+    """The company's country (ISO 3166 code)."""
     locale: Literal["fr", "en"] = "fr"
+    """Default language of labels."""
 
 
 class Stage(Strict):
+    """A stage of the opportunity pipeline, in pipeline order: exactly one won stage, one lost
+    stage and at least one open stage."""
+
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    """The stage's key (API, history, reports); unique."""
     label: Label
+    """The stage's name."""
     probability: int = Field(ge=0, le=100)
+    """Probability of winning, in percent: weighted amount = amount × probability."""
     outcome: Literal["open", "won", "lost"] = "open"
+    """Whether an opportunity in this stage is still open, won or lost."""
 
 
 class Reason(Strict):
+    """One entry of a list of choices (a type, a reason, a role, a source): unique keys, at
+    least one entry."""
+
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    """The entry's key (API, imports, reports); unique in its list."""
     label: Label
+    """The entry's name."""
 
 
 class ReadyToConvertRule(Strict):
-    """BANT rule: what must be known before a lead must become an opportunity."""
+    """What must be known before a lead is ready to convert (and must become an opportunity):
+    with the bant framework, the four BANT settings; with meddic, ``meddic_required`` only."""
 
     need_confirmed: bool = True
+    """BANT: the need must be confirmed."""
     budget_at_least: Literal["none", "range", "confirmed"] = "range"
+    """BANT: the least budget answer needed ("none": any)."""
     timing_known: bool = True
+    """BANT: the timing must be known (a horizon other than "unknown", or a date)."""
     authority_at_least: Literal["none", "influencer", "decision_maker"] = "none"
-    # MEDDIC rule: the elements that must be filled in when the framework is meddic.
+    """BANT: the least authority needed ("none": shown but optional)."""
     meddic_required: tuple[str, ...] = ("metrics", "economic_buyer", "identify_pain", "champion")
+    """MEDDIC: the elements that must be filled in when the framework is meddic (metrics,
+    economic_buyer, decision_criteria, decision_process, identify_pain, champion)."""
 
     @field_validator("meddic_required")
     @classmethod
@@ -79,19 +108,33 @@ class ReadyToConvertRule(Strict):
 
 
 class Qualification(Strict):
+    """How leads are qualified (SPEC §4)."""
+
     framework: Literal["bant", "meddic"] = "bant"
+    """The qualification checklist that applies."""
     ready_to_convert: ReadyToConvertRule = ReadyToConvertRule()
+    """When a lead is ready to convert."""
 
 
 class Conversion(Strict):
+    """Converting a lead into an opportunity (SPEC §4, §5)."""
+
     overdue_after_business_days: float = Field(default=2, gt=0)
-    # Enforce the switch: a lead is converted only once it is ready to convert.
+    """A lead ready to convert for this many business days (on the business calendar) is
+    flagged conversion_overdue and its owner and the owner's manager are alerted."""
     require_ready_to_convert: bool = True
+    """Enforce the switch: a lead is converted only once it is ready to convert (otherwise
+    422 not_ready_to_convert with the missing criteria)."""
     default_stage: str = "qualification"
+    """Stage of a new opportunity (conversion, API, RFP) when none is given (an open
+    stage)."""
     default_type: str = "new_business"
+    """Type of a new opportunity when none is given (a support lead's conversion gives
+    service)."""
     default_contact_role: str = "decision_maker"
-    # Similarity (0-100) above which two company names are taken as the same account.
+    """Role of a contact attached to an opportunity without one (a contact role)."""
     company_match_threshold: int = Field(default=92, ge=50, le=100)
+    """Similarity (50-100) from which two company names are taken as the same account."""
 
 
 # SPEC §7: the public forms. What each one creates is a playbook setting (``intake.forms``).
@@ -109,17 +152,21 @@ FORM_TYPES = (
 class IntakeForm(Strict):
     """What a submission of one public form type creates."""
 
-    # "opportunity" directly (only the rfp form carries a project, a budget and a date).
     creates: Literal["lead", "opportunity"] = "lead"
+    """A lead, or an opportunity directly (only the rfp form carries a project, a budget and a
+    date)."""
     source: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    """The lead source (one of ``lead_sources``)."""
     kind: Literal["sales", "support_service"] = "sales"
-    # The temperature a new lead starts with; a known lead is warmed up, never cooled down.
+    """The lead's kind (a support lead never becomes a product sale)."""
     temperature: Literal["hot", "warm", "cold"] | None = None
-    # SPEC §8: an "opportunity suggested" alert for the lead's owner (once per lead and day).
+    """The temperature a new lead starts with; a known lead is warmed up, never cooled down."""
     strong_signal: bool = False
-    # SPEC §6: from a customer's contact, an upsell suggestion and an alert for the account
-    # owner; otherwise an activity on the account only.
+    """An "opportunity suggested" alert for the lead's owner (once per lead, form type and
+    day; SPEC §8)."""
     commercial_intent: bool = False
+    """From a customer's contact: an upsell suggestion and an alert for the account owner;
+    otherwise an activity on the account only (SPEC §6)."""
 
 
 DEFAULT_INTAKE_FORMS: dict[str, dict[str, object]] = {
@@ -144,12 +191,15 @@ DEFAULT_INTAKE_FORMS: dict[str, dict[str, object]] = {
 
 
 class Intake(Strict):
-    # A playbook lists the forms it changes; the others keep their defaults.
+    """The public forms (SPEC §7)."""
+
     forms: dict[str, IntakeForm] = Field(
         default_factory=lambda: {
             k: IntakeForm.model_validate(v) for k, v in DEFAULT_INTAKE_FORMS.items()
         }
     )
+    """What each form type creates. A playbook lists the forms it changes; the others keep
+    their defaults."""
 
     @field_validator("forms", mode="before")
     @classmethod
@@ -177,13 +227,20 @@ class Webhook(Strict):
     environment variable of the worker that holds it."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=60)
+    """The webhook's name (delivery log, alerts deliveries); unique."""
     url: str = Field(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length=2000)
-    # Shown as ********** when the playbook is read back (GET /api/v1/playbook).
+    """Where each alert is POSTed."""
     secret: SecretStr | None = Field(default=None, min_length=16, max_length=500)
+    """The signing secret itself (16+ characters); shown as ``**********`` when the playbook
+    is read back (``GET /api/v1/playbook``) but stored in the playbook text. Give this or
+    ``secret_env``."""
     secret_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    # Alert kinds sent to this endpoint ("mql_reached", ...); "*" or nothing means every kind.
+    """The environment variable of the worker that holds the signing secret. Give this or
+    ``secret``."""
     kinds: tuple[str, ...] = ()
+    """Alert kinds sent to this endpoint (``mql_reached``...); ``"*"`` or none: every kind."""
     enabled: bool = True
+    """Off: the webhook receives nothing."""
 
     @field_validator("kinds")
     @classmethod
@@ -204,16 +261,22 @@ class Webhook(Strict):
 
 
 class Alerts(Strict):
-    # E-mail each alert to its recipient (when BASCULE_SMTP_URL is set).
+    """How alerts reach people beyond the app, and how hard to retry (SPEC §8). Every alert
+    is shown in-app to its recipient; ``bascule worker`` sends the e-mails and webhook
+    calls."""
+
     email: bool = True
-    # Attempts of one e-mail or webhook delivery before it becomes a dead letter.
+    """E-mail each alert to its recipient (when ``BASCULE_SMTP_URL`` is set)."""
     max_attempts: int = Field(default=8, ge=1, le=100)
-    # Wait before the first retry, doubled at each further failure, never above the maximum.
+    """Attempts of one e-mail or webhook delivery before it becomes a dead letter."""
     backoff_seconds: float = Field(default=30, gt=0, le=86_400)
+    """Wait before the first retry, doubled at each further failure."""
     backoff_max_seconds: float = Field(default=3600, gt=0, le=7 * 86_400)
-    # Connect and read timeout of one webhook or SMTP exchange (each).
+    """The longest wait between two attempts (at least ``backoff_seconds``)."""
     timeout_seconds: float = Field(default=5, gt=0, le=60)
+    """Connect and read timeout of one webhook call or SMTP exchange (each)."""
     webhooks: tuple[Webhook, ...] = ()
+    """Endpoints that receive alerts (names unique)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Alerts:
@@ -226,24 +289,45 @@ class Alerts(Strict):
 
 
 class Playbook(Strict):
+    """The company's rules as one validated, versioned document."""
+
     version: int = 1
+    """The version of the document's format."""
     name: str = "default"
+    """A name for this playbook (shown with its stored version)."""
     general: General = General()
+    """Currency, time zone, country, language."""
     lead_status_labels: dict[str, Label]
+    """A label for each lead status: new, contacted, nurturing, mql, sql, converted,
+    disqualified (the statuses themselves are fixed)."""
     stages: tuple[Stage, ...]
+    """The opportunity pipeline, in order."""
     opportunity_types: tuple[Reason, ...]
+    """Opportunity types."""
     loss_reasons: tuple[Reason, ...]
+    """Why an opportunity was lost (required to move it to the lost stage)."""
     disqualification_reasons: tuple[Reason, ...]
+    """Why a lead was disqualified."""
     contact_roles: tuple[Reason, ...]
+    """Roles of a contact on an opportunity."""
     lead_sources: tuple[Reason, ...]
+    """Where leads come from."""
     qualification: Qualification = Qualification()
+    """Qualification framework and the ready-to-convert rule."""
     conversion: Conversion = Conversion()
+    """Conversion defaults and the mandatory-conversion delay."""
     intake: Intake = Intake()
+    """The public forms."""
     alerts: Alerts = Alerts()
+    """E-mail and webhook delivery of alerts."""
     scoring: Scoring = Scoring()
+    """The rule score."""
     calendar: Calendar = Calendar()
+    """The business calendar."""
     sla: Sla = Sla()
+    """First-response deadlines and failed attempts."""
     routing: Routing = Routing()
+    """Who owns a new lead."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Playbook:

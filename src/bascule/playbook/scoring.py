@@ -32,16 +32,22 @@ class SignalRule(Section):
     all the signals of this kind add up to (none: no bound)."""
 
     points: float = Field(ge=0, le=100)
+    """Points of one signal when it happens."""
     cap: float | None = Field(default=None, ge=0, le=100)
+    """The most all the signals of this kind add up to (not set: no bound)."""
     half_life_days: float | None = Field(default=None, gt=0, le=3650)
+    """This kind's own half-life (not set: the section's ``half_life_days``)."""
 
 
 class EmployeeBand(Section):
     """Company size from ``min`` to ``max`` employees (both included; no max: and above)."""
 
     min: int = Field(ge=0)
+    """The smallest company in the band (employees)."""
     max: int | None = Field(default=None, ge=0)
+    """The largest company in the band, included (not set: and above)."""
     points: Points
+    """Points of a lead whose company is in the band."""
 
 
 class Matcher(Section):
@@ -49,15 +55,21 @@ class Matcher(Section):
     (French and English) in the lead's field, case and accents ignored. First match wins."""
 
     key: Key
+    """The level, function, sector or technology (named in the score's reasons); unique in
+    its list."""
     points: Points
+    """Points of a lead it matches."""
     words: tuple[Words, ...] = Field(min_length=1)
+    """Words or phrases that recognise it, matched whole."""
 
 
 class Bands(Section):
     """Score bands: hot from ``hot``, warm from ``warm`` (below ``hot``), else cold."""
 
     hot: int = Field(default=70, ge=1, le=100)
+    """A score from this one up is hot."""
     warm: int = Field(default=40, ge=1, le=100)
+    """A score from this one up (and below hot) is warm."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Bands:
@@ -166,29 +178,52 @@ def _known(value: Any, known: frozenset[str] | tuple[str, ...], what: str) -> No
 
 
 class Scoring(Section):
-    # Off: nothing is scored (signals and leads are stored as usual).
+    """A score from 0 to 100 with the reasons that add up to it (SPEC §8): what the lead is
+    (company size, job title, sector, country, technology) plus what it does (signals,
+    decaying with time). Run ``bascule score recompute`` after changing it."""
+
     enabled: bool = True
-    # Behaviour decays: a signal is worth half its points after this many days.
+    """Off: nothing is scored (signals and leads are stored as usual)."""
     half_life_days: float = Field(default=30, gt=0, le=3650)
-    # Signals older than this many half-lives (under 0.4 % of their points at 8) are not read.
+    """A signal is worth half its points after this many days, a quarter after twice as
+    long..."""
     horizon_half_lives: int = Field(default=8, ge=1, le=30)
+    """Signals older than this many half-lives are not read (at 8: under 0.4 % of their
+    points)."""
     mql_threshold: int = Field(default=50, ge=1, le=100)
+    """A lead in new, contacted or nurturing whose score reaches it becomes an MQL (history
+    actor: the rule ``mql_threshold``) and its owner is alerted."""
     bands: Bands = Bands()
+    """Score bands; scoring warms a lead's temperature up to its band, never cools it
+    down."""
     signals: dict[str, SignalRule] = Field(default_factory=lambda: dict(DEFAULT_SIGNALS))
+    """Behaviour: points per signal type. A type left out keeps its default."""
     forms: dict[str, SignalRule] = Field(default_factory=lambda: dict(DEFAULT_FORMS))
+    """A form submission (a public form, or ``form_submit`` with ``properties.form_type``)
+    scores as its form. A form left out keeps its default."""
     employees: tuple[EmployeeBand, ...] = DEFAULT_EMPLOYEES
+    """Company size bands, from the smallest companies up, without overlap; a size in no band
+    scores nothing."""
     seniority: tuple[Matcher, ...] = DEFAULT_SENIORITY
+    """Seniority read from the job title; the first level whose words appear counts."""
     functions: tuple[Matcher, ...] = DEFAULT_FUNCTIONS
+    """Job function read from the job title; the first function whose words appear counts."""
     sectors: tuple[Matcher, ...] = DEFAULT_SECTORS
+    """Sector; the first entry whose words appear in the lead's sector counts."""
     countries: dict[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")], Points] = Field(
         default_factory=lambda: dict(DEFAULT_COUNTRIES)
     )
+    """Points per country of the lead (ISO code); other countries score nothing."""
     technologies: tuple[Matcher, ...] = DEFAULT_TECHNOLOGIES
-    # Signals that raise an "opportunity suggested" alert (forms: intake.forms.<type>.
-    # strong_signal), once per lead, kind and day, when they are at most this old.
+    """Technology in use; the first entry whose words appear in the lead's technology
+    counts."""
     strong_signals: tuple[str, ...] = ("seat_limit_reached",)
-    trial_pricing_view: bool = True  # the pricing page seen by someone on a free trial
+    """Signal types that raise an "opportunity suggested" alert, once per lead, kind and day
+    (forms: ``intake.forms.<type>.strong_signal``)."""
+    trial_pricing_view: bool = True
+    """The pricing page seen by someone on a free trial is a strong signal."""
     strong_signal_max_age_hours: int = Field(default=48, ge=1, le=24 * 365)
+    """Strong signals older than this (a backfill) raise no alert."""
 
     @field_validator("signals", mode="before")
     @classmethod

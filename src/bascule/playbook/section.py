@@ -14,7 +14,8 @@ Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Attribute docstrings are the settings' descriptions (docs/playbook-reference.md).
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Keyed(Protocol):

@@ -64,10 +64,16 @@ class Calendar(Section):
     ``business_day_hours`` is how long "one business day" is (SPEC §9: 9 h by default)."""
 
     timezone: str = "Europe/Paris"
+    """Working hours are read in this zone (daylight saving included)."""
     country: str = Field(default="FR", pattern=r"^[A-Z]{2}$")
+    """Public holidays of this country (ISO code) are closed."""
     subdivision: str | None = Field(default=None, min_length=1, max_length=10)
+    """A region of the country whose own public holidays are closed too (e.g. "57" Moselle,
+    "6AE" Alsace)."""
     closed_days: tuple[date, ...] = ()
+    """Other closed days (``2026-08-14`` for a bridge day)."""
     business_day_hours: float = Field(default=9, gt=0, le=24)
+    """How many business hours make "one business day"."""
     hours: dict[str, tuple[Period, ...]] = Field(
         default_factory=lambda: {
             **{day: DEFAULT_DAY for day in WEEKDAYS[:5]},
@@ -75,6 +81,8 @@ class Calendar(Section):
             "sun": (),
         }
     )
+    """Working periods per weekday (``mon`` to ``sun``), ``["HH:MM", "HH:MM"]`` each, ending
+    after they start, without overlap; a day left out, or ``[]``, is closed."""
 
     @field_validator("timezone")
     @classmethod
@@ -152,11 +160,18 @@ class SlaRule(Section):
     ``business_days`` (× calendar.business_day_hours) of business time after assignment."""
 
     key: Key
+    """The rule's key (on the clock, in the SLA report); unique."""
     form_types: tuple[str, ...] = ()
+    """Condition: the form that created the lead or last asked for contact is one of these."""
     sources: tuple[str, ...] = ()
+    """Condition: the lead's source is one of these."""
     temperatures: tuple[Literal["hot", "warm", "cold"], ...] = ()
+    """Condition: the lead's temperature is one of these."""
     business_hours: float | None = Field(default=None, gt=0, le=10_000)
+    """The delay in business hours (give this or ``business_days``)."""
     business_days: float | None = Field(default=None, gt=0, le=1_000)
+    """The delay in business days of ``calendar.business_day_hours`` (give this or
+    ``business_hours``)."""
 
     @model_validator(mode="after")
     def _one_delay(self) -> SlaRule:
@@ -178,16 +193,22 @@ class Sla(Section):
     """First-response deadlines, what happens when they run out, and failed attempts."""
 
     enabled: bool = True
+    """Off: no new first-response clocks, no breach alerts, failed attempts not counted."""
     rules: tuple[SlaRule, ...] = Field(
         default_factory=lambda: tuple(SlaRule.model_validate(r) for r in DEFAULT_SLA_RULES)
     )
-    # After a breach alerts the owner, the owner's manager (else the team's) is alerted this
-    # much business time later if there is still no response.
+    """First-response deadlines; the first matching rule wins, a lead no rule matches has no
+    deadline."""
     escalate_after_business_hours: float = Field(default=2, ge=0, le=1_000)
-    # SPEC §9: this many consecutive failed outbound attempts send the lead back to nurturing.
+    """After a breach alerts the owner, the owner's manager (else the team's) is alerted this
+    much business time later if there is still no response."""
     failed_attempts_to_nurturing: int = Field(default=3, ge=1, le=100)
+    """This many consecutive failed outbound attempts send the lead back to nurturing (any
+    other outcome resets the count; SPEC §9)."""
     failed_outcomes: tuple[str, ...] = FAILED_OUTCOMES
+    """Outcomes counted as failed attempts."""
     response_kinds: tuple[str, ...] = RESPONSE_KINDS
+    """Outbound activities that count as a first response (call, email, meeting)."""
 
     _unique_keys = field_validator("rules")(unique_keys)
 
