@@ -147,13 +147,14 @@ def generate_leads(engine: Engine, count: int, *, owners: list[int], start: int 
         created = f"timezone('UTC', now()) - make_interval(secs => {age})"
         false = "false"
     owner = _pick(tuple(owners), mixed(122949823))
+    job, sector = _pick(JOB_TITLES, mixed(179424673)), _pick(SECTORS, mixed(86028121))
+    source_ = _pick(SOURCES, mixed(67867967))
     sql = f"""
         {series}INSERT INTO lead (first_name, last_name, email, email_key, company, job_title,
             sector, country, source, kind, status, owner_id, score, score_explanation,
             ready_to_convert, do_not_contact, search_text, created_at, updated_at, assigned_at,
             failed_attempts, conversion_overdue)
-        SELECT f, l, e, e, c, {_pick(JOB_TITLES, mixed(179424673))}, {_pick(SECTORS, mixed(86028121))},
-            'FR', {_pick(SOURCES, mixed(67867967))}, 'sales', {status}, {owner},
+        SELECT f, l, e, e, c, {job}, {sector}, 'FR', {source_}, 'sales', {status}, {owner},
             ({mixed(373587883)} % 101), '[]', {false}, {false},
             lower(f || ' ' || l || ' ' || c || ' ' || e), cr, cr, cr, 0, {false}
         FROM (SELECT {i} AS i, {first} AS f, {last} AS l, {email} AS e, {company} AS c,
