@@ -2,7 +2,7 @@
 and two ``bascule worker`` on one fresh PostgreSQL database, against one API process.
 
     .venv/bin/python bench/bench_processes.py [--seconds 60] [--clients 8] [--workers 4]
-                                              [--rate-limit 600] [--people 300]
+                                              [--rate-limit 300] [--people 300]
                                               [--warmup 5] [--repeats 1]
 
 For each run (one API process first, the baseline, then ``--workers`` processes): a throw-away
@@ -371,7 +371,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--rate-limit", type=int, default=600, help="forms a minute (600)")
+    parser.add_argument("--rate-limit", type=int, default=300, help="forms a minute (300)")
     parser.add_argument("--people", type=int, default=300, help="e-mail pool size (300)")
     parser.add_argument("--warmup", type=float, default=5, help="seconds not counted (5)")
     parser.add_argument("--repeats", type=int, default=1, help="pairs of runs (1)")
