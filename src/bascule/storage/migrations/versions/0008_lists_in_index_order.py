@@ -60,9 +60,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_intake_rate_bucket")),
         prefixes=["UNLOGGED"] if postgresql else [],
     )
-    op.create_index(
-        "ix_intake_rate_bucket_refilled_at", "intake_rate_bucket", ["refilled_at"]
-    )
+    op.create_index("ix_intake_rate_bucket_refilled_at", "intake_rate_bucket", ["refilled_at"])
 
 
 def downgrade() -> None:
