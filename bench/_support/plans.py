@@ -132,7 +132,7 @@ def generate_leads(engine: Engine, count: int, *, owners: list[int], start: int 
     company = f"('co' || ({mixed(15485863)} % 50000))"
     email = f"'lead' || {i} || '@' || {company} || '.example.com'"
     status = _pick(statuses, mixed(32452843))
-    age = f"{mixed(49979687)} * 31"  # seconds, up to a year ago, in a shuffled order
+    age = f"({mixed(49979687)} * 31)"  # seconds, up to a year ago, in a shuffled order
     if sqlite:
         series = (
             "WITH RECURSIVE g(i) AS (SELECT :start UNION ALL SELECT i + 1 FROM g "
