@@ -23,6 +23,11 @@ counted with a ``before_cursor_execute`` listener on the app's engine: the figur
 the budget of 3 leaves out transaction control (SQLite's explicit ``BEGIN``; psycopg sends
 PostgreSQL's ``BEGIN``/``ROLLBACK`` itself, so they are not seen there at all).
 
+Each list's page SELECT, captured as the app sends it, is then explained (PostgreSQL
+``EXPLAIN (ANALYZE, BUFFERS)``, SQLite ``EXPLAIN QUERY PLAN``) and the plan printed, with a
+verdict: read in index order, or how many matching rows the database sorted to find the page
+(``bench_list_plans.py`` does the same at 1,000,000 leads).
+
 Each figure is printed against its SPEC §15 target and as a ratio to the health p50.
 """
 
@@ -65,6 +70,7 @@ from _support.common import (
     run_context,
     selected,
 )
+from _support.plans import Plan, explain, list_statement
 from bascule.app import create_app
 from bascule.config import Settings
 from bascule.storage import tables as t
@@ -105,6 +111,7 @@ class Result:
     peak_rss_kib: int = 0
     rss_kib: int = 0
     queries: dict[str, list[str]] = field(default_factory=dict)
+    plans: dict[str, Plan] = field(default_factory=dict)
 
 
 # --- preload ------------------------------------------------------------------------------------
@@ -326,6 +333,8 @@ def count_queries(target: Target, result: Result) -> None:
                 if response.status_code != 200:
                     raise SystemExit(f"list: HTTP {response.status_code} {response.text[:500]}")
                 result.queries[key] = list(statements)
+                captured = list_statement(client, database.engine, params)
+                result.plans[key] = explain(database.engine, captured)
     finally:
         event.remove(database.engine, "before_cursor_execute", record)
         database.dispose()
@@ -385,6 +394,12 @@ def report(kind: str, result: Result, table: Table) -> None:
             "",
             f"+{extra} BEGIN (SQLite transaction control)" if extra else "",
         )
+    for key, plan in result.plans.items():
+        table.add_row(
+            kind, f"plan, {LABELS[key]}", "", "", "", "no sort",
+            verdict(plan.sorted_rows is None and "TEMP B-TREE" not in " ".join(plan.lines)),
+            "", plan.verdict,
+        )  # fmt: skip
     table.add_section()
 
 
@@ -425,6 +440,11 @@ def main() -> None:
             for statement in statements:
                 short = statement if len(statement) <= 110 else statement[:109] + "…"
                 console.print(f"  {short}", markup=False, highlight=False)
+    for kind, result in results.items():
+        for key, plan in result.plans.items():
+            console.print(f"[bold]{kind}[/] plan of the page query, {LABELS[key]}: {plan.verdict}")
+            for line in plan.lines:
+                console.print(f"  {line}", markup=False, highlight=False)
     for line in ran_on:
         console.print(f"ran on {line}")
 

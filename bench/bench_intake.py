@@ -14,8 +14,15 @@ mix that looks like a web site's day:
 - 10 % RFPs from new companies with two named contacts (``rfp``: account, three contacts, an
   opportunity).
 
-Baseline, same run and same connection: ``GET /api/v1/health`` (no database), sent just before
-every timed submission. Each kind is printed with its p50 / p99 and its ratio to the health p50.
+Baselines, same run, interleaved with the submissions (one of each before every submission):
+
+- ``GET /api/v1/health`` (no database) on the same connection;
+- a bare ``INSERT`` of one lead row + commit through an engine of this process on the same
+  database (``bare``): what storing anything costs at all;
+- ``POST /api/v1/leads`` (an API client creating a lead, same connection): SPEC's create.
+
+Each kind is printed with its p50 / p99 and its ratios to the health p50, the bare insert p50
+and the create p50 (issue 10: a public form end to end within 1.5x a create).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import insert
 
 from _support.common import (
     Names,
@@ -35,6 +43,8 @@ from _support.common import (
     bench_target,
     console,
     figures_table,
+    lead_fields,
+    lead_row,
     parse_args,
     percentile,
     progress,
@@ -43,6 +53,7 @@ from _support.common import (
 )
 from bascule.intake import forms
 from bascule.playbook.load import default_playbook
+from bascule.storage import tables as t
 from bascule.storage.uow import Database
 from bench_http import serve
 
@@ -55,6 +66,8 @@ MIX = (
 )
 LABELS = {
     "health": "GET /api/v1/health (baseline, no DB)",
+    "bare": "bare INSERT lead row + commit (baseline)",
+    "create": "POST /api/v1/leads (baseline: create)",
     "content_download": "white paper, new person: lead_created",
     "demo_request": "demo, known person: lead_updated",
     "pricing_request": "pricing, new person: lead_created + alert",
@@ -118,7 +131,30 @@ def run(target: Target, n: int, seed: int) -> dict[str, list[int]]:
     samples: dict[str, list[int]] = {key: [] for key in LABELS}
     known: list[str] = []  # e-mails of the leads made so far (for the demo requests)
     os.environ["BASCULE_INTAKE_RATE_LIMIT_PER_MINUTE"] = str(10**9)
-    with progress() as bar, serve(target.url) as (_proc, base), httpx.Client(base_url=base) as c:
+    database = Database(target.url)
+    now = datetime.now(UTC)
+    token = {"Authorization": f"Bearer {target.token}"}
+    with (
+        progress() as bar,
+        serve(target.url) as (_proc, base),
+        httpx.Client(base_url=base) as c,
+    ):
+
+        def bare(i: int) -> int:
+            row = lead_row(rng, names, i, owner_id=target.user_id, now=now, status="new")
+            start = time.perf_counter_ns()
+            with database.engine.begin() as conn:
+                conn.execute(insert(t.Lead), row)
+            return time.perf_counter_ns() - start
+
+        def create(i: int) -> int:
+            payload = lead_fields(rng, names, f"c{i}")
+            start = time.perf_counter_ns()
+            response = c.post("/api/v1/leads", json=payload, headers=token)
+            elapsed = time.perf_counter_ns() - start
+            if response.status_code != 201:
+                raise SystemExit(f"create: HTTP {response.status_code} {response.text[:500]}")
+            return elapsed
 
         def submit(kind: str, i: int) -> int:
             payload = body(kind, i, rng, names, today)
@@ -136,6 +172,8 @@ def run(target: Target, n: int, seed: int) -> dict[str, list[int]]:
             return elapsed
 
         for i in range(WARMUP):
+            bare(-1 - i)
+            create(-1 - i)
             submit(MIX[i % len(MIX)][0], -1 - i)
         task = bar.add_task(f"{target.kind}: submissions", total=n)
         for i in range(n):
@@ -144,10 +182,13 @@ def run(target: Target, n: int, seed: int) -> dict[str, list[int]]:
             if c.get("/api/v1/health").status_code != 200:
                 raise SystemExit("health: not 200")
             samples["health"].append(time.perf_counter_ns() - start)
+            samples["bare"].append(bare(i))
+            samples["create"].append(create(i))
             elapsed = submit(kind, i)
             samples[kind].append(elapsed)
             samples["all"].append(elapsed)
             bar.advance(task)
+    database.dispose()
     return samples
 
 
@@ -162,7 +203,7 @@ def main() -> None:
     )
     table = figures_table(
         "POST /api/v1/intake/{form_type}: p50/p99, ratio to GET /health p50",
-        ("db", "submission", "n", "p50", "p99", "p50 / health p50"),
+        ("db", "submission", "n", "p50", "p99", "/ health", "/ bare insert", "/ create"),
     )
     ran_on = []
     for kind in selected(args.db):
@@ -171,11 +212,13 @@ def main() -> None:
             ran_on.append(f"{kind}: {target.description}")
             samples = run(target, args.n, args.seed)
         base = percentile(samples["health"], 50)
+        bare, create = percentile(samples["bare"], 50), percentile(samples["create"], 50)
         for key, label in LABELS.items():
             p50, p99 = percentile(samples[key], 50), percentile(samples[key], 99)
-            ratio = f"{p50 / base:.1f}x"
-            table.add_row(kind, label, str(len(samples[key])), f"{p50:.2f} ms", f"{p99:.2f} ms",
-                          ratio)  # fmt: skip
+            table.add_row(
+                kind, label, str(len(samples[key])), f"{p50:.2f} ms", f"{p99:.2f} ms",
+                f"{p50 / base:.1f}x", f"{p50 / bare:.1f}x", f"{p50 / create:.2f}x",
+            )  # fmt: skip
         table.add_section()
     console.print(table)
     for line in ran_on:

@@ -2,9 +2,10 @@
 
 No bearer token: the header ``X-Form-Key`` must hold a valid key made for that form type
 (``bascule forms create FORM_TYPE``). In order: unknown form type 404, too many requests 429
-(per form key and client address, in this process), bad key 401/403, body over the limit
-413, not JSON 400, invalid fields 422. A filled honeypot (``website``) gets a 201 that stores
-nothing. ``Idempotency-Key`` replays the first answer of the same request.
+(per form key and client address; one bucket for all API processes on PostgreSQL), bad key
+401/403, body over the limit 413, not JSON 400, invalid fields 422. A filled honeypot
+(``website``) gets a 201 that stores nothing. ``Idempotency-Key`` replays the first answer of
+the same request.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bascule.intake import forms
 from bascule.intake import service as intake
 from bascule.intake.forms import FormRef
 from bascule.intake.model import check_text, is_bot
-from bascule.intake.ratelimit import RateLimiter, retry_after_seconds
+from bascule.intake.ratelimit import Limiter, for_database, retry_after_seconds
 from bascule.playbook.schema import FORM_TYPES
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
@@ -60,12 +61,13 @@ _BODY = {
 FormType = Annotated[str, Path(description=f"one of {', '.join(FORM_TYPES)}", max_length=40)]
 
 
-def _limiter(request: Request) -> RateLimiter:
+def _limiter(request: Request) -> Limiter:
     state = request.app.state
     with _limiter_lock:
         if getattr(state, "intake_limiter", None) is None:
-            state.intake_limiter = RateLimiter(state.settings.intake_rate_limit_per_minute)
-    limiter: RateLimiter = state.intake_limiter
+            per_minute = state.settings.intake_rate_limit_per_minute
+            state.intake_limiter = for_database(database(request), per_minute)
+    limiter: Limiter = state.intake_limiter
     return limiter
 
 

@@ -62,6 +62,14 @@ def serve(
 
     st = state(ctx)
     typer.echo(migrate(st.database))
+    if workers > 1 and st.database.is_sqlite:
+        # Works (WAL, file locks), but each process keeps its own intake rate limit and the
+        # live alert stream polls the file: PostgreSQL is the database for several processes.
+        typer.echo(
+            f"warning: {workers} processes on SQLite: each allows the full intake rate limit; "
+            "use PostgreSQL to run several API processes",
+            err=True,
+        )
     st.close()  # workers open their own engines; none is shared across a fork
     for name, env in SETTINGS_ENV.items():
         value = getattr(st.settings, name)
