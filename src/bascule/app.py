@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from fastapi import FastAPI
 
-from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
-from fastapi.staticfiles import StaticFiles
-
-from bascule import __version__
+from bascule import __version__, web
 from bascule.api import (
     accounts,
     alerts,
@@ -24,7 +20,6 @@ from bascule.api import (
 )
 from bascule.config import Settings
 from bascule.storage.uow import Database
-from bascule.web import pages
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -42,17 +37,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         leads, accounts, opportunities, events, intake, imports, meta, alerts, reports, users,
     ):  # fmt: skip
         app.include_router(module.router)
-    app.include_router(pages.router)
-    static = Path(pages.__file__).parent / "static"
-    app.mount("/static", StaticFiles(directory=static), name="static")
-
-    @app.exception_handler(pages.LoginRequired)
-    async def _login(_: Request, __: pages.LoginRequired) -> RedirectResponse:
-        return RedirectResponse("/login", status_code=303)
-
+    web.install(app)  # after the API's error handlers: it wraps them for browser pages
     return app
 
 
 def app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` (several workers): settings from BASCULE_*."""
-    return create_app(Settings())
+    """Factory for ``uvicorn --factory`` (several workers): settings from BASCULE_*. Like
+    ``bascule serve``, it refuses the shipped secret key outside a development run."""
+    settings = Settings()
+    settings.refuse_unsafe_secret()
+    return create_app(settings)

@@ -9,8 +9,8 @@ import typer
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from bascule.cli.common import state
-from bascule.config import Settings
+from bascule.cli.common import CommandFailed, state
+from bascule.config import UnsafeSecretKey
 from bascule.storage.migrate import alembic_config, upgrade
 from bascule.storage.uow import Database
 
@@ -21,14 +21,15 @@ SETTINGS_ENV = {
     "smtp_url": "BASCULE_SMTP_URL",
     "locale": "BASCULE_LOCALE",
     "timezone": "BASCULE_TIMEZONE",
+    "env": "BASCULE_ENV",
 }
 
 
 def make_app() -> Any:
     """ASGI application factory for uvicorn (each worker builds its own from BASCULE_*)."""
-    from bascule.app import create_app
+    from bascule.app import app_from_env
 
-    return create_app(Settings())
+    return app_from_env()
 
 
 def _current_revision(database: Database) -> str | None:
@@ -64,11 +65,25 @@ def serve(
     port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Number of worker processes.")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev",
+            help="Development run: accept the shipped secret key (same as BASCULE_ENV="
+            "development).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the API and the web UI (the database is created or migrated first)."""
     import uvicorn
 
     st = state(ctx)
+    if dev:
+        st.settings = st.settings.model_copy(update={"env": "development"})
+    try:
+        st.settings.refuse_unsafe_secret()
+    except UnsafeSecretKey as exc:
+        raise CommandFailed(str(exc)) from None
     typer.echo(migrate(st.database))
     st.close()  # workers open their own engines; none is shared across a fork
     for name, env in SETTINGS_ENV.items():
