@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from bascule.api.deps import Now, database
+from bascule.api.deps import database
 from bascule.users import service as users
 from bascule.users import sessions, sign_in
 from bascule.users.model import Actor
@@ -27,7 +28,16 @@ def policy(request: Request) -> SessionPolicy:
     return SessionPolicy.of_hours(settings.session_idle_hours, settings.session_absolute_hours)
 
 
-def page_actor(request: Request, now: Now) -> Actor:
+def session_clock() -> datetime:
+    """Sessions expire by the wall clock, not by the business clock tests move through
+    November (``api.deps.clock``): a test of expiry overrides this one."""
+    return datetime.now(UTC)
+
+
+SessionNow = Annotated[datetime, Depends(session_clock)]
+
+
+def page_actor(request: Request, now: SessionNow) -> Actor:
     user = sessions.current_user(
         database(request), request.cookies.get(SESSION_COOKIE), now=now, policy=policy(request)
     )
@@ -56,7 +66,7 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 @router.post("/login", response_model=None)
 def login(
     request: Request,
-    now: Now,
+    now: SessionNow,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=4096)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
