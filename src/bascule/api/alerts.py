@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -20,6 +20,7 @@ from bascule.alerts.stream import AlertHub
 from bascule.api.deps import CurrentActor, Now, PathId, ReadUow, WriteUow, database
 from bascule.errors import NotFound, Unauthorized
 from bascule.users import service as users
+from bascule.users import sessions
 
 
 @asynccontextmanager
@@ -151,14 +152,22 @@ def _hub(request: Request) -> AlertHub:
 
 
 def _stream_user(request: Request) -> int:
-    from bascule.web.pages import COOKIE
-
+    """A bearer token (integrations), else the web session cookie (the pages' EventSource)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     bearer = token.strip() if scheme.lower() == "bearer" else None
-    with database(request).uow() as uow:
-        user = users.authenticate(uow, bearer or request.cookies.get(COOKIE))
-        return int(user.id)
+    if bearer or sessions.COOKIE not in request.cookies:
+        with database(request).uow() as uow:
+            return int(users.authenticate(uow, bearer).id)
+    user = sessions.current_user(
+        database(request),
+        request.cookies.get(sessions.COOKIE),
+        now=datetime.now(UTC),
+        policy=sessions.SessionPolicy.of(request.app.state.settings),
+    )
+    if user is None:
+        raise Unauthorized("the web session has ended", fields={"session": "sign in again"})
+    return int(user.id)
 
 
 def _backlog(request: Request, user_id: int, after: int) -> list[dict[str, Any]]:

@@ -11,9 +11,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bascule.config import Settings
 from bascule.storage import tables as t
 from bascule.storage import web_sessions as store
 from bascule.storage.uow import Database, UnitOfWork
+
+# The cookie carrying the session id (read by the web pages and by the alerts' event stream).
+COOKIE = "bascule_session"
 
 # Writing ``last_seen_at`` on every page would make each read a write: once a minute is
 # precise enough for an idle limit counted in hours.
@@ -28,6 +32,10 @@ class SessionPolicy:
     @staticmethod
     def of_hours(idle: float, absolute: float) -> SessionPolicy:
         return SessionPolicy(timedelta(hours=idle), timedelta(hours=absolute))
+
+    @staticmethod
+    def of(settings: Settings) -> SessionPolicy:
+        return SessionPolicy.of_hours(settings.session_idle_hours, settings.session_absolute_hours)
 
 
 def id_hash(session_id: str) -> str:

@@ -24,8 +24,7 @@ class LoginRequired(Exception):
 
 
 def policy(request: Request) -> SessionPolicy:
-    settings = request.app.state.settings
-    return SessionPolicy.of_hours(settings.session_idle_hours, settings.session_absolute_hours)
+    return SessionPolicy.of(request.app.state.settings)
 
 
 def session_clock() -> datetime:

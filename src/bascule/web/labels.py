@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import pass_context
 
-from bascule.playbook.schema import Playbook
+from bascule.playbook.schema import Playbook, Reason, Stage
 from bascule.web.i18n import N_, _, language
 
 CATALOGUE: dict[str, dict[str, str]] = {
@@ -68,7 +68,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
 def _playbook_labels(playbook: Playbook, kind: str) -> dict[str, Any]:
     if kind == "status":
         return dict(playbook.lead_status_labels)
-    groups = {
+    groups: dict[str, tuple[Stage | Reason, ...]] = {
         "stage": playbook.stages,
         "source": playbook.lead_sources,
         "loss_reason": playbook.loss_reasons,

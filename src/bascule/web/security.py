@@ -18,9 +18,11 @@ from fastapi import Request
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bascule.users.sessions import COOKIE as SESSION_COOKIE
 from bascule.web import i18n
 
-SESSION_COOKIE = "bascule_session"
+__all__ = ["SESSION_COOKIE", "VISITOR_COOKIE", "FormRefused", "WebMiddleware", "check_form"]
+
 VISITOR_COOKIE = "bascule_visitor"
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

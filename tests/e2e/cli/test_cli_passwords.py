@@ -53,9 +53,7 @@ def test_a_new_password_ends_the_users_web_sessions(bascule, db: Engine, db_url:
         assert session.scalar(select(func.count()).select_from(t.WebSession)) == 0
 
 
-def test_a_short_password_an_empty_input_or_an_unknown_user_is_one_line_on_stderr(
-    bascule, db_url
-):
+def test_a_short_password_an_empty_input_or_an_unknown_user_is_one_line_on_stderr(bascule, db_url):
     bascule("users", "create", "rep@bascule.fr", "--role", "sales")
 
     short = _password(db_url, "rep@bascule.fr", "court\n")
