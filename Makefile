@@ -53,7 +53,7 @@ catalogues:
 messages: $(STAMP)
 	mkdir -p .cache
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o .cache/messages.pot .
-	$(BIN)/pybabel update -i .cache/messages.pot -d $(LOCALE_DIR) -D messages --no-location --no-fuzzy-matching --ignore-obsolete --width 100
+	$(BIN)/pybabel update -i .cache/messages.pot -d $(LOCALE_DIR) -D messages --no-fuzzy-matching --ignore-obsolete --width 100
 	$(MAKE) --no-print-directory catalogues
 
 run: $(STAMP)

@@ -81,3 +81,10 @@ def percent(value: float | int | Decimal | None, locale: str | None = None, digi
 def items(values: list[str], locale: str | None = None) -> str:
     """``a, b et c`` / ``a, b, and c``."""
     return format_list([str(v) for v in values], locale=_lang(locale)) if values else ""
+
+
+def business_time(value: dt.timedelta) -> str:
+    """A span of business time, to the minute: ``45 min``, ``3 h 05 min``, ``27 h 00 min``."""
+    minutes = int(abs(value).total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"

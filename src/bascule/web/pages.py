@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
 from bascule.api.deps import Now, PathId, PlaybookDep, ReadUow
 from bascule.leads import service as leads
@@ -21,8 +21,10 @@ from bascule.storage import repositories as repo
 from bascule.web import auth, reports
 from bascule.web.auth import LoginRequired, PageActor
 from bascule.web.errors import error_page
-from bascule.web.render import render
+from bascule.web.render import locale_of, render
 from bascule.web.security import check_form
+from bascule.workqueue import service as workqueue
+from bascule.workqueue.rules import Section
 
 __all__ = ["LoginRequired", "error_page", "router"]
 
@@ -31,9 +33,13 @@ router.include_router(auth.router)
 router.include_router(reports.router)
 
 
-@router.get("/", response_model=None)
-def home(actor: PageActor) -> RedirectResponse:
-    return RedirectResponse("/leads", status_code=303)
+@router.get("/", response_class=HTMLResponse)
+def work_queue(
+    request: Request, uow: ReadUow, actor: PageActor, playbook: PlaybookDep, now: Now
+) -> HTMLResponse:
+    locale = locale_of(request)
+    queue = workqueue.build(uow, actor=actor, now=now, playbook=playbook, locale=locale)
+    return render(request, "queue.html", playbook, queue=queue, Section=Section)
 
 
 @router.get("/leads", response_class=HTMLResponse)

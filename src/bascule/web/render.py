@@ -27,6 +27,7 @@ templates.env.filters |= {
     "money": formats.money,
     "percent": formats.percent,
     "items": formats.items,
+    "business_time": formats.business_time,
 }
 templates.env.globals |= {
     "label": labels.label,

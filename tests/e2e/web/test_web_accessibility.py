@@ -74,7 +74,7 @@ def site(
         "base": base,
         "cookie": session_cookie(database, rep.id),
         "pages": [
-            "/leads", f"/leads/{claire.id}", f"/leads/{paul.id}", "/opportunities",
+            "/", "/leads", f"/leads/{claire.id}", f"/leads/{paul.id}", "/opportunities",
             "/reports/sla", "/reports/requalifications", "/reports/sla?from=nonsense",
             "/no-such-page",
         ],

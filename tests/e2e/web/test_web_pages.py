@@ -73,10 +73,12 @@ def test_sign_in_then_browse_leads_and_pipeline(site: tuple[str, str], page: Any
     assert "Connexion refusée" in p.inner_text("[role=alert]")
 
     # When they sign in with their password, they land on the page they asked for and see both
-    # leads with French labels (status and source).
+    # leads with French labels (status and source). The session cookie is not for scripts.
     p.get_by_label("Mot de passe").fill(password)
     p.get_by_role("button", name="Se connecter").click()
     assert p.url.endswith("/leads")
+    (session,) = [c for c in p.context.cookies() if c["name"] == "bascule_session"]
+    assert session["httpOnly"] and session["sameSite"] == "Lax"
     rows = p.locator("tbody tr")
     assert rows.count() == 2
     table = p.inner_text("table")
@@ -111,3 +113,10 @@ def test_sign_in_then_browse_leads_and_pipeline(site: tuple[str, str], page: Any
     body = p.inner_text("main")
     assert "Advanced qualification" in body
     assert "€30,000" in body and "Mar 31, 2027" in body
+
+    # Signing out ends the session for good: the old cookie, put back, opens nothing.
+    p.get_by_role("button", name="Sign out").click()
+    assert p.url.endswith("/login")
+    p.context.add_cookies([session])
+    p.goto(f"{base}/leads")
+    assert "/login" in p.url
