@@ -221,3 +221,24 @@ def test_sessions_are_counted_per_sign_in(browser, app, rep, database):
     with database.uow() as uow:
         count = uow.session.scalar(select(func.count()).select_from(t.WebSession))
     assert count == 2
+
+
+def test_the_alerts_stream_of_the_pages_reads_the_session_cookie(
+    database, users, session_cookie, web_app, serve
+):
+    base = serve(web_app(database, alerts_stream_keepalive_seconds=0.2))
+    cookie = session_cookie(database, users["sdr"].id)
+    url = f"{base}/api/v1/alerts/stream"
+
+    with httpx.stream("GET", url, cookies={SESSION_COOKIE: cookie}, timeout=10) as answer:
+        first = next(answer.iter_text())
+    anonymous = httpx.get(url, timeout=10)
+    with database.uow(write=True) as uow:
+        sessions.end(uow, cookie)
+        uow.commit()
+    ended = httpx.get(url, cookies={SESSION_COOKIE: cookie}, timeout=10)
+
+    assert answer.status_code == 200
+    assert f"connected as user {users['sdr'].id}" in first
+    assert anonymous.status_code == 401 and ended.status_code == 401
+    assert ended.json()["error"]["code"] == "unauthorized"

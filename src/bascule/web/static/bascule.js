@@ -21,6 +21,7 @@
     var item = document.createElement("li");
     item.textContent = alert.title || "";
     list.insertBefore(item, list.firstChild);
+    list.hidden = false;
     if (empty) {
       empty.hidden = true;
     }
