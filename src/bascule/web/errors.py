@@ -10,10 +10,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from bascule.errors import BasculeError
+from bascule.storage import DataError, IntegrityError, OperationalError
 from bascule.web import i18n
 from bascule.web.auth import LoginRequired
 from bascule.web.i18n import N_, _
@@ -60,14 +62,21 @@ def error_page(request: Request, status: int, message: str | None = None) -> HTM
     )  # fmt: skip
 
 
+# The statuses the API's handlers give these errors (``api.errors``), for the same words.
+STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
+    (RequestValidationError, 422),
+    (IntegrityError, 409),
+    (DataError, 422),
+    (OperationalError, 503),
+)
+
+
 def _status_of(exc: Exception) -> int:
     if isinstance(exc, HTTPException):
         return exc.status_code
     if isinstance(exc, BasculeError):
         return exc.status
-    return {"IntegrityError": 409, "DataError": 422, "OperationalError": 503}.get(
-        type(exc).__name__, 422 if type(exc).__name__ == "RequestValidationError" else 500
-    )
+    return next((status for kind, status in STATUS_OF if isinstance(exc, kind)), 500)
 
 
 def _html_or(api_handler: Handler | None) -> Handler:
