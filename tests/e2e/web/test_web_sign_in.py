@@ -204,7 +204,6 @@ def test_sign_in_needs_the_sign_in_pages_token_too(browser, rep, rows):
 
 def test_only_local_paths_are_followed_after_sign_in(browser, rep):
     email, password = rep
-    token = token_of(browser.get("/login"))
     for target, expected in (("https://evil.example/", "/"), ("//evil.example", "/"),
                              ("/reports/sla?lang=fr", "/reports/sla?lang=fr")):  # fmt: skip
         browser.cookies.clear()

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from bascule.api import deps
 from bascule.sla import tick as sla_tick
@@ -151,3 +151,21 @@ def test_the_work_queue_is_the_home_page_after_sign_in_in_french(work, app, data
     assert home.url.path == "/"
     assert "File de travail" in home.text
     assert "1 h 00 min de retard" in home.text
+
+
+def test_the_queue_costs_a_handful_of_statements(work, visit, database):
+    visit("sdr")  # warms the playbook cache
+    seen: list[str] = []
+
+    def grab(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", grab)
+    try:
+        visit("admin")
+    finally:
+        event.remove(database.engine, "before_cursor_execute", grab)
+    queries = [s for s in seen if not s.upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+    # The test's own session (an insert), then the page: the session, the team's and the
+    # unassigned leads, the owners' names, the alerts (a page and the counts).
+    assert len(queries) <= 7, queries
