@@ -60,18 +60,21 @@ class WebMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
-        asked = i18n.supported(request.query_params.get("lang"))
-        language = i18n.choose(
-            asked,
-            request.cookies.get(i18n.LANG_COOKIE),
-            request.headers.get("accept-language"),
-            self.default_language,
-        )
-        scope.setdefault("state", {})["language"] = language
-        i18n.set_language(language)
         path: str = scope["path"]
         secure = scope.get("scheme") == "https"
+        asked = None
+        # The API speaks JSON in its own words: only pages need the reader's language.
+        if not path.startswith("/api/"):
+            request = Request(scope)
+            asked = i18n.supported(request.query_params.get("lang"))
+            language = i18n.choose(
+                asked,
+                request.cookies.get(i18n.LANG_COOKIE),
+                request.headers.get("accept-language"),
+                self.default_language,
+            )
+            scope.setdefault("state", {})["language"] = language
+            i18n.set_language(language)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
