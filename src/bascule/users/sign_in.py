@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bascule.errors import NotFound
+from bascule.storage import IntegrityError
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
 from bascule.storage import web_sessions as store
-from bascule.storage.uow import UnitOfWork
+from bascule.storage.uow import Database, UnitOfWork
 from bascule.users import passwords, sessions, throttle
 from bascule.users.sessions import SessionPolicy
 
@@ -75,6 +76,32 @@ def sign_in(
     # let its holder try others' passwords without limit.
     store.forget_throttle(uow.session, keys[0])
     return Attempt(sessions.start(uow, user_id=user.id, now=now, policy=policy), user.id)
+
+
+def attempt(
+    database: Database,
+    *,
+    email: str,
+    password: str,
+    address: str | None,
+    now: datetime,
+    policy: SessionPolicy,
+) -> Attempt:
+    """``sign_in`` in its own transaction, committed whatever the outcome. Two processes
+    counting the first failure of the same key at once both insert its row: the loser tries
+    again and finds the row."""
+    for last_try in (False, True):
+        try:
+            with database.uow(write=True) as uow:
+                result = sign_in(
+                    uow, email=email, password=password, address=address, now=now, policy=policy
+                )
+                uow.commit()
+                return result
+        except IntegrityError:
+            if last_try:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _count(row: t.SignInThrottle | None) -> throttle.Count | None:

@@ -71,11 +71,10 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     address = request.client.host if request.client else None
-    with database(request).uow(write=True) as uow:
-        attempt = sign_in.sign_in(
-            uow, email=email, password=password, address=address, now=now, policy=policy(request)
-        )
-        uow.commit()  # a failure is counted too
+    attempt = sign_in.attempt(
+        database(request), email=email, password=password, address=address, now=now,
+        policy=policy(request),
+    )  # fmt: skip
     if not attempt.accepted:
         page = render(request, "login.html", None, failed=True, email=email, next=safe_next(next))
         page.status_code = 401
