@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from bascule import __version__
+from bascule import __version__, web
 from bascule.api import (
     accounts,
     alerts,
@@ -20,7 +20,6 @@ from bascule.api import (
 )
 from bascule.config import Settings
 from bascule.storage.uow import Database
-from bascule.web import site
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -38,12 +37,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         leads, accounts, opportunities, events, intake, imports, meta, alerts, reports, users,
     ):  # fmt: skip
         app.include_router(module.router)
-    # After the API's error handlers: the web UI keeps their JSON answers for /api paths.
-    site.install(app)
+    web.install(app)  # after the API's error handlers: it wraps them for browser pages
     return app
 
 
 def app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` (``bascule serve``: each worker process builds its
-    own from the BASCULE_* environment)."""
-    return create_app(Settings())
+    """Factory for ``uvicorn --factory`` (several workers): settings from BASCULE_*. Like
+    ``bascule serve``, it refuses the shipped secret key outside a development run."""
+    settings = Settings()
+    settings.refuse_unsafe_secret()
+    return create_app(settings)

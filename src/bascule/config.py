@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The shipped secret key: good for a development run only (``Settings.refuse_unsafe_secret``).
+DEFAULT_SECRET_KEY = "change-me"
+
+
+class UnsafeSecretKey(Exception):
+    """The server was asked to run for real with the shipped (public) secret key."""
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BASCULE_", extra="ignore")
 
     database_url: str = "sqlite:///./bascule.db"
-    secret_key: str = "change-me"
+    # Signs the web forms' CSRF tokens. Anyone who knows it can forge them, so a server run
+    # (``bascule serve``) refuses the default unless ``env`` is ``development``.
+    secret_key: str = DEFAULT_SECRET_KEY
+    env: Literal["production", "development"] = "production"
     smtp_url: str | None = None
     locale: str = "fr"
     timezone: str = "Europe/Paris"
@@ -27,3 +39,18 @@ class Settings(BaseSettings):
     # open; on SQLite each API process looks for newly delivered alerts this often.
     alerts_stream_keepalive_seconds: float = 15.0
     alerts_stream_poll_seconds: float = 1.0
+    # Web sessions (server-side rows): a session ends after this long without a request, and
+    # in any case this long after sign-in.
+    session_idle_hours: float = 12.0
+    session_absolute_hours: float = 72.0
+
+    def refuse_unsafe_secret(self) -> None:
+        """Raise ``UnsafeSecretKey`` when a non-development run would sign with a public key."""
+        if self.env == "development":
+            return
+        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 16:
+            raise UnsafeSecretKey(
+                "BASCULE_SECRET_KEY is the shipped default or shorter than 16 characters: set "
+                "a random secret (python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+                ", or pass --dev (BASCULE_ENV=development) for a development run"
+            )

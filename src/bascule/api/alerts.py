@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -18,7 +19,6 @@ from bascule.alerts.stream import AlertHub
 from bascule.api.schemas.alerts import AlertPage, AlertRead
 from bascule.errors import NotFound, Unauthorized
 from bascule.http.deps import (
-    COOKIE,
     CurrentActor,
     Now,
     PathId,
@@ -28,6 +28,7 @@ from bascule.http.deps import (
     database,
 )
 from bascule.users import service as users
+from bascule.users import sessions
 
 
 @asynccontextmanager
@@ -140,9 +141,20 @@ def _hub(request: Request) -> AlertHub:
 
 
 def _stream_user(request: Request) -> int:
-    with database(request).uow() as uow:
-        user = users.authenticate(uow, bearer(request) or request.cookies.get(COOKIE))
-        return int(user.id)
+    """A bearer token (integrations), else the web session cookie (the pages' EventSource)."""
+    token = bearer(request)
+    if token or sessions.COOKIE not in request.cookies:
+        with database(request).uow() as uow:
+            return int(users.authenticate(uow, token).id)
+    user = sessions.current_user(
+        database(request),
+        request.cookies.get(sessions.COOKIE),
+        now=datetime.now(UTC),
+        policy=sessions.SessionPolicy.of(request.app.state.settings),
+    )
+    if user is None:
+        raise Unauthorized("the web session has ended", fields={"session": "sign in again"})
+    return int(user.id)
 
 
 def _backlog(request: Request, user_id: int, after: int) -> list[dict[str, Any]]:

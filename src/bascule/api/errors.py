@@ -31,7 +31,7 @@ def _location(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(BasculeError)
     async def _domain(_: Request, exc: BasculeError) -> Response:
-        # The web UI, when installed, shows the same errors as pages outside /api.
+        # Outside /api the web UI (web.errors) wraps this handler and answers an HTML page.
         extra = {k: v for k, v in exc.extra.items() if v is not None}
         response = error_response(exc.status, exc.code, exc.message, exc.fields, **extra)
         response.headers.update(exc.headers)

@@ -9,7 +9,8 @@ import typer
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from bascule.cli.common import state
+from bascule.cli.common import CommandFailed, state
+from bascule.config import UnsafeSecretKey
 from bascule.storage.migrate import alembic_config, upgrade
 from bascule.storage.uow import Database
 
@@ -20,6 +21,7 @@ SETTINGS_ENV = {
     "smtp_url": "BASCULE_SMTP_URL",
     "locale": "BASCULE_LOCALE",
     "timezone": "BASCULE_TIMEZONE",
+    "env": "BASCULE_ENV",
 }
 
 
@@ -56,11 +58,25 @@ def serve(
     port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Number of worker processes.")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev",
+            help="Development run: accept the shipped secret key (same as BASCULE_ENV="
+            "development).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the API and the web UI (the database is created or migrated first)."""
     import uvicorn
 
     st = state(ctx)
+    if dev:
+        st.settings = st.settings.model_copy(update={"env": "development"})
+    try:
+        st.settings.refuse_unsafe_secret()
+    except UnsafeSecretKey as exc:
+        raise CommandFailed(str(exc)) from None
     typer.echo(migrate(st.database))
     if workers > 1 and st.database.is_sqlite:
         # Works (WAL, file locks), but each process keeps its own intake rate limit and the

@@ -1,7 +1,9 @@
-"""``bascule users create | away | activate | deactivate`` and ``bascule tokens create``."""
+"""``bascule users create | password | away | activate | deactivate`` and ``bascule tokens
+create``."""
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from typing import Annotated
 
@@ -10,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bascule.cli.common import CommandFailed, console, now, state
 from bascule.playbook import service as playbooks
-from bascule.users import availability
+from bascule.users import availability, sign_in
 from bascule.users import service as users
 from bascule.users.model import Role
 
@@ -50,6 +52,30 @@ def create_user(
             f"Created user #{user.id} {user.email} ({user.name}): {', '.join(details)}",
             markup=False,
         )
+
+
+@users_app.command("password")
+def password(
+    ctx: typer.Context, email: Annotated[str, typer.Argument(help="The user's e-mail.")]
+) -> None:
+    """Set the password a user signs in to the web UI with, read from standard input (asked
+    twice on a terminal). Their open web sessions end."""
+    secret = _read_password()
+    with state(ctx).database.uow(write=True) as uow:
+        user = sign_in.set_password(uow, email=email, password=secret)
+        uow.commit()
+    console().print(f"Password set for {user.email}; their web sessions were ended", markup=False)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        typed: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return typed
+    # Piped: the first line, without its line ending (a password may hold inner spaces).
+    line = sys.stdin.readline()
+    if not line:
+        raise CommandFailed("no password on standard input")
+    return line.rstrip("\r\n")
 
 
 @users_app.command("away")

@@ -21,11 +21,6 @@ def database(request: Request) -> Database:
     return db
 
 
-# The web session's cookie: the pages sign in with it, and the alert stream (an
-# ``EventSource`` cannot send a header) accepts it as well as a bearer token.
-COOKIE = "bascule_token"
-
-
 def bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

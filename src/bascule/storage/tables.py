@@ -71,6 +71,33 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class WebSession(Base):
+    """A signed-in browser (migration 0009). The cookie holds a random id; only its SHA-256 is
+    stored, so a copy of the database opens no session. Deleting the row signs the browser out
+    on every process at once."""
+
+    __tablename__ = "web_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Touched at most once a minute (``users.sessions.TOUCH_EVERY``): idle expiry counts from it.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The absolute end, fixed at sign-in whatever the activity.
+    expires_at: Mapped[datetime]
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per account (``account:<email>``) and per client address
+    (``address:<ip>``), kept in the database so every process sees the same count."""
+
+    __tablename__ = "sign_in_throttle"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]
+
+
 class Account(Base):
     __tablename__ = "account"
     id: Mapped[int] = mapped_column(primary_key=True)

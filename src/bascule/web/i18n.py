@@ -1,204 +1,103 @@
-"""Interface labels in French and English (business labels come from the playbook)."""
+"""The interface's languages: Babel gettext catalogues (``web/locale/<lang>/LC_MESSAGES``), the
+language of a request, and ``_()`` for Python code and templates alike.
+
+Messages are written in English in the code and templates; ``fr`` and ``en`` catalogues hold
+every one of them (a test fails on a missing or fuzzy translation). ``make install`` compiles
+the ``.mo`` files; a fresh clone without them compiles the ``.po`` in memory on first use.
+
+The language of a request: ``?lang=fr|en`` (kept in a cookie by ``web.security``), else the
+cookie, else the browser's ``Accept-Language``, else ``BASCULE_LOCALE``."""
 
 from __future__ import annotations
 
-LABELS: dict[str, dict[str, str]] = {
-    "fr": {
-        "app": "Bascule",
-        "leads": "Leads",
-        "opportunities": "Opportunités",
-        "pipeline": "Pipeline",
-        "login": "Connexion",
-        "logout": "Déconnexion",
-        "token": "Jeton d'API",
-        "sign_in": "Se connecter",
-        "name": "Nom",
-        "company": "Société",
-        "email": "E-mail",
-        "status": "Statut",
-        "source": "Source",
-        "score": "Score",
-        "owner": "Propriétaire",
-        "temperature": "Température",
-        "ready": "Prêt à convertir",
-        "yes": "oui",
-        "no": "non",
-        "search": "Rechercher",
-        "filter": "Filtrer",
-        "all": "Tous",
-        "history": "Historique",
-        "qualification": "Qualification",
-        "amount": "Montant",
-        "weighted": "Montant pondéré",
-        "close_date": "Date de clôture prévue",
-        "stage": "Étape",
-        "type": "Type",
-        "account": "Compte",
-        "previous": "Précédent",
-        "next": "Suivant",
-        "total": "Total",
-        "created": "Créé le",
-        "reason": "Motif",
-        "by": "Par",
-        "when": "Quand",
-        "no_results": "Aucun résultat",
-        "invalid_token": "Jeton invalide ou révoqué",
-        "open_pipeline": "Pipeline ouvert",
-        "count": "Nombre",
-        "failed_attempts": "Tentatives de contact échouées d'affilée",
-        "conversion_due": "Conversion attendue avant",
-        "conversion_overdue": "Conversion en retard",
-        "requalification": "rendu au marketing",
-        "reports": "Rapports",
-        "sla": "SLA",
-        "sla_report": "Délais de première réponse (SLA)",
-        "requalifications": "Requalifications",
-        "requalifications_report": "Leads rendus au marketing (requalifications)",
-        "period": "Période",
-        "period_from": "Du",
-        "period_to": "Au",
-        "group_by": "Regrouper par",
-        "show": "Afficher",
-        "group": "Groupe",
-        "group_rule": "Règle",
-        "group_rule_owner": "Règle et propriétaire",
-        "as_of": "État au",
-        "no_owner": "Sans propriétaire",
-        "no_reason": "(sans motif)",
-        "clocks_started": "Délais démarrés",
-        "answered_in_time": "Répondus à temps",
-        "answered_late": "Répondus en retard",
-        "breached_open": "Dépassés, sans réponse",
-        "breached_stopped": "Dépassés puis arrêtés",
-        "running": "En cours",
-        "stopped_in_time": "Arrêtés à temps",
-        "escalated": "Escaladés",
-        "median_hours": "Médiane (h ouvrées)",
-        "p90_hours": "P90 (h ouvrées)",
-        "compliance": "Conformité",
-        "compliance_note": "Conformité : délais répondus à temps sur délais répondus ou échus. "
-        "Temps de réponse en heures ouvrées du calendrier de l'entreprise.",
-        "sla_chart_title": "Conformité SLA par groupe",
-        "sla_chart_desc": "Part des délais de première réponse tenus, du {start} au {end} :",
-        "handbacks": "Requalifications",
-        "distinct_leads": "Leads distincts",
-        "by_rule": "Par la règle",
-        "reasons": "Motifs",
-        "requalifications_chart_title": "Requalifications par groupe",
-        "requalifications_chart_desc": "Nombre de leads rendus au marketing, du {start} au {end} :",
-        "bad_date": "« {field} » : « {value} » n'est pas une date (AAAA-MM-JJ).",
-        "date_out_of_range": "« {field} » doit être entre le {first} et le {last}.",
-        "period_reversed": "La période finit avant de commencer : « Du » doit précéder « Au ».",
-        "bad_group_by": "Regroupement inconnu : « {value} ». Choisissez-en un dans la liste.",
-        "sla_status": "Délai de première réponse",
-        "sla_on_time": "Dans les temps",
-        "sla_due_soon": "Échéance proche",
-        "sla_breached": "Délai dépassé",
-        "sla_answered": "Répondu",
-        "sla_none": "Aucun délai",
-        "first_response_due": "Réponse attendue avant",
-        "first_response": "Première réponse",
-        "list_separator": " ; ",
-    },
-    "en": {
-        "app": "Bascule",
-        "leads": "Leads",
-        "opportunities": "Opportunities",
-        "pipeline": "Pipeline",
-        "login": "Sign in",
-        "logout": "Sign out",
-        "token": "API token",
-        "sign_in": "Sign in",
-        "name": "Name",
-        "company": "Company",
-        "email": "E-mail",
-        "status": "Status",
-        "source": "Source",
-        "score": "Score",
-        "owner": "Owner",
-        "temperature": "Temperature",
-        "ready": "Ready to convert",
-        "yes": "yes",
-        "no": "no",
-        "search": "Search",
-        "filter": "Filter",
-        "all": "All",
-        "history": "History",
-        "qualification": "Qualification",
-        "amount": "Amount",
-        "weighted": "Weighted amount",
-        "close_date": "Expected close date",
-        "stage": "Stage",
-        "type": "Type",
-        "account": "Account",
-        "previous": "Previous",
-        "next": "Next",
-        "total": "Total",
-        "created": "Created",
-        "reason": "Reason",
-        "by": "By",
-        "when": "When",
-        "no_results": "No results",
-        "invalid_token": "Invalid or revoked token",
-        "open_pipeline": "Open pipeline",
-        "count": "Count",
-        "failed_attempts": "Failed contact attempts in a row",
-        "conversion_due": "Conversion due by",
-        "conversion_overdue": "Conversion overdue",
-        "requalification": "handed back to marketing",
-        "reports": "Reports",
-        "sla": "SLA",
-        "sla_report": "First-response deadlines (SLA)",
-        "requalifications": "Requalifications",
-        "requalifications_report": "Leads handed back to marketing (requalifications)",
-        "period": "Period",
-        "period_from": "From",
-        "period_to": "To",
-        "group_by": "Group by",
-        "show": "Show",
-        "group": "Group",
-        "group_rule": "Rule",
-        "group_rule_owner": "Rule and owner",
-        "as_of": "As of",
-        "no_owner": "No owner",
-        "no_reason": "(no reason)",
-        "clocks_started": "Clocks started",
-        "answered_in_time": "Answered in time",
-        "answered_late": "Answered late",
-        "breached_open": "Breached, unanswered",
-        "breached_stopped": "Breached, then stopped",
-        "running": "Running",
-        "stopped_in_time": "Stopped in time",
-        "escalated": "Escalated",
-        "median_hours": "Median (business h)",
-        "p90_hours": "P90 (business h)",
-        "compliance": "Compliance",
-        "compliance_note": "Compliance: clocks answered in time over clocks answered or past due. "
-        "Response times in business hours of the company's calendar.",
-        "sla_chart_title": "SLA compliance per group",
-        "sla_chart_desc": "Share of first-response deadlines met, from {start} to {end}:",
-        "handbacks": "Requalifications",
-        "distinct_leads": "Distinct leads",
-        "by_rule": "By the rule",
-        "reasons": "Reasons",
-        "requalifications_chart_title": "Requalifications per group",
-        "requalifications_chart_desc": "Leads handed back to marketing, from {start} to {end}:",
-        "bad_date": "{field}: “{value}” is not a date (YYYY-MM-DD).",
-        "date_out_of_range": "{field} must be between {first} and {last}.",
-        "period_reversed": "The period ends before it starts: “From” must come before “To”.",
-        "bad_group_by": "Unknown grouping: “{value}”. Choose one from the list.",
-        "sla_status": "First-response deadline",
-        "sla_on_time": "On time",
-        "sla_due_soon": "Due soon",
-        "sla_breached": "Breached",
-        "sla_answered": "Answered",
-        "sla_none": "No deadline",
-        "first_response_due": "First response due by",
-        "first_response": "First response",
-        "list_separator": "; ",
-    },
-}
+import gettext as gettext_module
+import io
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LANGUAGES = ("fr", "en")
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+LANG_COOKIE = "bascule_lang"
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+
+_current: ContextVar[str] = ContextVar("bascule_web_language", default="en")
 
 
-def labels(locale: str) -> dict[str, str]:
-    return LABELS["fr" if locale.startswith("fr") else "en"]
+def supported(value: str | None) -> str | None:
+    """``fr`` for ``fr``, ``fr-CA``, ``FR_fr``...; None for a language we do not speak."""
+    if not value:
+        return None
+    primary = value.strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
+def from_accept_language(header: str | None) -> str | None:
+    """The first language we speak in the browser's preference order (``q`` weights)."""
+    choices: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                continue
+        language = supported(tag)
+        if language and weight > 0:
+            choices.append((-weight, position, language))
+    return min(choices)[2] if choices else None
+
+
+def choose(query: str | None, cookie: str | None, accept: str | None, default: str) -> str:
+    return (
+        supported(query)
+        or supported(cookie)
+        or from_accept_language(accept)
+        or supported(default)
+        or LANGUAGES[0]
+    )
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translations(language: str) -> gettext_module.GNUTranslations:
+    """The compiled catalogue, or the ``.po`` compiled in memory when no ``.mo`` was built."""
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    compiled = folder / f"{DOMAIN}.mo"
+    source = folder / f"{DOMAIN}.po"
+    if compiled.exists() and compiled.stat().st_mtime >= source.stat().st_mtime:
+        with compiled.open("rb") as handle:
+            return gettext_module.GNUTranslations(handle)
+    with source.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext_module.GNUTranslations(buffer)
+
+
+def set_language(language: str) -> None:
+    """The language ``_()`` answers in for the rest of this request (a context variable, so
+    concurrent requests do not see each other's)."""
+    _current.set(language)
+
+
+def language() -> str:
+    return _current.get()
+
+
+def _(message: str) -> str:
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction without translating it (translated when shown)."""
+    return message

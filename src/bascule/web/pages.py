@@ -1,60 +1,45 @@
 """Server-rendered pages: they work without JavaScript and call the same services as the API.
-Sign-in, leads and the pipeline here; the report pages in ``web.reports``."""
+Leads and the pipeline here; signing in in ``web.auth``, the reports in ``web.reports``.
+
+Every route of ``router`` goes through ``check_form``: a state-changing request without this
+browser's CSRF token, or from another site, is refused before the route runs."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
 
-from bascule.errors import Unauthorized
-from bascule.http.deps import COOKIE, Now, PathId, PlaybookDep, ReadUow, database
+from bascule.http.deps import Now, PathId, PlaybookDep, ReadUow
 from bascule.leads import service as leads
 from bascule.opportunities import service as opportunities
 from bascule.opportunities.model import weighted_amount
 from bascule.sla import service as sla
 from bascule.storage import repositories as repo
-from bascule.users import service as users
-from bascule.web import reports
-from bascule.web.render import PageActor, render
+from bascule.web import auth, reports
+from bascule.web.auth import LoginRequired, PageActor
+from bascule.web.errors import error_page
+from bascule.web.render import locale_of, render
+from bascule.web.security import check_form
+from bascule.workqueue import service as workqueue
+from bascule.workqueue.rules import Section
 
-router = APIRouter(include_in_schema=False)
+__all__ = ["LoginRequired", "error_page", "router"]
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_form)])
+router.include_router(auth.router)
 router.include_router(reports.router)
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, playbook: PlaybookDep) -> HTMLResponse:
-    return render(request, "login.html", playbook, error=None)
-
-
-@router.post("/login", response_model=None)
-def login(
-    request: Request, playbook: PlaybookDep, token: Annotated[str, Form(max_length=200)]
-) -> Response:
-    with database(request).uow() as uow:
-        try:
-            users.authenticate(uow, token.strip())
-        except Unauthorized:
-            page = render(request, "login.html", playbook, error="invalid_token")
-            page.status_code = 401
-            return page
-    response = RedirectResponse("/leads", status_code=303)
-    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="lax")
-    return response
-
-
-@router.post("/logout")
-def logout() -> RedirectResponse:
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
-    return response
-
-
-@router.get("/", response_model=None)
-def home() -> RedirectResponse:
-    return RedirectResponse("/leads", status_code=303)
+@router.get("/", response_class=HTMLResponse)
+def work_queue(
+    request: Request, uow: ReadUow, actor: PageActor, playbook: PlaybookDep, now: Now
+) -> HTMLResponse:
+    locale = locale_of(request)
+    queue = workqueue.build(uow, actor=actor, now=now, playbook=playbook, locale=locale)
+    return render(request, "queue.html", playbook, queue=queue, Section=Section)
 
 
 @router.get("/leads", response_class=HTMLResponse)

@@ -1,76 +1,67 @@
-"""What every page shares: the signed-in user (cookie), the templates, the locale, numbers and
-times as the reader expects them, and the error page."""
+"""What every page shares: the templates (Jinja2 with the gettext extension), the reader's
+language and formats, the CSRF token of its forms, and the signed-in user for the header."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from bascule.errors import Unauthorized
-from bascule.http.deps import COOKIE, database
-from bascule.users import service as users
-from bascule.users.model import Actor
-from bascule.web.i18n import labels
+from bascule.web import formats, i18n, labels
+from bascule.web.security import VISITOR_COOKIE, csrf_token, ensure_visitor, language_of
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-
-
-class LoginRequired(Exception):
-    """Raised by page dependencies; the app turns it into a redirect to /login."""
-
-
-def page_actor(request: Request) -> Actor:
-    with database(request).uow() as uow:
-        try:
-            return users.actor_for(users.authenticate(uow, request.cookies.get(COOKIE)))
-        except Unauthorized:
-            raise LoginRequired() from None
-
-
-PageActor = Annotated[Actor, Depends(page_actor)]
+templates.env.add_extension("jinja2.ext.i18n")
+# The language is the request's (a context variable set by ``web.security.WebMiddleware``):
+# one environment serves every language, concurrent requests included.
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
+)
+templates.env.filters |= {
+    "date": formats.date,
+    "datetime": formats.datetime,
+    "number": formats.number,
+    "money": formats.money,
+    "percent": formats.percent,
+    "items": formats.items,
+    "business_time": formats.business_time,
+}
+templates.env.globals |= {
+    "label": labels.label,
+    "system_reason": labels.reason,
+    "LANGUAGE_NAMES": i18n.LANGUAGE_NAMES,
+}
 
 
 def locale_of(request: Request) -> str:
-    """``?lang=en`` on any page, else the server's locale."""
-    locale: str = request.query_params.get("lang") or request.app.state.settings.locale
-    return locale
+    """The request's language (``fr`` or ``en``)."""
+    return language_of(request)
 
 
-def number(value: float | int | None, locale: str, digits: int = 0) -> str:
-    """``1 234,5`` in French, ``1,234.5`` in English; a dash for a figure that does not exist
-    (a median without any response)."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{digits}f}"
-    if locale.startswith("fr"):
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return text
-
-
-def in_zone(value: datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored (UTC) instant as the wall-clock time of ``zone`` (the calendar's)."""
-    return "" if value is None else value.astimezone(ZoneInfo(zone)).strftime(fmt)
-
-
-templates.env.filters["number"] = number
-templates.env.filters["in_zone"] = in_zone
+def switch_language_url(request: Request, language: str) -> str:
+    url = request.url.include_query_params(lang=language)
+    return f"{url.path}?{url.query}"
 
 
 def render(
     request: Request, name: str, playbook: Any, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    locale = locale_of(request)
-    context |= {"t": labels(locale), "locale": locale, "playbook": playbook}
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
-
-
-def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    locale = request.app.state.settings.locale
-    context = {"t": labels(locale), "locale": locale, "status": status, "message": message}
-    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+    language = locale_of(request)
+    visitor = ensure_visitor(request)
+    context |= {
+        "locale": language,
+        "playbook": playbook,
+        "actor": getattr(request.state, "actor", None),
+        "csrf_token": csrf_token(request),
+        "languages": {code: switch_language_url(request, code) for code in i18n.LANGUAGES},
+    }
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    if visitor:
+        response.set_cookie(
+            VISITOR_COOKIE, visitor, httponly=True, samesite="lax", path="/",
+            secure=request.url.scheme == "https",
+        )  # fmt: skip
+    return response

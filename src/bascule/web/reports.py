@@ -24,8 +24,11 @@ from bascule.leads import requalifications
 from bascule.playbook.schema import Playbook
 from bascule.sla import report as sla_report
 from bascule.sla import service as sla
-from bascule.web.i18n import labels
-from bascule.web.render import PageActor, locale_of, number, render
+from bascule.web import formats
+from bascule.web.auth import PageActor
+from bascule.web.i18n import _
+from bascule.web.labels import value_label
+from bascule.web.render import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,28 +77,37 @@ def _check(asked: Asked, allowed: tuple[str, ...], playbook: Playbook, now: dt.d
     return Checked(period.start, period.end, groups)
 
 
-def _problems(exc: ValidationFailed, asked: Asked, locale: str) -> list[str]:
-    t = labels(locale)
+def _problems(exc: ValidationFailed, asked: Asked) -> list[str]:
     typed = {"from": asked.from_, "to": asked.to, "group_by": asked.group_by}
+    names = {"from": _("From"), "to": _("To")}
     problems = []
     for field, detail in exc.fields.items():
-        value, name = typed.get(field, "")[:60], t.get(f"period_{field}", field)
+        value, name = typed.get(field, "")[:60], names.get(field, field)
         if field == "group_by":
-            problems.append(t["bad_group_by"].format(value=value))
+            problems.append(
+                _("Unknown grouping: “{value}”. Choose one from the list.").format(value=value)
+            )
         elif detail == "not a date":
-            problems.append(t["bad_date"].format(field=name, value=value))
+            problems.append(
+                _("{field}: “{value}” is not a date (YYYY-MM-DD).").format(field=name, value=value)
+            )
         elif detail == "after to":
-            problems.append(t["period_reversed"])
+            problems.append(_("The period ends before it starts: “From” must come before “To”."))
         else:
-            first, last = report_query.FIRST_DAY, report_query.LAST_DAY
-            problems.append(t["date_out_of_range"].format(field=name, first=first, last=last))
+            first = formats.date(report_query.FIRST_DAY)
+            last = formats.date(report_query.LAST_DAY)
+            problems.append(
+                _("{field} must be between {first} and {last}.").format(
+                    field=name, first=first, last=last
+                )
+            )
     return problems
 
 
 def _invalid(
     request: Request, name: str, playbook: Playbook, asked: Asked, exc: ValidationFailed
 ) -> HTMLResponse:
-    problems = _problems(exc, asked, locale_of(request))
+    problems = _problems(exc, asked)
     return render(
         request, name, playbook, status_code=422, asked=asked, problems=problems, report=None,
         lines=[], bars=[],
@@ -116,11 +128,10 @@ def sla_page(
     report = sla.report(
         uow, start=q.start, end=q.end, group_by=q.groups, now=now, playbook=playbook
     )
-    locale = locale_of(request)
-    lines = [(_sla_group(row, q.groups, locale), row) for row in report["rows"]]
+    lines = [(_sla_group(row, q.groups), row) for row in report["rows"]]
     return render(
         request, "reports/sla.html", playbook, asked=asked, problems=[], report=report,
-        lines=lines, bars=_bars(lines, "compliance_percent", locale, suffix=" %"),
+        lines=lines, bars=_bars(lines, "compliance_percent", percent=True),
     )  # fmt: skip
 
 
@@ -139,60 +150,49 @@ def requalifications_page(
     report = lead_reports.requalifications(
         uow, start=q.start, end=q.end, group_by=q.groups, playbook=playbook
     )
-    locale = locale_of(request)
-    lines = [
-        (_requalification_group(row, q.groups, playbook, locale), row) for row in report["rows"]
-    ]
+    lines = [(_requalification_group(row, q.groups, playbook), row) for row in report["rows"]]
     return render(
         request, name, playbook, asked=asked, problems=[], report=report, lines=lines,
-        bars=_bars(lines, "requalifications", locale),
+        bars=_bars(lines, "requalifications"),
     )  # fmt: skip
 
 
 # --- words for the groups, and the chart's bars ---------------------------------------------
 
 
-def _owner(row: dict[str, Any], t: dict[str, str]) -> str:
+def _owner(row: dict[str, Any]) -> str:
     if row.get("owner_id") is None:
-        return t["no_owner"]
+        return _("No owner")
     return str(row.get("owner_name") or f"#{row['owner_id']}")
 
 
-def _sla_group(row: dict[str, Any], groups: tuple[str, ...], locale: str) -> str:
-    t = labels(locale)
-    parts = [str(row["rule"]) if g == "rule" else _owner(row, t) for g in groups]
+def _sla_group(row: dict[str, Any], groups: tuple[str, ...]) -> str:
+    parts = [value_label(None, "rule", row["rule"]) if g == "rule" else _owner(row) for g in groups]
     return " · ".join(parts)
 
 
-def _requalification_group(
-    row: dict[str, Any], groups: tuple[str, ...], playbook: Playbook, locale: str
-) -> str:
-    t = labels(locale)
-    sources = {s.key: s.label.get(locale) for s in playbook.lead_sources}
+def _requalification_group(row: dict[str, Any], groups: tuple[str, ...], playbook: Playbook) -> str:
     parts = []
     for group in groups:
         if group == "owner":
-            parts.append(_owner(row, t))
+            parts.append(_owner(row))
         elif group == "source":
-            parts.append(sources.get(row["source"], row["source"]))
+            parts.append(value_label(playbook, "source", row["source"]))
         else:
-            parts.append(row["reason"] or t["no_reason"])
+            parts.append(row["reason"] or _("(no reason)"))
     return " · ".join(parts)
 
 
 def _bars(
-    lines: list[tuple[str, dict[str, Any]]], figure: str, locale: str, *, suffix: str = ""
+    lines: list[tuple[str, dict[str, Any]]], figure: str, *, percent: bool = False
 ) -> list[dict[str, Any]]:
     """One bar per group, as long as its figure over the longest (100 % for percentages);
     a group without the figure (no clock decided yet) keeps its place with an empty bar."""
-    values = [row[figure] for _, row in lines]
-    top = 100.0 if suffix == " %" else float(max((v for v in values if v), default=0) or 1)
-    digits = 1 if suffix == " %" else 0
-    return [
-        {
-            "label": label,
-            "share": 0.0 if value is None else min(float(value) / top, 1.0),
-            "text": number(value, locale, digits) + (suffix if value is not None else ""),
-        }
-        for (label, _), value in zip(lines, values, strict=True)
-    ]
+    values = [row[figure] for _label, row in lines]
+    top = 100.0 if percent else float(max((v for v in values if v), default=0) or 1)
+    bars = []
+    for (label, _row), value in zip(lines, values, strict=True):
+        text = formats.percent(value, digits=1) if percent else formats.number(value)
+        share = 0.0 if value is None else min(float(value) / top, 1.0)
+        bars.append({"label": label, "share": share, "text": text, "spoken": f"{label} {text}"})
+    return bars

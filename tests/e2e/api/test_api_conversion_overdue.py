@@ -18,7 +18,6 @@ from sqlalchemy import event, func, select, update
 
 from bascule import worker
 from bascule.http import deps
-from bascule.http.deps import COOKIE
 from bascule.sla import followup
 from bascule.storage import overdue as overdue_store
 from bascule.storage import tables as t
@@ -339,6 +338,9 @@ def test_the_worker_runs_the_conversion_tick():
 
 
 def test_the_lead_page_shows_the_overdue_flag_and_the_failed_attempts(api, database, clock):
+    from bascule.users import sessions
+    from bascule.web.security import SESSION_COOKIE
+
     lead = api.ready_lead()
     tick(database, DUE)
     clock.now = DUE
@@ -349,7 +351,13 @@ def test_the_lead_page_shows_the_overdue_flag_and_the_failed_attempts(api, datab
         ),
         201,
     )
-    api.client.cookies.set(COOKIE, api.users["sales"].token)
+    with database.uow(write=True) as uow:
+        policy = sessions.SessionPolicy.of_hours(12, 72)
+        session_id = sessions.start(
+            uow, user_id=api.users["sales"].id, now=datetime.now(UTC), policy=policy
+        )
+        uow.commit()
+    api.client.cookies.set(SESSION_COOKIE, session_id)
     try:
         english = api.client.get(f"/leads/{lead['id']}?lang=en")
         french = api.client.get(f"/leads/{lead['id']}?lang=fr")
@@ -357,7 +365,8 @@ def test_the_lead_page_shows_the_overdue_flag_and_the_failed_attempts(api, datab
         api.client.cookies.clear()
 
     assert english.status_code == 200, english.text
-    assert "Conversion due by</dt><dd>2026-12-29 09:00 UTC" in english.text
+    due = "Dec 29, 2026, 10:00\u202fAM (Europe/Paris)"
+    assert f'Conversion due by</dt><dd class="conversion-due">{due}' in english.text
     assert '<strong class="conversion-overdue">Conversion overdue</strong>' in english.text
-    assert "Failed contact attempts in a row</dt><dd>1</dd>" in english.text
+    assert 'Failed contact attempts in a row</dt><dd class="failed-attempts">1</dd>' in english.text
     assert "Conversion en retard" in french.text

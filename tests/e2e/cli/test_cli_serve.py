@@ -39,6 +39,7 @@ def test_serve_initialises_a_fresh_file_and_serves_it(tmp_path: Path, workers: i
     url = f"sqlite:///{tmp_path / 'served.db'}"
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BASCULE_")}
+    env["BASCULE_SECRET_KEY"] = "a-secret-key-for-this-test-only"  # the default is refused
     command = [sys.executable, "-c", LAUNCH, "--database-url", url, "serve", "--port", str(port)]
     command += ["--workers", str(workers)]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

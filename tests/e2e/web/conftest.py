@@ -1,20 +1,73 @@
-"""What the browser tests share: Debian's Chromium driven by Playwright (``page``), and
-``serve(app)``, which serves an application on a free local port for the test (uvicorn in a
-thread) and answers its base URL."""
+"""What the browser tests share: Debian's Chromium driven by Playwright (``page``, a French
+browser unless a test opens another context), ``serve(app)``, which serves an application on
+a free local port (uvicorn in a thread) and answers its base URL, and the ways in:
+
+- ``web_app(database)``: the app with an explicit secret key, as every test builds it;
+- ``session_cookie(database, user_id)``: a signed-in session without the sign-in page (for
+  tests about something else), ``with_password(database, email)`` for those that sign in
+  (each also a fixture of the same name, for test modules);
+- ``axe``: the path of axe-core's ``axe.min.js`` (``make axe``), or the test is skipped."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from bascule.app import create_app
+from bascule.config import Settings
+from bascule.storage.uow import Database
+from bascule.users import sessions, sign_in
+from bascule.users.sessions import SessionPolicy
+
 CHROMIUM = "/usr/bin/chromium"
+SECRET = "tests-only-secret-key-0123456789"
+PASSWORD = "correct horse battery staple"
+AXE_DIR = Path(os.environ.get("BASCULE_AXE_DIR", Path(__file__).parents[3] / ".cache" / "axe"))
+POLICY = SessionPolicy.of_hours(12, 72)
+
+
+def web_app(database: Database, **settings: Any) -> FastAPI:
+    options = {"locale": "fr", "secret_key": SECRET} | settings
+    return create_app(Settings(database_url=database.url, **options), database)
+
+
+def session_cookie(database: Database, user_id: int) -> str:
+    with database.uow(write=True) as uow:
+        session_id = sessions.start(uow, user_id=user_id, now=datetime.now(UTC), policy=POLICY)
+        uow.commit()
+    return session_id
+
+
+def with_password(database: Database, email: str, password: str = PASSWORD) -> str:
+    with database.uow(write=True) as uow:
+        sign_in.set_password(uow, email=email, password=password)
+        uow.commit()
+    return password
+
+
+@pytest.fixture(name="web_app")
+def web_app_fixture() -> Callable[..., FastAPI]:
+    return web_app
+
+
+@pytest.fixture(name="session_cookie")
+def session_cookie_fixture() -> Callable[[Database, int], str]:
+    return session_cookie
+
+
+@pytest.fixture(name="with_password")
+def with_password_fixture() -> Callable[..., str]:
+    return with_password
 
 
 def _free_port() -> int:
@@ -47,12 +100,28 @@ def serve() -> Iterator[Callable[[FastAPI], str]]:
 
 
 @pytest.fixture
-def page() -> Iterator[Any]:
+def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
+        chromium = pw.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        yield browser.new_page()
-        browser.close()
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A desktop page of a French-speaking browser (Accept-Language: fr-FR)."""
+    context = browser.new_context(locale="fr-FR")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def axe() -> Path:
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        pytest.skip(f"axe-core is not installed at {script}: run `make axe` (npm install)")
+    return script

@@ -10,8 +10,6 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from bascule.app import create_app
-from bascule.config import Settings
 from bascule.conversion import service as conversion
 from bascule.leads import service as leads
 from bascule.playbook import service as playbooks
@@ -26,15 +24,17 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def site(db_url: str, serve: Callable[[FastAPI], str]) -> Iterator[tuple[str, str]]:
-    """A served app with one sales rep, two leads (one converted); yields (base url, token)."""
+def site(
+    db_url: str, serve: Callable[[FastAPI], str], web_app: Any, with_password: Any
+) -> Iterator[tuple[str, str]]:
+    """A served app with one sales rep, two leads (one converted); yields (base url, the rep's
+    password)."""
     database = Database(db_url)
     playbooks.forget(database)
     now = datetime.now(UTC)
     playbook = default_playbook()
     with database.uow(write=True) as uow:
         rep = users.create_user(uow, email="rep@bascule.fr", role="sales", name="Rep", now=now)
-        token = users.create_token(uow, email=rep.email, label="web", now=now)
         actor = users.actor_for(rep)
         data = {"first_name": "Claire", "last_name": "Martin", "email": "claire@logitrans.fr",
                 "company": "Logitrans", "source": "demo_request"}  # fmt: skip
@@ -56,46 +56,67 @@ def site(db_url: str, serve: Callable[[FastAPI], str]) -> Iterator[tuple[str, st
             uow, lead_id=claire.id, request=request, actor=actor, playbook=playbook, now=now
         )
         uow.commit()
-    app = create_app(Settings(database_url=db_url, locale="fr"), database)
-    yield serve(app), token
+    password = with_password(database, "rep@bascule.fr")
+    yield serve(web_app(database)), password
     database.dispose()
 
 
 def test_sign_in_then_browse_leads_and_pipeline(site: tuple[str, str], page: Any) -> None:
-    base, token = site
+    base, password = site
     p = page
     # Given a visitor without a session, when they open the lead list, they are asked to sign in.
     p.goto(f"{base}/leads")
-    assert p.url.endswith("/login")
-    p.fill("#token", "bsc_wrong")
-    p.click("form[action='/login'] button")
-    assert "Jeton invalide" in p.inner_text("[role=alert]")
+    assert p.url.endswith("/login?next=%2Fleads")
+    p.get_by_label("E-mail").fill("rep@bascule.fr")
+    p.get_by_label("Mot de passe").fill("not the password")
+    p.get_by_role("button", name="Se connecter").click()
+    assert "Connexion refusée" in p.inner_text("[role=alert]")
 
-    # When they sign in with their API token, they see both leads with French labels.
-    p.fill("#token", token)
-    p.click("form[action='/login'] button")
+    # When they sign in with their password, they land on the page they asked for and see both
+    # leads with French labels (status and source). The session cookie is not for scripts.
+    p.get_by_label("Mot de passe").fill(password)
+    p.get_by_role("button", name="Se connecter").click()
     assert p.url.endswith("/leads")
+    (session,) = [c for c in p.context.cookies() if c["name"] == "bascule_session"]
+    assert session["httpOnly"] and session["sameSite"] == "Lax"
     rows = p.locator("tbody tr")
     assert rows.count() == 2
     table = p.inner_text("table")
     assert "Claire Martin" in table and "Paul Durand" in table
     assert "Converti en opportunité" in table and "Nouveau lead" in table
+    assert "Salon professionnel" in table and "trade_show" not in table
 
     # Filtering by status keeps only the converted lead.
     p.select_option("select[name=status]", "converted")
     p.click("form.filters button")
     assert p.locator("tbody tr").count() == 1
 
-    # The lead page shows its history: new, then converted.
+    # The lead page shows its history in words: new, then converted.
     p.click("text=Claire Martin")
     history = p.inner_text("main")
-    assert "new → converted" in history
+    assert "Nouveau lead → Converti en opportunité" in history
     assert "Remplacer le CRM actuel" in history
 
-    # The pipeline shows the opportunity in its stage, with a bar in the chart.
-    p.goto(f"{base}/opportunities?lang=en")
+    # The pipeline shows the opportunity in its stage, amounts as French readers write them.
+    p.goto(f"{base}/opportunities")
     assert p.locator("svg.chart rect.bar").count() == 4
-    body = p.inner_text("main")
+    body = " ".join(p.inner_text("main").split())  # narrow no-break spaces become spaces
     assert "Projet CRM – Logitrans" in body
+    assert "Qualification avancée" in body
+    assert "30 000 €" in body.replace("\u202f", " ").replace("\xa0", " ")
+    assert "31/03/2027" in body
+
+    # In English (kept by a cookie for the next pages): the same figures, English formats.
+    p.goto(f"{base}/opportunities?lang=en")
+    assert p.locator("html").get_attribute("lang") == "en"
+    p.goto(f"{base}/opportunities")
+    body = p.inner_text("main")
     assert "Advanced qualification" in body
-    assert "30,000.00 EUR" in body
+    assert "€30,000" in body and "Mar 31, 2027" in body
+
+    # Signing out ends the session for good: the old cookie, put back, opens nothing.
+    p.get_by_role("button", name="Sign out").click()
+    assert p.url.endswith("/login")
+    p.context.add_cookies([session])
+    p.goto(f"{base}/leads")
+    assert "/login" in p.url
