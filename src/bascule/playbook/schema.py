@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from bascule.playbook.analytics import Analytics
 from bascule.playbook.routing import Routing, RoutingRule
 from bascule.playbook.scoring import Scoring
 from bascule.playbook.sla import Calendar, Sla, SlaRule
@@ -244,6 +245,7 @@ class Playbook(Strict):
     calendar: Calendar = Calendar()
     sla: Sla = Sla()
     routing: Routing = Routing()
+    analytics: Analytics = Analytics()
 
     @model_validator(mode="after")
     def _consistent(self) -> Playbook:
@@ -273,6 +275,9 @@ class Playbook(Strict):
                 raise ValueError(f"{field}: keys must be unique")
             if not values:
                 raise ValueError(f"{field}: at least one entry is required")
+        strange = [k for k in self.analytics.stall_days if k not in (*LEAD_STATUSES, *keys)]
+        if strange:
+            raise ValueError(f"analytics.stall_days: not a status or stage: {', '.join(strange)}")
         if self.conversion.default_stage not in keys:
             raise ValueError("conversion.default_stage: not a stage of this playbook")
         if self.stage(self.conversion.default_stage).outcome != "open":
