@@ -22,6 +22,8 @@ PIPELINE_COUNTS = (
     "open_count", "open_amount", "weighted_amount",
     "won_count", "won_amount", "lost_count", "lost_amount",
 )  # fmt: skip
+RATES = frozenset({"mql_rate", "mql_to_sql", "sql_to_opportunity", "opportunity_to_won",
+                   "lead_to_won", "win_rate", "share", "no_real_need_share"})  # fmt: skip
 AMOUNTS = frozenset({"open_amount", "weighted_amount", "won_amount", "lost_amount", "amount"})
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, String, cast, literal, null
 from bascule.analytics import labels, metrics, queries
 from bascule.analytics import stage_times as stays
 from bascule.analytics.access import EVERYTHING, Readable
+from bascule.errors import ValidationFailed
 from bascule.playbook.schema import LEAD_STATUSES, Playbook, Reason, Stage
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
@@ -45,6 +46,21 @@ class Query:
     group_by: str = "none"
     locale: str = "fr"
     readable: Readable = field(default=EVERYTHING)
+
+
+def check_group(report: str, group_by: str) -> str:
+    """The grouping if the report has it; else ``ValidationFailed`` naming ``group_by``."""
+    allowed = GROUPS.get(report, ("none",))
+    if group_by not in allowed:
+        raise ValidationFailed(
+            "unknown grouping", fields={"group_by": f"one of {', '.join(allowed)}"}
+        )
+    return group_by
+
+
+def default_period(today: date, days: int = 30) -> tuple[date, date]:
+    """The ``days`` days up to ``today`` (included): a report asked without a period."""
+    return today - timedelta(days=days - 1), today
 
 
 class Labeller:

@@ -129,11 +129,7 @@ LanguageDep = Annotated[str, Depends(language)]
 def _query(
     report: str, period: Period, group_by: str, locale: str, actor: CurrentActor
 ) -> analytics.Query:
-    allowed = analytics.GROUPS.get(report, ("none",))
-    if group_by not in allowed:
-        raise ValidationFailed(
-            "unknown grouping", fields={"group_by": f"one of {', '.join(allowed)}"}
-        )
+    analytics.check_group(report, group_by)
     return analytics.Query(period.start, period.end, group_by, locale, readable_by(actor))
 
 
