@@ -248,9 +248,12 @@ def stage_times(
         for key in open_keys
     }
     counts = stays.counts(uow.session, pipeline=pipeline, window=window,
-                                stall_after=stall_after, readable=q.readable)  # fmt: skip
-    spread = stays.percentiles(uow.session, pipeline=pipeline, window=window,
-                                     readable=q.readable, is_sqlite=uow.is_sqlite)  # fmt: skip
+                          stall_after=stall_after, readable=q.readable,
+                          is_sqlite=uow.is_sqlite)  # fmt: skip
+    spread = counts
+    if uow.is_sqlite:  # no percentile function: ranked durations, a second pass
+        spread = stays.ranked_percentiles(uow.session, pipeline=pipeline, window=window,
+                                          readable=q.readable)  # fmt: skip
     group = "status" if pipeline == "lead" else "stage"
     label = Labeller(playbook, q.locale, {})
     rows = []

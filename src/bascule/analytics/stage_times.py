@@ -79,9 +79,11 @@ def counts(
     window: Window,
     stall_after: Mapping[str, datetime],
     readable: Readable,
-) -> dict[str, dict[str, int]]:
+    is_sqlite: bool,
+) -> dict[str, dict[str, Any]]:
     """Per status: ``entered`` and ``left`` in the window, ``current`` and ``stalled`` now
-    (in it since before ``stall_after[status]``; statuses without a threshold never stall)."""
+    (in it since before ``stall_after[status]``; statuses without a threshold never stall).
+    On PostgreSQL the same pass also gives the percentiles (``lo_50``, ``lo_90``, exact)."""
     s = stays(pipeline, readable)
     now_in = s.c.left_at.is_(None)
     ended = and_(s.c.left_at >= _at(window.since), s.c.left_at < _at(window.until))
@@ -96,28 +98,27 @@ def counts(
         count_if(now_in).label("current"),
         count_if(and_(now_in, stalled) if stall_after else literal(False)).label("stalled"),
     ).group_by(s.c.status)
+    if not is_sqlite:  # one pass over the stays: the percentiles of the ended ones too
+        spent = hours(s, is_sqlite)
+        query = query.add_columns(
+            *(
+                func.percentile_cont(p / 100).within_group(spent).filter(ended).label(f"lo_{p}")
+                for p in PERCENTS
+            ),
+            literal(True).label("exact"),
+        )
     return {row.status: dict(row._mapping) for row in session.execute(query)}
 
 
-def percentiles(
-    session: Session, *, pipeline: Pipeline, window: Window, readable: Readable, is_sqlite: bool
+def ranked_percentiles(
+    session: Session, *, pipeline: Pipeline, window: Window, readable: Readable
 ) -> dict[str, dict[str, Any]]:
-    """Per status, over the stays that ended in the window: ``n`` and, for each percent p of
-    ``PERCENTS``, ``lo_p`` and ``hi_p`` (PostgreSQL: ``hi_p`` None, ``lo_p`` the percentile
-    itself), for ``metrics.interpolate``."""
+    """SQLite, per status, over the stays that ended in the window: ``n`` and, for each
+    percent p of ``PERCENTS``, the durations ``lo_p`` and ``hi_p`` around the percentile's
+    position (for ``metrics.interpolate``)."""
     s = stays(pipeline, readable)
     ended = and_(s.c.left_at >= _at(window.since), s.c.left_at < _at(window.until))
-    done = select(s.c.status, hours(s, is_sqlite).label("hours")).where(ended).subquery("done")
-    if not is_sqlite:
-        query = select(
-            done.c.status,
-            func.count().label("n"),
-            *(
-                func.percentile_cont(p / 100).within_group(done.c.hours).label(f"lo_{p}")
-                for p in PERCENTS
-            ),
-        ).group_by(done.c.status)
-        return {row.status: dict(row._mapping) | {"exact": True} for row in session.execute(query)}
+    done = select(s.c.status, hours(s, True).label("hours")).where(ended).subquery("done")
     ranked = select(
         done.c.status,
         done.c.hours,
