@@ -119,8 +119,7 @@ def funnel(
             func.max(rank_of(history.to_status)).label("to_rank"),
             func.max(rank_of(history.from_status)).label("from_rank"),
         )
-        .join(lead, lead.id == history.lead_id)
-        .where(*cohort)
+        .where(history.lead_id.in_(select(lead.id).where(*cohort)))
         .group_by(history.lead_id)
         .subquery("steps")
     )
