@@ -38,7 +38,7 @@ START, END = date(2025, 1, 1), date(2025, 12, 31)
 SINCE, UNTIL = "2024-12-31 23:00:00", "2025-12-31 23:00:00"  # the year in Paris, in UTC
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 STALL = "2026-01-01 00:00:00"  # NOW - 14 days: the default lead stall threshold
-H = "((id * 7919) % 1000)"  # a fixed draw per id, 0-999
+H = "(((id % 1000) * 7919) % 1000)"  # a fixed draw per id, 0-999
 
 
 class Dialect:
