@@ -2,18 +2,24 @@
 
 Every report takes the same period (``from`` and ``to``, days of the company's calendar, both
 included; by default the 30 days up to today) through ``PeriodDep``, and answers 422 with the
-field at fault for a bad one (``http.reports``, which the report pages share).
+field at fault for a bad one (``http.reports``, which the report pages share). The SPEC §16
+reports (funnel, pipeline, loss-reasons, stage-times) also take ``format=json|csv`` and answer
+in the caller's language (``lang``, else ``Accept-Language``, else the server's locale).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
+from bascule.analytics import export
+from bascule.analytics import reports as analytics
+from bascule.analytics.access import readable_by
 from bascule.api.schemas.reports import RequalificationReport, SlaReport
 from bascule.http.deps import CurrentActor, Now, PlaybookDep, ReadUow
-from bascule.http.reports import PeriodDep, groups
+from bascule.http.reports import Period, PeriodDep, groups
 from bascule.leads import reports as lead_reports
 from bascule.leads import requalifications
 from bascule.sla import report as sla_report
@@ -46,3 +52,103 @@ def requalifications_report(
         uow, start=period.start, end=period.end, playbook=playbook,
         group_by=groups(group_by, requalifications.GROUPS),
     )  # fmt: skip
+
+
+# --- SPEC §16: funnel, pipeline, loss reasons, stage times ------------------------------------
+
+Format = Annotated[Literal["json", "csv"], Query(description="json, or csv: the same rows")]
+GroupBy = Annotated[str, Query(max_length=20, description="one grouping")]
+
+
+def language(
+    request: Request,
+    lang: Annotated[Literal["fr", "en"] | None, Query(description="labels: fr or en")] = None,
+) -> str:
+    """``lang``, else the first of French or English in ``Accept-Language``, else the
+    server's locale."""
+    if lang:
+        return lang
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag[:2] in ("fr", "en"):
+            return tag[:2]
+    return "fr" if str(request.app.state.settings.locale).startswith("fr") else "en"
+
+
+LanguageDep = Annotated[str, Depends(language)]
+
+
+def _query(
+    report: str, period: Period, group_by: str, locale: str, actor: CurrentActor
+) -> analytics.Query:
+    analytics.check_group(report, group_by)
+    return analytics.Query(period.start, period.end, group_by, locale, readable_by(actor))
+
+
+def _answer(report: dict[str, Any], format: str) -> Any:
+    if format == "csv":
+        name = f"{report['report']}-{report['from']}-{report['to']}.csv"
+        return Response(
+            export.to_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return report
+
+
+@router.get("/funnel")
+def funnel(
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, period: PeriodDep,
+    locale: LanguageDep, format: Format = "json", group_by: GroupBy = "none",
+) -> Any:  # fmt: skip
+    """Cohort funnel: the leads created in the period, and how many of them reached mql, sql and
+    converted (by their status history: a status counts as reached when the history holds it or
+    a later one of new < contacted < mql < sql < converted; a requalified or recycled lead counts
+    once), and whose opportunity is won or lost now. Rates: mql_rate = mql / leads, mql_to_sql =
+    sql / mql, sql_to_opportunity = opportunities / sql, opportunity_to_won = won /
+    opportunities, lead_to_won = won / leads. group_by: none, source, campaign, owner, segment
+    (company size band of the scoring playbook), month (of creation)."""
+    q = _query("funnel", period, group_by, locale, actor)
+    return _answer(analytics.funnel(uow, query=q, playbook=playbook), format)
+
+
+@router.get("/pipeline")
+def pipeline(
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, period: PeriodDep,
+    locale: LanguageDep, format: Format = "json", group_by: GroupBy = "none",
+) -> Any:  # fmt: skip
+    """Pipeline and forecast. Open: opportunities open now whose expected close date is in the
+    period (open_count, open_amount, weighted_amount = amount × stage probability). Closed: won
+    or lost with their close time in the period (won_count, won_amount, lost_count,
+    lost_amount, win_rate = won / (won + lost) by count). group_by: none, stage, month (open
+    rows by expected close month, closed rows by close month), owner, source, type."""
+    q = _query("pipeline", period, group_by, locale, actor)
+    return _answer(analytics.pipeline(uow, query=q, playbook=playbook), format)
+
+
+@router.get("/loss-reasons")
+def loss_reasons(
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, period: PeriodDep,
+    locale: LanguageDep, format: Format = "json", group_by: GroupBy = "none",
+) -> Any:  # fmt: skip
+    """Opportunities lost in the period by loss reason (within each owner or source when
+    grouped): count, amount, share of the lost (of the group's when grouped). no_real_need_share
+    = lost for no_real_need / every closed (won or lost) opportunity in the period (of the row's
+    group on each row): high, the criteria for creating opportunities are too loose."""
+    q = _query("loss-reasons", period, group_by, locale, actor)
+    return _answer(analytics.loss_reasons(uow, query=q, playbook=playbook), format)
+
+
+@router.get("/stage-times")
+def stage_times(
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, period: PeriodDep, now: Now,
+    locale: LanguageDep, format: Format = "json",
+    pipeline: Annotated[Literal["lead", "opportunity"], Query()] = "lead",
+) -> Any:  # fmt: skip
+    """Time in each lead status or opportunity stage, from history: entered (stays begun in the
+    period), left (stays ended in it), median_hours and p90_hours (calendar hours of the stays
+    that ended in the period), current (in it now), stalled (in an open status or stage now for
+    longer than the playbook's analytics stall threshold)."""
+    q = _query("stage-times", period, "none", locale, actor)
+    found = analytics.stage_times(uow, query=q, pipeline=pipeline, playbook=playbook, now=now)
+    return _answer(found, format)

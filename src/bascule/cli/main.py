@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bascule.cli import demo, forms, imports, model, playbook, score, server, users, worker
+from bascule.cli import demo, forms, imports, model, playbook, report, score, server, users, worker
 from bascule.cli.common import BasculeGroup, State
 from bascule.config import Settings
 
@@ -68,5 +68,6 @@ app.add_typer(playbook.app, name="playbook")
 app.add_typer(forms.app, name="forms")
 app.add_typer(score.app, name="score")
 app.add_typer(model.app, name="model")
+app.add_typer(report.app, name="report")
 imports.register(app)
 worker.register(app)

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from bascule.playbook.analytics import Analytics
 from bascule.playbook.routing import Routing, RoutingRule
 from bascule.playbook.scoring import Scoring
 from bascule.playbook.sla import Calendar, Sla, SlaRule
@@ -328,6 +329,8 @@ class Playbook(Strict):
     """First-response deadlines and failed attempts."""
     routing: Routing = Routing()
     """Who owns a new lead."""
+    analytics: Analytics = Analytics()
+    """Report settings: when a lead or an opportunity counts as stalled."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Playbook:
@@ -357,6 +360,9 @@ class Playbook(Strict):
                 raise ValueError(f"{field}: keys must be unique")
             if not values:
                 raise ValueError(f"{field}: at least one entry is required")
+        strange = [k for k in self.analytics.stall_days if k not in (*LEAD_STATUSES, *keys)]
+        if strange:
+            raise ValueError(f"analytics.stall_days: not a status or stage: {', '.join(strange)}")
         if self.conversion.default_stage not in keys:
             raise ValueError("conversion.default_stage: not a stage of this playbook")
         if self.stage(self.conversion.default_stage).outcome != "open":
