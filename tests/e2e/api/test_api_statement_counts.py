@@ -4,8 +4,8 @@ begins with a statement of its own). Authentication's read is included.
 
 Before issue 10 a demo request from a new person took 16 statements on SQLite and 17 on
 PostgreSQL (the e-mail lock and the customer look-up twice, the lead locked again to qualify
-it, scored twice); a known person's 12 and 14. On PostgreSQL a public form also spends one token of the rate
-limit shared by every API process (one upsert on ``intake_rate_bucket``)."""
+it, scored twice); a known person's 12 and 14. On PostgreSQL a public form also spends one
+token of the rate limit shared by every API process (one upsert on ``intake_rate_bucket``)."""
 
 from __future__ import annotations
 
