@@ -281,7 +281,7 @@ def bench(kind: str, leads: int, repeats: int) -> None:
         for name, lines in plans.items():
             console.print(f"\n[bold]plan: {name}[/]")
             for line in lines:
-                console.print("  " + line, markup=False, highlight=False)
+                console.print("  " + line, markup=False, highlight=False, soft_wrap=True)
         console.print(table)
         database.dispose()
 
