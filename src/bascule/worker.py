@@ -48,6 +48,7 @@ from bascule.storage import locks
 from bascule.storage.db import utcnow
 from bascule.storage.notify import Listener
 from bascule.storage.uow import Database
+from bascule.users import sessions
 
 log = logging.getLogger("bascule.worker")
 
@@ -69,6 +70,8 @@ register_tick(3600, scoring.decay_tick)
 register_tick(300, followup.conversion_tick)
 # First-response deadlines are hours long: a breach is told within a minute of it.
 register_tick(60, sla_tick.tick)
+# Ended web sessions and forgotten sign-in failures: rows nobody reads, cleared hourly.
+register_tick(3600, sessions.purge_tick)
 
 
 # --- one worker on SQLite ---------------------------------------------------------------------

@@ -53,3 +53,17 @@ def throttles(session: Session, keys: list[str], *, lock: bool) -> dict[str, t.S
 
 def forget_throttle(session: Session, key: str) -> None:
     session.execute(delete(t.SignInThrottle).where(t.SignInThrottle.key == key))
+
+
+def delete_expired(session: Session, now: datetime) -> int:
+    result = session.execute(delete(t.WebSession).where(t.WebSession.expires_at <= now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def delete_quiet_throttles(session: Session, failed_before: datetime, now: datetime) -> int:
+    """Counters whose last failure is older than ``failed_before`` and that block nothing."""
+    quiet = (t.SignInThrottle.last_failure_at <= failed_before) & (
+        t.SignInThrottle.blocked_until.is_(None) | (t.SignInThrottle.blocked_until <= now)
+    )
+    result = session.execute(delete(t.SignInThrottle).where(quiet))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -15,6 +15,7 @@ from bascule.config import Settings
 from bascule.storage import tables as t
 from bascule.storage import web_sessions as store
 from bascule.storage.uow import Database, UnitOfWork
+from bascule.users.throttle import FORGET_AFTER
 
 # The cookie carrying the session id (read by the web pages and by the alerts' event stream).
 COOKIE = "bascule_session"
@@ -102,3 +103,14 @@ def end_all(uow: UnitOfWork, *, user_id: int) -> int:
 def purge(uow: UnitOfWork, *, now: datetime, policy: SessionPolicy) -> int:
     """Delete the sessions that have ended (the worker may call it; nothing depends on it)."""
     return store.delete_ended(uow.session, now, now - policy.idle)
+
+
+def purge_tick(database: Database, now: datetime) -> None:
+    """The worker's clean-up: sessions past their absolute expiry, and failed-sign-in counters
+    already forgotten (an hour without failure) that block nothing. A session ended by idleness
+    is refused at once by ``current_user``; its row goes at its absolute expiry, since the
+    worker does not know the API processes' idle setting."""
+    with database.uow(write=True) as uow:
+        store.delete_expired(uow.session, now)
+        store.delete_quiet_throttles(uow.session, now - FORGET_AFTER, now)
+        uow.commit()
