@@ -32,7 +32,7 @@ def main(
     ] = None,
     secret_key: Annotated[
         str | None,
-        typer.Option(envvar="BASCULE_SECRET_KEY", help="Secret used to sign sessions."),
+        typer.Option(envvar="BASCULE_SECRET_KEY", help="Signs the web forms' CSRF tokens."),
     ] = None,
     smtp_url: Annotated[
         str | None,
