@@ -9,8 +9,10 @@ a readable OpenAPI document; a unit test holds them equal to this list.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class FieldKind(StrEnum):
@@ -88,3 +90,12 @@ CLIENT_FIELDS = tuple(f.name for f in FIELDS)
 WRITABLE = tuple(f.name for f in FIELDS if f.is_column)
 FORM_FIELDS = tuple(f.name for f in FIELDS if f.by_form)
 FILE_FIELDS = tuple(f.name for f in FIELDS if f.by_file)
+
+# What the lead list's text search looks in (the lead's ``search_text`` column).
+SEARCHED = ("first_name", "last_name", "company", "email")
+
+
+def search_text(values: Mapping[str, Any]) -> str:
+    """The searched fields, folded: written on every create, update, merge, import and demo."""
+    parts = (values.get(name) for name in SEARCHED)
+    return " ".join(p for p in parts if p).casefold()
