@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     env: Literal["production", "development"] = "production"
     smtp_url: str | None = None
     locale: str = "fr"
+    # Read by nothing: every zone Bascule uses is the playbook's (``[general] timezone``: the
+    # company's day, for "once a day" alerts and form dates; ``[calendar] timezone``: business
+    # hours, SLA and conversion deadlines, the times the web UI and the reports show). Kept,
+    # with ``bascule --timezone``, so that scripts and deployments that set it keep working.
     timezone: str = "Europe/Paris"
     # How long a process trusts its cached copy of the active playbook.
     playbook_cache_seconds: float = 5.0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import func, select
 
 from bascule.playbook import service as playbooks
+from bascule.storage import tables as t
 from bascule.storage.uow import Database
 from bascule.users import service as users
 from bascule.users.model import Actor
@@ -33,3 +35,16 @@ def actor(database: Database) -> Actor:
         user = users.create_user(uow, email="import@bascule-crm.fr", role="marketing", now=NOW)
         uow.commit()
         return users.actor_for(user)
+
+
+@pytest.fixture
+def count(database: Database) -> Callable[..., int]:
+    """``count(model, *where)``: rows of a table matching the conditions, read on a connection
+    of its own (what is committed, whatever unit of work a test holds)."""
+
+    def count(model: type[t.Base], *where: object) -> int:
+        with database.engine.connect() as conn:
+            query = select(func.count()).select_from(model).where(*where)  # type: ignore[arg-type]
+            return int(conn.execute(query).scalar_one())
+
+    return count

@@ -8,7 +8,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bascule.imports import service as imports
 from bascule.imports import writer
@@ -35,12 +35,6 @@ def run(
     return batch
 
 
-def count(database: Database, model: type[t.Base], *where: object) -> int:
-    with database.engine.connect() as conn:
-        query = select(func.count()).select_from(model).where(*where)  # type: ignore[arg-type]
-        return int(conn.execute(query).scalar_one())
-
-
 def people(numbers: list[int], extra: str = "") -> bytes:
     lines = ["Prénom;Nom;Email;Société;Fonction"]
     for i in numbers:
@@ -59,12 +53,12 @@ REPEATED = [1, 2, 3, 4, 5, 1, 6, 7, 2, 8, 9, 10, 9, 5]
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 3, 2000])
-def test_chunks_do_not_change_what_an_import_does(database, actor, chunk_rows):
+def test_chunks_do_not_change_what_an_import_does(count, database, actor, chunk_rows):
     preview = run(database, actor, people(REPEATED), chunk_rows=chunk_rows, dry_run=True)
     batch = run(database, actor, people(REPEATED), chunk_rows=chunk_rows)
     assert outcome(preview) == outcome(batch) == (10, 4, 0, 4)
-    assert count(database, t.Lead) == 10
-    assert count(database, t.ImportChange) == 0  # a person named twice is not an "update"
+    assert count(t.Lead) == 10
+    assert count(t.ImportChange) == 0  # a person named twice is not an "update"
     # imported again: everyone found, nothing new
     again = run(database, actor, people(REPEATED), chunk_rows=chunk_rows)
     assert outcome(again) == (0, 14, 0, 0)
@@ -72,7 +66,7 @@ def test_chunks_do_not_change_what_an_import_does(database, actor, chunk_rows):
 
 
 def test_an_import_that_fails_half_way_is_marked_failed_and_can_be_undone(
-    database, actor, monkeypatch
+    count, database, actor, monkeypatch
 ):
     real = writer.write_chunk
     calls = 0
@@ -91,15 +85,15 @@ def test_an_import_that_fails_half_way_is_marked_failed_and_can_be_undone(
         batch = imports.get(uow, 1)
         assert (batch.status, batch.message) == ("failed", "stopped after 6 rows: RuntimeError")
         assert (batch.rows_total, batch.rows_created, batch.finished_at) == (6, 6, None)
-    assert count(database, t.Lead) == 6
+    assert count(t.Lead) == 6
     with database.uow(write=True) as uow:
         undone = imports.undo(uow, import_id=1, actor=actor, now=NOW)
         uow.commit()
     assert undone["deleted"] == 6
-    assert count(database, t.Lead) == 0
+    assert count(t.Lead) == 0
 
 
-def test_what_an_import_writes_besides_leads(database, actor):
+def test_what_an_import_writes_besides_leads(count, database, actor):
     batch = run(database, actor, people(list(range(5))), tag="Salon", chunk_rows=2)
     # two history rows per lead, by the importer, naming the import: its creation, and its
     # assignment to the importer (no routing rule in the default playbook)
@@ -121,8 +115,8 @@ def test_what_an_import_writes_besides_leads(database, actor):
             ("import", batch.id, "create_leads", {"created": 1, "lead_ids": [[5, 5]]}),
             ("import", batch.id, "assign_leads", {"owners": {str(actor.user_id): 1}}),
         ]
-    assert count(database, t.Tag) == 1
-    assert count(database, t.LeadTag) == 5
+    assert count(t.Tag) == 1
+    assert count(t.LeadTag) == 5
 
 
 def test_signals_kept_for_an_unknown_email_go_to_the_lead_the_import_creates(database, actor):
@@ -147,7 +141,9 @@ def ids_only(numbers: list[int]) -> bytes:
 
 
 @pytest.mark.parametrize("make", [people, ids_only], ids=["by e-mail", "by external id"])
-def test_two_imports_of_overlapping_files_at_once_make_each_person_once(database, actor, make):
+def test_two_imports_of_overlapping_files_at_once_make_each_person_once(
+    count, database, actor, make
+):
     # Given two files sharing 150 of their 300 people, first in both, imported at once
     first = make(list(range(0, 300)))
     second = make([*range(0, 150), *range(300, 450)])
@@ -168,7 +164,7 @@ def test_two_imports_of_overlapping_files_at_once_make_each_person_once(database
 
     # Then each person is one lead, and the two imports' counts add up
     assert failures == []
-    assert count(database, t.Lead) == 450
+    assert count(t.Lead) == 450
     assert sum(b.rows_created for b in results) == 450
     assert sum(b.rows_updated for b in results) == 150
     assert sum(b.rows_total for b in results) == 600

@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bascule.imports import service as imports
 from bascule.playbook import service as playbooks
@@ -57,12 +57,6 @@ def write_history(database: Database, closed: int, open_: int = 20, seed: int = 
                 )
             )
         uow.commit()
-
-
-def count(database: Database, model: type[t.Base], *where: object) -> int:
-    with database.engine.connect() as conn:
-        query = select(func.count()).select_from(model).where(*where)  # type: ignore[arg-type]
-        return int(conn.execute(query).scalar_one())
 
 
 def test_training_stores_a_version_and_scores_the_open_leads(database):
@@ -119,14 +113,14 @@ def test_training_stores_a_version_and_scores_the_open_leads(database):
     assert again.version == 2 and again.algorithm == "logistic_regression"
 
 
-def test_too_little_history_is_refused_and_nothing_is_stored(database):
+def test_too_little_history_is_refused_and_nothing_is_stored(count, database):
     write_history(database, closed=120)
 
     with pytest.raises(predictive.NotEnoughHistory, match=r"120 leads .* at least 200 needed"):
         predictive.train(database, now=NOW, actor=ACTOR)
 
-    assert count(database, t.PredictiveModel) == 0
-    assert count(database, t.Lead, t.Lead.conversion_probability.is_not(None)) == 0
+    assert count(t.PredictiveModel) == 0
+    assert count(t.Lead, t.Lead.conversion_probability.is_not(None)) == 0
 
 
 def test_a_model_of_another_schema_version_is_refused(database):
@@ -147,7 +141,7 @@ def test_no_model_yet(database):
         predictive.score_open_leads(database)
 
 
-def test_signals_after_the_outcome_do_not_count(database):
+def test_signals_after_the_outcome_do_not_count(count, database):
     # Given a lead converted on day 10, with signals before and after
     with database.uow(write=True) as uow:
         lead = t.Lead(source="web_form", status="converted", created_at=NOW - timedelta(days=30))

@@ -20,7 +20,8 @@ from bascule.analytics import labels, metrics, queries
 from bascule.analytics import stage_times as stays
 from bascule.analytics.access import EVERYTHING, Readable
 from bascule.errors import ValidationFailed
-from bascule.playbook.schema import LEAD_STATUSES, Playbook, Reason, Stage
+from bascule.leads.vocabulary import LEAD_STATUSES, OPEN_LEAD_STATUSES
+from bascule.playbook.schema import Playbook, Reason, Stage
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
 
@@ -30,7 +31,6 @@ GROUPS = {
     "loss-reasons": ("none", "owner", "source"),
 }
 PIPELINES = ("lead", "opportunity")
-OPEN_LEAD_STATUSES = ("new", "contacted", "nurturing", "mql", "sql")
 NO_REAL_NEED = "no_real_need"
 # The word for a row without a value: no owner, no campaign...
 NOBODY = {"owner": "no_owner", "campaign": "no_campaign", "segment": "unknown_size",

@@ -21,6 +21,7 @@ from bascule.api.schemas.leads import (
 from bascule.conversion import service as conversion
 from bascule.errors import ValidationFailed
 from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
+from bascule.leads import reading
 from bascule.leads import service as leads
 from bascule.storage import repositories as repo
 
@@ -29,7 +30,11 @@ router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
 
 def _read(uow: ReadUow | WriteUow, lead: Any, now: Now, playbook: PlaybookDep) -> dict[str, Any]:
     tags = repo.tags_by_lead(uow.session, [lead.id])[lead.id]
-    return leads.to_read(lead, tags, now=now, playbook=playbook)
+    return _body(lead, tags, now, playbook)
+
+
+def _body(lead: Any, tags: list[str], now: Now, playbook: PlaybookDep) -> dict[str, Any]:
+    return LeadRead.body(lead, reading.computed(lead, tags, now=now, playbook=playbook))
 
 
 @router.get("", response_model=LeadPage)
@@ -64,7 +69,7 @@ def list_leads(
     items, total = repo.list_leads(uow.session, flt)
     tags = repo.tags_by_lead(uow.session, [lead.id for lead in items])
     return {
-        "items": [leads.to_read(lead, tags[lead.id], now=now, playbook=playbook) for lead in items],
+        "items": [_body(lead, tags[lead.id], now, playbook) for lead in items],
         "total": total,
         "page": page,
         "page_size": page_size,
@@ -84,11 +89,7 @@ def create_lead(
     lead, created = leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
     # A new lead carries exactly the tags given: no need to read them back.
     tags = repo.normalise_tags(body.tags or [])
-    result = (
-        leads.to_read(lead, tags, now=now, playbook=playbook)
-        if created
-        else _read(uow, lead, now, playbook)
-    )
+    result = _body(lead, tags, now, playbook) if created else _read(uow, lead, now, playbook)
     uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK

@@ -43,7 +43,10 @@ def main(
     ] = None,
     timezone: Annotated[
         str | None,
-        typer.Option(envvar="BASCULE_TIMEZONE", help="Default time zone (Europe/Paris)."),
+        typer.Option(
+            envvar="BASCULE_TIMEZONE",
+            help="Unused: time zones are the playbook's ([general] and [calendar] timezone).",
+        ),
     ] = None,
 ) -> None:
     """Options override the BASCULE_* environment variables they are named after."""

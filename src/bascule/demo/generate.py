@@ -48,6 +48,9 @@ SOURCE_WEIGHTS = {
     "other": 3,
 }
 CAMPAIGNS = {"demo_request": "Page démo", "freemium_signup": "Offre gratuite"}
+# Scenarios (named by the status they end in) a support request may follow: never qualified
+# by marketing or accepted by sales.
+_SUPPORT_ENDINGS = frozenset(LeadStatus) - {LeadStatus.MQL, LeadStatus.SQL}
 
 
 class DemoGenerator:
@@ -162,9 +165,7 @@ class DemoGenerator:
             scenario = "new"
         name = scenario.partition(":")[0]
         support = scenario == "converted_support" or (
-            name in ("new", "contacted", "nurturing", "disqualified", "converted")
-            and not fresh
-            and rng.random() < 0.04
+            name in _SUPPORT_ENDINGS and not fresh and rng.random() < 0.04
         )
         kind = "support_service" if support else "sales"
         form_type: str | None

@@ -14,6 +14,7 @@ from bascule.demo.records import (
     DemoLead,
     DemoOpportunity,
 )
+from bascule.leads.fields import SEARCHED, WRITABLE, search_text
 from bascule.opportunities.model import normalise_project_name
 
 Row = dict[str, Any]
@@ -71,23 +72,10 @@ def contact_row(c: DemoContact, ids: Ids) -> Row:
 
 
 def lead_row(lead: DemoLead, ids: Ids) -> Row:
-    search = (lead.first_name, lead.last_name, lead.company, lead.email)
     return {
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "email": lead.email,
+        # The fields a client writes (``leads.fields``), the owner as a database id.
+        **{name: getattr(lead, name) for name in WRITABLE if name != "owner_id"},
         "email_key": normalise_email(lead.email),
-        "phone": lead.phone,
-        "company": lead.company,
-        "job_title": lead.job_title,
-        "employees": lead.employees,
-        "sector": lead.sector,
-        "country": lead.country,
-        "technology": lead.technology,
-        "source": lead.source,
-        "campaign": lead.campaign,
-        "kind": lead.kind,
-        "temperature": lead.temperature,
         "status": lead.status,
         "disqualification_reason": lead.disqualification_reason,
         "owner_id": ids.user(lead.owner),
@@ -95,8 +83,7 @@ def lead_row(lead: DemoLead, ids: Ids) -> Row:
         "score_explanation": lead.score_explanation,
         "qualification": lead.qualification,
         "ready_to_convert": lead.ready_to_convert,
-        "do_not_contact": lead.do_not_contact,
-        "search_text": " ".join(p for p in search if p).casefold(),
+        "search_text": search_text({name: getattr(lead, name) for name in SEARCHED}),
         "created_at": lead.created_at,
         "updated_at": lead.updated_at,
         "assigned_at": lead.assigned_at,

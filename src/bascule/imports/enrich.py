@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bascule.audit import service as audit
-from bascule.imports.plan import LEAD_COLUMNS, Candidate, enrichment, search_text
+from bascule.imports.plan import LEAD_COLUMNS, Candidate, enrichment
+from bascule.leads.fields import search_text
 from bascule.storage import bulk
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork

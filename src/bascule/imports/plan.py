@@ -355,12 +355,6 @@ def identity_keys(c: Candidate) -> list[int]:
     return keys
 
 
-def search_text(fields: Mapping[str, Any]) -> str:
-    """What the lead list's text search looks in (the rule of leads.service)."""
-    parts = (fields.get(k) for k in ("first_name", "last_name", "company", "email"))
-    return " ".join(p for p in parts if p).casefold()
-
-
 def id_ranges(ids: Iterable[int]) -> list[list[int]]:
     """[3, 4, 5, 9] -> [[3, 5], [9, 9]]: created leads listed compactly in the audit trail."""
     ranges: list[list[int]] = []

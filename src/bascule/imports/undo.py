@@ -8,7 +8,8 @@ from typing import Any
 
 from bascule.audit import service as audit
 from bascule.errors import Conflict, Forbidden, NotFound
-from bascule.imports.plan import LEAD_COLUMNS, search_text
+from bascule.imports.plan import LEAD_COLUMNS
+from bascule.leads.fields import search_text
 from bascule.storage import bulk
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t

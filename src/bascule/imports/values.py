@@ -13,24 +13,17 @@ from bascule.imports import fastcheck
 from bascule.imports.countries import country_code
 from bascule.imports.enumerated import translated
 from bascule.imports.rows import ROW, FieldValue
-
-# SPEC §13.1 lead fields a file may fill.
-LEAD_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "job_title",
-    "employees",
-    "sector",
-    "country",
-    "technology",
-    "source",
-    "campaign",
-    "tags",
-    "temperature",
+from bascule.leads.fields import (
+    FIELDS,
+    FILE_FIELDS,
+    MAX_EMPLOYEES,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    FieldKind,
 )
+
+# SPEC §13.1 lead fields a file may fill (``leads.fields``).
+LEAD_FIELDS = FILE_FIELDS
 # "Name" columns and vCard FN: split into first and last name when those are not given.
 FULL_NAME = "full_name"
 # The record's id in the system the file comes from (Salesforce Id, "Prospect ID"...): it
@@ -39,21 +32,13 @@ EXTERNAL_ID = "external_id"
 MAPPABLE_FIELDS = (*LEAD_FIELDS, EXTERNAL_ID, FULL_NAME)
 IDENTITY_FIELDS = ("first_name", "last_name", "email", "company", EXTERNAL_ID)
 
-# Longest text accepted per field (the API's limits, so an import never stores more).
-MAX_LENGTH = {
-    "first_name": 120,
-    "last_name": 120,
-    "company": 200,
-    "job_title": 200,
-    "sector": 120,
-    "technology": 200,
-    "source": 40,
-    "campaign": 200,
-    EXTERNAL_ID: 255,
+# Longest text accepted per field (the API's limits, so an import never stores more); e-mail
+# and phone have their own checks.
+_TEXTS = (FieldKind.NAME, FieldKind.TEXT, FieldKind.CODE)
+MAX_LENGTH: dict[str, int] = {
+    f.name: f.max_length for f in FIELDS if f.by_file and f.kind in _TEXTS and f.max_length
 }
-MAX_EMPLOYEES = 10_000_000
-MAX_TAGS = 50
-MAX_TAG_LENGTH = 100
+MAX_LENGTH[EXTERNAL_ID] = 255
 
 # What exports write for "no answer" (x_education writes "Select"; others "N/A", "unknown").
 PLACEHOLDERS = frozenset(

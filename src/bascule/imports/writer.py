@@ -24,9 +24,9 @@ from bascule.imports.plan import (
     id_ranges,
     identity_keys,
     match_candidates,
-    search_text,
 )
 from bascule.leads import assignment
+from bascule.leads.fields import search_text
 from bascule.leads.model import LeadStatus
 from bascule.playbook.schema import Playbook
 from bascule.routing import service as routing

@@ -19,26 +19,14 @@ from typing import Any
 from bascule.accounts.identity import check_email, check_phone
 from bascule.errors import ValidationFailed
 from bascule.intake.parse import parse_amount_range, parse_timeline, parse_users
+from bascule.leads.fields import FORM_FIELDS
 from bascule.leads.model import Qualification
 from bascule.playbook.schema import IntakeForm
 
 HONEYPOT = "website"
-# The lead's own fields a public form may fill. Everything else is a free answer: what the
-# form creates (source, kind, temperature, owner) is the playbook's call, not the sender's.
-LEAD_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "job_title",
-    "employees",
-    "sector",
-    "country",
-    "technology",
-    "campaign",
-    "tags",
-)
+# The lead's own fields a public form may fill (``leads.fields``). Everything else is a free
+# answer: what the form creates (source, kind, temperature, owner) is the playbook's call.
+LEAD_FIELDS = FORM_FIELDS
 # The free answers the forms declare (message, the demo and RFP questions, the workspace).
 DECLARED_ANSWERS = frozenset(
     {"message", "users", "budget", "timeline", "project", "expected_close_date", "contacts",

@@ -23,6 +23,7 @@ from bascule.errors import IdempotencyConflict
 from bascule.intake import model, rfp
 from bascule.intake.forms import FormRef
 from bascule.intake.model import Outcome, Route, Submission
+from bascule.leads import qualification
 from bascule.leads import service as leads
 from bascule.leads.model import Qualification
 from bascule.playbook.schema import IntakeForm, Playbook
@@ -220,7 +221,9 @@ def _lead(
         current = Qualification.from_dict(lead.qualification)
         answers = model.demo_answers(current, sub.answers, today)
         if answers:
-            leads.qualify_lead(uow, lead, answers=answers, actor=ACTOR, playbook=playbook, now=now)
+            qualification.qualify_lead(
+                uow, lead, answers=answers, actor=ACTOR, playbook=playbook, now=now
+            )
     signal = _signal(uow, form, sub, today=today, now=now, lead_id=lead.id)
     # Scored once, its profile and this form together: the form's points, an MQL promotion,
     # and for a strong form (rule.strong_signal) the "opportunity suggested" alert, once per

@@ -9,38 +9,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from bascule.errors import AlreadyConverted, InvalidTransition, ValidationFailed
+
+# Re-exported (``as``): the rules' callers name statuses through this module too.
+from bascule.leads.vocabulary import CLOSED_STATUSES as CLOSED_STATUSES
+from bascule.leads.vocabulary import OPEN_STATUSES as OPEN_STATUSES
+from bascule.leads.vocabulary import PROMOTABLE_STATUSES as PROMOTABLE_STATUSES
+from bascule.leads.vocabulary import LeadKind as LeadKind
+from bascule.leads.vocabulary import LeadStatus as LeadStatus
+from bascule.leads.vocabulary import Temperature as Temperature
 from bascule.playbook.schema import AUTHORITY_LEVELS, BUDGET_LEVELS, MEDDIC_FIELDS, Playbook
 
-
-class LeadStatus(StrEnum):
-    NEW = "new"
-    CONTACTED = "contacted"
-    NURTURING = "nurturing"
-    MQL = "mql"
-    SQL = "sql"
-    CONVERTED = "converted"
-    DISQUALIFIED = "disqualified"
-
-
-class LeadKind(StrEnum):
-    SALES = "sales"
-    SUPPORT_SERVICE = "support_service"
-
-
-class Temperature(StrEnum):
-    HOT = "hot"
-    WARM = "warm"
-    COLD = "cold"
-
-
-CLOSED_STATUSES = frozenset({LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED})
-OPEN_STATUSES = frozenset(LeadStatus) - CLOSED_STATUSES
-# Statuses a score crossing the MQL threshold promotes from (SPEC §8).
-PROMOTABLE_STATUSES = frozenset({LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.NURTURING})
 # Statuses a person can set by hand. `converted` is only reached through conversion (§5).
 _WORKING = (LeadStatus.CONTACTED, LeadStatus.NURTURING, LeadStatus.MQL)
 

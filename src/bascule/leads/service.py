@@ -12,14 +12,13 @@ from bascule.accounts.model import normalise_email
 from bascule.audit import service as audit
 from bascule.errors import DuplicateLead, ExistingCustomer, NotFound, ValidationFailed
 from bascule.leads import assignment
+from bascule.leads.fields import SEARCHED, WRITABLE, search_text
 from bascule.leads.model import (
     LeadStatus,
-    Qualification,
     StatusChange,
-    check_qualification,
     check_transition,
-    ready_to_convert,
 )
+from bascule.leads.qualification import qualify_lead
 from bascule.leads.status import record_creation, record_status_change
 from bascule.playbook.schema import Playbook
 from bascule.playbook.sla import RESPONSE_KINDS
@@ -32,25 +31,6 @@ from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
 from bascule.users.model import Actor, require
 
-# Fields a client may write on a lead (status, score and conversion links have their own paths).
-WRITABLE = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "job_title",
-    "employees",
-    "sector",
-    "country",
-    "technology",
-    "source",
-    "campaign",
-    "kind",
-    "temperature",
-    "owner_id",
-    "do_not_contact",
-)
 CLOSED = (LeadStatus.CONVERTED.value, LeadStatus.DISQUALIFIED.value)
 
 
@@ -91,8 +71,7 @@ def _clean(data: dict[str, Any], playbook: Playbook, uow: UnitOfWork) -> dict[st
 
 
 def _search_text(lead: t.Lead) -> str:
-    parts = (lead.first_name, lead.last_name, lead.company, lead.email)
-    return " ".join(p for p in parts if p).casefold()
+    return search_text({name: getattr(lead, name) for name in SEARCHED})
 
 
 def lock_email(uow: UnitOfWork, email_key: str) -> None:
@@ -357,41 +336,6 @@ def qualify(
     return lead
 
 
-def qualify_lead(
-    uow: UnitOfWork,
-    lead: t.Lead,
-    *,
-    answers: dict[str, Any],
-    actor: Actor,
-    playbook: Playbook,
-    now: datetime,
-) -> None:
-    """Merge qualification answers into a lead already in hand (its caller holds its lock, or
-    the e-mail's lock of a lead it just created)."""
-    require(actor, "lead.write")
-    if lead.status in CLOSED:
-        raise ValidationFailed(
-            f"a {lead.status} lead cannot be qualified", fields={"status": lead.status}
-        )
-    merged = {**(lead.qualification or {}), **answers}
-    q = Qualification.from_dict(merged)
-    check_qualification(q)
-    before = lead.qualification
-    lead.qualification = q.to_dict()
-    lead.ready_to_convert = ready_to_convert(q, playbook)
-    sla.track_readiness(lead, playbook=playbook, now=now)
-    lead.updated_at = now
-    audit.record(
-        uow,
-        actor=actor,
-        entity="lead",
-        entity_id=lead.id,
-        action="qualify",
-        changes={"qualification": [before, lead.qualification]},
-        now=now,
-    )
-
-
 def log_activity(
     uow: UnitOfWork,
     *,
@@ -435,69 +379,3 @@ def log_activity(
 def history(uow: UnitOfWork, lead_id: int) -> list[t.LeadStatusHistory]:
     get(uow, lead_id)
     return repo.lead_history(uow.session, lead_id)
-
-
-def to_read(
-    lead: t.Lead, tags: list[str], *, now: datetime | None = None, playbook: Playbook | None = None
-) -> dict[str, Any]:
-    """The lead as the API shows it (SPEC §13.1); ``sla_status`` needs ``now`` and the playbook
-    (its business calendar)."""
-    sla_status = None
-    if now is not None and playbook is not None:
-        sla_status = sla.status_of(lead, now=now, playbook=playbook)
-    return {
-        "id": lead.id,
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "email": lead.email,
-        "phone": lead.phone,
-        "company": lead.company,
-        "job_title": lead.job_title,
-        "employees": lead.employees,
-        "sector": lead.sector,
-        "country": lead.country,
-        "technology": lead.technology,
-        "source": lead.source,
-        "campaign": lead.campaign,
-        "kind": lead.kind,
-        "tags": tags,
-        "temperature": lead.temperature,
-        "status": lead.status,
-        "disqualification_reason": lead.disqualification_reason,
-        "owner_id": lead.owner_id,
-        "score": lead.score,
-        "score_explanation": lead.score_explanation or [],
-        "qualification": lead.qualification,
-        "ready_to_convert": lead.ready_to_convert,
-        "ready_since": lead.ready_since,
-        "conversion_due_at": lead.conversion_due_at,
-        "conversion_overdue": lead.conversion_overdue,
-        "conversion_overdue_at": lead.conversion_overdue_at,
-        "failed_attempts": lead.failed_attempts,
-        "do_not_contact": lead.do_not_contact,
-        "created_at": lead.created_at,
-        "updated_at": lead.updated_at,
-        "assigned_at": lead.assigned_at,
-        "first_response_due_at": lead.first_response_due_at,
-        "first_response_at": lead.first_response_at,
-        "sla_status": sla_status,
-        "converted_at": lead.converted_at,
-        "account_id": lead.account_id,
-        "contact_id": lead.contact_id,
-        "opportunity_id": lead.opportunity_id,
-        "external_id": lead.external_id,
-        "attributes": lead.attributes,
-        "import_id": lead.import_id,
-        "predicted_conversion": _predicted_conversion(lead),
-    }
-
-
-def _predicted_conversion(lead: t.Lead) -> dict[str, Any] | None:
-    """The predictive score (``bascule model train``), None until a model scored the lead."""
-    if lead.conversion_probability is None:
-        return None
-    return {
-        "probability": lead.conversion_probability,
-        "reasons": lead.conversion_reasons or [],
-        "model_version": lead.conversion_model_version,
-    }

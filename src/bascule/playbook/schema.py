@@ -11,12 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from bascule.leads.vocabulary import LEAD_STATUSES
 from bascule.playbook.analytics import Analytics
 from bascule.playbook.routing import Routing, RoutingRule
 from bascule.playbook.scoring import Scoring
 from bascule.playbook.sla import Calendar, Sla, SlaRule
 
-LEAD_STATUSES = ("new", "contacted", "nurturing", "mql", "sql", "converted", "disqualified")
 BUDGET_LEVELS = ("none", "range", "confirmed")
 AUTHORITY_LEVELS = ("none", "influencer", "decision_maker")
 MEDDIC_FIELDS = (

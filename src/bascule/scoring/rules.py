@@ -4,51 +4,49 @@
   half-life later; what the signals of one type add up to is capped. A form submission scores
   as its form (``scoring.forms``). Signals older than the horizon (8 half-lives) count nothing.
 - **Firmographics and demographics**: company size band, seniority and job function read from
-  the job title (French and English), sector, country, technology in use.
+  the job title (French and English), sector, country, technology in use
+  (``scoring.firmographics``).
 - The total is clamped to 0-100 by an explicit entry, so the explanation always adds up.
 
 Decay is exponential, so the decayed total of a type at one time gives it at any later time
 (times 2^-(elapsed / half-life)): a batch of new signals updates a score from the previous
 state and those signals alone (``advance``), with the same result as reading every signal
 again (``behaviour``). The state travels in the explanation entries (``value``, the decayed
-points before the cap, and ``as_of``), so nothing else needs storing.
+points before the cap, and ``as_of``; ``scoring.explanation``), so nothing else needs storing.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
-from typing import Any, Final
+from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bascule.leads.vocabulary import Temperature
 from bascule.playbook.schema import Playbook
 from bascule.playbook.scoring import Scoring, SignalRule
 from bascule.scoring import words
 
-HOT, WARM, COLD = "hot", "warm", "cold"
+# Re-exported (``as``): the score's values and the profile are named through this module too.
+from bascule.scoring.explanation import FORM as FORM
+from bascule.scoring.explanation import SIGNAL as SIGNAL
+from bascule.scoring.explanation import Behaviour as Behaviour
+from bascule.scoring.explanation import Contribution as Contribution
+from bascule.scoring.explanation import Score as Score
+from bascule.scoring.explanation import State as State
+from bascule.scoring.explanation import compact_json as compact_json
+from bascule.scoring.explanation import stamp_of
+from bascule.scoring.explanation import state_of as state_of
+from bascule.scoring.firmographics import Firmographics
+from bascule.scoring.firmographics import Profile as Profile
+
+HOT, WARM, COLD = Temperature.HOT.value, Temperature.WARM.value, Temperature.COLD.value
 TEMPERATURES: Final = (COLD, WARM, HOT)
 DAY: Final = 86_400.0
 # Below this a decayed value is dropped: it can never make a point again.
 MIN_VALUE: Final = 0.01
-# Behaviour rule keys: "signal:<signal type>" and "form:<form type>".
-SIGNAL, FORM = "signal:", "form:"
-
-Behaviour = dict[str, float]  # rule key -> decayed points before the cap
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """What scoring reads of a lead besides its signals."""
-
-    job_title: str | None = None
-    employees: int | None = None
-    sector: str | None = None
-    country: str | None = None
-    technology: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,76 +56,6 @@ class Event:
     type: str
     occurred_at: datetime
     form_type: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Contribution:
-    rule: str  # "seniority", "employees"..., "signal:page_view", "form:demo_request", "ceiling"
-    reason: str
-    points: int
-    value: float | None = None  # behaviour: decayed points before the cap, at ``Score.as_of``
-
-
-@dataclass(frozen=True, slots=True)
-class Score:
-    total: int
-    band: str
-    contributions: tuple[Contribution, ...]
-    behaviour: Behaviour
-    as_of: datetime
-
-    def explanation(self) -> list[dict[str, Any]]:
-        """The entries stored on the lead and shown as ``score_explanation``."""
-        stamp: str | None = _stamp(self.as_of)
-        out: list[dict[str, Any]] = []
-        for c in self.contributions:
-            entry: dict[str, Any] = {"reason": c.reason, "points": c.points, "rule": c.rule}
-            if c.value is not None:
-                entry["value"] = round(c.value, 4)
-                if stamp is not None:  # the values' time, once
-                    entry["as_of"], stamp = stamp, None
-            out.append(entry)
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class State:
-    """A stored score's behaviour values and the time they hold at (None: no behaviour)."""
-
-    behaviour: Behaviour
-    as_of: datetime | None
-
-
-def state_of(explanation: Sequence[Any] | None) -> State | None:
-    """The state kept in a stored explanation; None when it is not one these rules wrote
-    (empty, or from elsewhere): the score must then be computed from the signals."""
-    if not explanation:
-        return None
-    values: Behaviour = {}
-    as_of: datetime | None = None
-    for entry in explanation:
-        rule = entry.get("rule") if isinstance(entry, dict) else None
-        if not isinstance(rule, str):
-            return None
-        if not rule.startswith((SIGNAL, FORM)):
-            continue
-        value, stamp = entry.get("value"), entry.get("as_of")
-        if not isinstance(value, int | float):
-            return None
-        if stamp is not None:
-            try:
-                as_of = _parse_time(stamp)
-            except (TypeError, ValueError):
-                return None
-        values[rule] = float(value)
-    if values and as_of is None:
-        return None
-    return State(values, as_of)
-
-
-# A batch's explanations share one time: parse and format it once.
-_parse_time = lru_cache(maxsize=256)(datetime.fromisoformat)
-_stamp = lru_cache(maxsize=256)(datetime.isoformat)
 
 
 # --- the rules, ready to apply -------------------------------------------------------------------
@@ -143,10 +71,7 @@ class Rules:
         self.french = playbook.general.locale == "fr"
         forms = playbook.intake.forms
         self.strong_forms = frozenset(k for k, f in forms.items() if f.strong_signal)
-        self._seniority = words.table(self.section.seniority)
-        self._functions = words.table(self.section.functions)
-        self._sectors = words.table(self.section.sectors)
-        self._technologies = words.table(self.section.technologies)
+        self._profile = Firmographics(self.section, french=self.french)
         # Behaviour rules by key: (rule, half-life in days, horizon in days), looked up once
         # per signal in batches of thousands.
         self._behaviour: dict[str, tuple[SignalRule, float, float]] = {}
@@ -163,7 +88,6 @@ class Rules:
             {"form_submit", *self.section.strong_signals}
             | ({"pricing_view"} if self.section.trial_pricing_view else set())
         )
-        self._parts: dict[tuple[str, Any], tuple[Contribution, ...]] = {}
         self._json: dict[Contribution, str] = {}
         self._heads: dict[tuple[str, str], tuple[str, str]] = {}
 
@@ -202,82 +126,15 @@ class Rules:
         return rule.points * decay(age if age > 0 else 0.0, half_life)
 
     def firmographics(self, profile: Profile) -> tuple[Contribution, ...]:
-        """The points for what the lead is; each part is remembered by its own value (a few
-        hundred titles, sizes and sectors), not by whole profiles."""
-        return (
-            *self._memo("title", profile.job_title, self._title),
-            *self._memo("employees", profile.employees, self._employees),
-            *self._memo("sector", profile.sector, self._sector),
-            *self._memo("technology", profile.technology, self._technology),
-            *self._memo("country", profile.country, self._country),
-        )
-
-    def _memo(
-        self, part: str, value: Any, make: Callable[[Any], Iterable[Contribution]]
-    ) -> tuple[Contribution, ...]:
-        if value is None or value == "":
-            return ()
-        found = self._parts.get((part, value))
-        if found is None:
-            if len(self._parts) > 20_000:
-                self._parts.clear()
-            found = self._parts[(part, value)] = tuple(make(value))
-        return found
-
-    def _title(self, job_title: str) -> Iterable[Contribution]:
-        title = job_title.strip()
-        said = words.normalise(title)
-        level = words.first(self._seniority, said)
-        if level is not None and level.points:
-            label = words.label(words.LEVEL_LABELS, level.key, self.french)
-            yield Contribution(
-                "seniority",
-                self._say("Niveau hiérarchique", "Seniority", f"{label} ({title[:60]})"),
-                level.points,
-            )
-        function = words.first(self._functions, said)
-        if function is not None and function.points:
-            label = words.label(words.FUNCTION_LABELS, function.key, self.french)
-            yield Contribution(
-                "function",
-                self._say("Fonction", "Function", f"{label} ({title[:60]})"),
-                function.points,
-            )
-
-    def _employees(self, employees: int) -> Iterable[Contribution]:
-        band = words.band_of(self.section.employees, employees)
-        if band is not None and band.points:
-            size = f"{employees} " + ("salariés" if self.french else "employees")
-            yield Contribution(
-                "employees", self._say("Taille de l'entreprise", "Company size", size), band.points
-            )
-
-    def _sector(self, sector: str) -> Iterable[Contribution]:
-        match = words.first(self._sectors, words.normalise(sector))
-        if match is not None and match.points:
-            yield Contribution("sector", self._say("Secteur", "Sector", sector[:60]), match.points)
-
-    def _technology(self, technology: str) -> Iterable[Contribution]:
-        match = words.first(self._technologies, words.normalise(technology))
-        if match is not None and match.points:
-            text = self._say("Technologie", "Technology", technology[:60])
-            yield Contribution("technology", text, match.points)
-
-    def _country(self, country: str) -> Iterable[Contribution]:
-        code = country.upper()
-        points = self.section.countries.get(code, 0)
-        if points:
-            yield Contribution("country", self._say("Pays", "Country", code), points)
-
-    def _say(self, french: str, english: str, what: str) -> str:
-        return f"{french} : {what}" if self.french else f"{english}: {what}"
+        """The points for what the lead is (``scoring.firmographics``)."""
+        return self._profile.points(profile)
 
     def dumps(self, result: Score) -> str:
         """``result.explanation()`` as compact JSON text, the entries that do not decay
         (firmographics, the same for many leads) from a cache: what a batch writes."""
         if len(self._json) > 20_000:
             self._json.clear()
-        stamp: str | None = _stamp(result.as_of)
+        stamp: str | None = stamp_of(result.as_of)
         parts: list[str] = []
         for c in result.contributions:
             if c.value is None:
@@ -356,10 +213,6 @@ def advance(
         if key is not None:
             values[key] = values.get(key, 0.0) + rules.contribution(key, at, event.occurred_at)
     return _trim(values), at
-
-
-def compact_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def decay(days: float, half_life_days: float) -> float:

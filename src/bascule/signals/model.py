@@ -23,14 +23,16 @@ MAX_ID: Final = 2_147_483_647
 FUTURE_TOLERANCE: Final = timedelta(days=1)
 OLDEST: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
-BEHAVIOUR_TYPES: Final = frozenset(
-    {"page_view", "email_open", "email_click", "form_submit", "content_download", "pricing_view"}
-)
+_BEHAVIOUR: Final = (
+    "page_view", "email_open", "email_click", "form_submit", "content_download", "pricing_view"
+)  # fmt: skip
 # Product usage of a freemium workspace: may be identified by ``properties.workspace`` alone.
-PRODUCT_TYPES: Final = frozenset(
-    {"product_login", "feature_used", "seats_used", "seat_limit_reached"}
-)
+_PRODUCT: Final = ("product_login", "feature_used", "seats_used", "seat_limit_reached")
+BEHAVIOUR_TYPES: Final = frozenset(_BEHAVIOUR)
+PRODUCT_TYPES: Final = frozenset(_PRODUCT)
 SIGNAL_TYPES: Final = BEHAVIOUR_TYPES | PRODUCT_TYPES
+# Every type in a stable order, as the API documents them.
+LISTED_SIGNAL_TYPES: Final = (*_BEHAVIOUR, *_PRODUCT)
 IDENTIFIERS: Final = ("email", "lead_id", "contact_id")
 FIELDS: Final = frozenset({"type", "occurred_at", "properties", *IDENTIFIERS})
 

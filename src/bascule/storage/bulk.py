@@ -14,8 +14,8 @@ from sqlalchemy import insert as sql_insert
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from bascule.leads.vocabulary import OPEN_LEAD_STATUSES
 from bascule.storage import tables as t
-from bascule.storage.repositories import OPEN_LEAD_STATUSES
 
 Row = dict[str, Any]
 

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, defer
 
+from bascule.leads.vocabulary import CLOSED_LEAD_STATUSES, OPEN_LEAD_STATUSES
 from bascule.storage import tables as t
-from bascule.storage.repositories import OPEN_LEAD_STATUSES
 
 LEAD_COLUMNS = (
     "id",
@@ -58,7 +58,7 @@ def signal_counts(session: Session) -> dict[int, dict[str, int]]:
             t.LeadStatusHistory.lead_id,
             func.max(t.LeadStatusHistory.changed_at).label("closed_at"),
         )
-        .where(t.LeadStatusHistory.to_status.in_(("converted", "disqualified")))
+        .where(t.LeadStatusHistory.to_status.in_(CLOSED_LEAD_STATUSES))
         .group_by(t.LeadStatusHistory.lead_id)
         .subquery()
     )

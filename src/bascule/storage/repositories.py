@@ -11,10 +11,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bascule.leads.model import OPEN_STATUSES, LeadStatus
+from bascule.leads.vocabulary import OPEN_LEAD_STATUSES
 from bascule.storage import tables as t
-
-OPEN_LEAD_STATUSES = tuple(s.value for s in LeadStatus if s in OPEN_STATUSES)
 
 
 def get(session: Session, model: type[Any], id_: int, *, for_update: bool = False) -> Any:

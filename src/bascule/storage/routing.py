@@ -10,9 +10,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bascule.leads.vocabulary import OPEN_LEAD_STATUSES
 from bascule.storage import bulk
 from bascule.storage import tables as t
-from bascule.storage.repositories import OPEN_LEAD_STATUSES
 
 
 def lock_rules(session: Session, keys: Collection[str]) -> None:

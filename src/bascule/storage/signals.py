@@ -13,8 +13,8 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from bascule.leads.vocabulary import OPEN_LEAD_STATUSES
 from bascule.storage import tables as t
-from bascule.storage.repositories import OPEN_LEAD_STATUSES
 
 IN_CHUNK = 1000  # keys per IN (...) query: far below every database's parameter limit
 # Pending e-mails are guarded by 4096 PostgreSQL advisory lock "buckets" in their own lock

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -116,6 +117,16 @@ class LeadRead(Output):
     import_id: int | None = None
     # Predictive score (bascule model train): null until a model has scored the lead.
     predicted_conversion: PredictedConversion | None = None
+
+    @classmethod
+    def body(cls, lead: Any, computed: Mapping[str, Any]) -> dict[str, Any]:
+        """This body for a lead: the fields ``leads.reading.computed`` gives, every other one
+        read from the lead's row under its own name. Returned as a dict, validated once as the
+        route's response."""
+        return {
+            name: computed[name] if name in computed else getattr(lead, name)
+            for name in cls.model_fields
+        }
 
 
 class LeadPage(Page):

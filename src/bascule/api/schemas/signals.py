@@ -8,24 +8,14 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from bascule.api.schemas.common import Id, Input, Output, Page
+from bascule.signals.model import LISTED_SIGNAL_TYPES
 
 
 class EventIn(Input):
     """One item of ``POST /api/v1/events``. Documentation only: a batch of 10,000 is checked
     item by item by ``bascule.signals.model.check_item``, with the same rules."""
 
-    type: Annotated[
-        str,
-        Field(
-            json_schema_extra={
-                "enum": [
-                    "page_view", "email_open", "email_click", "form_submit", "content_download",
-                    "pricing_view", "product_login", "feature_used", "seats_used",
-                    "seat_limit_reached",
-                ]
-            }
-        ),
-    ]  # fmt: skip
+    type: Annotated[str, Field(json_schema_extra={"enum": list(LISTED_SIGNAL_TYPES)})]
     occurred_at: Annotated[
         datetime, Field(description="ISO 8601 with its UTC offset; at most one day ahead")
     ]
