@@ -4,9 +4,9 @@ begins with a statement of its own). Authentication's read is included.
 
 Before issue 10 a demo request from a new person took 16 statements on SQLite and 17 on
 PostgreSQL (the e-mail lock and the customer look-up twice, the lead locked again to qualify
-it, scored twice); a known person's 12 and 14. Creating a lead took 12 and 10, and a demo request from a new
-person 14 and 14, until the lead was written by one INSERT (owner, deadline and score decided
-before it) and its e-mail's locks and look-ups each became one statement."""
+it, scored twice); a known person's 12 and 14. Creating a lead then took 12 and 10, and a demo
+request from a new person 14 and 14, until the lead was written by one INSERT (owner, deadline
+and score decided before it) and its e-mail's locks and look-ups each became one statement."""
 
 from __future__ import annotations
 
