@@ -46,8 +46,15 @@ def customer_of(uow: UnitOfWork, email_key: str | None) -> tuple[t.Contact, t.Ac
     contact = repo.contact_by_email(uow.session, email_key)
     if contact is None or contact.account_id is None:
         return None
-    account = uow.session.get(t.Account, contact.account_id)
-    if account is None:
+    return customer_among(contact, uow.session.get(t.Account, contact.account_id))
+
+
+def customer_among(
+    contact: t.Contact | None, account: t.Account | None
+) -> tuple[t.Contact, t.Account] | None:
+    """``customer_of`` on a contact and its account already read (``leads.service.look_up``
+    reads them with the open lead, in one statement)."""
+    if contact is None or account is None or contact.account_id != account.id:
         return None
     facts = AccountFacts(account.id, account.name, account.domain, bool(account.is_customer))
     return (contact, account) if is_existing_customer(facts) else None

@@ -34,6 +34,7 @@ from bascule.sla import service as sla
 from bascule.storage import intake as store
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
+from bascule.storage.people import Known
 from bascule.storage.uow import UnitOfWork
 from bascule.users.model import Actor
 
@@ -132,10 +133,10 @@ def _process(
     model.check_free_answers(sub.answers, model.DECLARED_ANSWERS)
     sub = model.clean_identity(sub, playbook.general.country)
     email_key = normalise_email(sub.email)
-    if email_key:
-        # Two submissions of one address take turns, once for the whole submission.
-        leads.lock_email(uow, email_key)
-    customer = accounts.customer_of(uow, email_key)
+    # Two submissions of one address take turns, once for the whole submission; what the
+    # address already is (contact, open lead, waiting signals) is read once, with the lock.
+    known = leads.look_up(uow, email_key) if email_key else None
+    customer = accounts.customer_among(known.contact, known.account) if known else None
     today = _local_date(now, playbook)
     match model.route(rule, is_customer_contact=customer is not None):
         case Route.CUSTOMER:
@@ -144,7 +145,7 @@ def _process(
         case Route.OPPORTUNITY:
             return _rfp(uow, form, rule, sub, playbook, today=today, now=now)
         case _:
-            return _lead(uow, form, rule, sub, playbook, today=today, now=now)
+            return _lead(uow, form, rule, sub, playbook, known, today=today, now=now)
 
 
 def _local_date(now: datetime, playbook: Playbook) -> date:
@@ -200,6 +201,7 @@ def _lead(
     rule: IntakeForm,
     sub: Submission,
     playbook: Playbook,
+    known: Known | None,
     *,
     today: date,
     now: datetime,
@@ -211,12 +213,17 @@ def _lead(
         "temperature": rule.temperature,
         "form_type": form.form_type,
     }
-    taken = leads.take_in(uow, data=data, actor=ACTOR, playbook=playbook, now=now)
+    taken = leads.take_in(
+        uow, data=data, actor=ACTOR, playbook=playbook, now=now, known=known, prefill=False
+    )
     lead = taken.lead
     if not taken.created:
         _warm_up(uow, lead, rule.temperature, form.form_type, now)
         # A known lead asking again waits for a response again (SPEC §9), answered or not.
         sla.on_request(uow, lead, now=now, playbook=playbook)
+    # The signal first: its flush (for its id) then finds the lead as written, and the
+    # qualification and the score below change it in one UPDATE at commit, not two.
+    signal = _signal(uow, form, sub, today=today, now=now, lead_id=lead.id)
     if form.form_type == "demo_request":
         current = Qualification.from_dict(lead.qualification)
         answers = model.demo_answers(current, sub.answers, today)
@@ -224,7 +231,6 @@ def _lead(
             qualification.qualify_lead(
                 uow, lead, answers=answers, actor=ACTOR, playbook=playbook, now=now
             )
-    signal = _signal(uow, form, sub, today=today, now=now, lead_id=lead.id)
     # Scored once, its profile and this form together: the form's points, an MQL promotion,
     # and for a strong form (rule.strong_signal) the "opportunity suggested" alert, once per
     # lead, form type and day.

@@ -56,16 +56,31 @@ def assign(
     lead.owner_id = owner_id
     lead.assigned_at = now if owner_id is not None else None
     lead.updated_at = now
+    _record(uow, lead, before, Placement(owner_id, reason, rule), actor=actor, now=now)
+    sla.on_assigned(uow, lead, now=now, playbook=playbook)
+    return True
+
+
+def _record(
+    uow: UnitOfWork,
+    lead: t.Lead,
+    before: int | None,
+    placed: Placement,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """An assignment's history row (the status stays) and audit row."""
     write_history(
         uow,
         lead_id=lead.id,
         from_status=lead.status,
         to_status=lead.status,
         kind=KIND,
-        reason=reason,
+        reason=placed.reason,
         actor=actor,
         now=now,
-        actor_rule=routing_actor(rule) if rule else None,
+        actor_rule=routing_actor(placed.rule) if placed.rule else None,
     )
     audit.record(
         uow,
@@ -73,12 +88,10 @@ def assign(
         entity="lead",
         entity_id=lead.id,
         action="assign",
-        changes={"owner_id": [before, owner_id]},
-        reason=reason,
+        changes={"owner_id": [before, placed.owner_id]},
+        reason=placed.reason,
         now=now,
     )
-    sla.on_assigned(uow, lead, now=now, playbook=playbook)
-    return True
 
 
 def assign_routed(
@@ -184,6 +197,38 @@ def record_imported(
         sla.on_assigned(uow, lead, now=now, playbook=playbook)
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Who a new lead goes to and why, decided before anything is written."""
+
+    owner_id: int | None
+    reason: str
+    rule: str | None = None
+
+
+def place_new(
+    uow: UnitOfWork,
+    lead: t.Lead,
+    *,
+    owner_id: int | None,
+    actor: Actor,
+    now: datetime,
+    playbook: Playbook,
+) -> Placement:
+    """The owner of a new lead (or of an open lead nobody owns, asking again): the one given,
+    else the routing rules' choice (the rotation moves on), else the user creating it (as
+    before routing existed); a form or an import no rule places stays unassigned. Reads only
+    the lead's facts: it may not be written yet."""
+    if owner_id is not None:
+        owner = uow.session.get(t.User, owner_id)
+        return Placement(owner_id, by_user_reason(owner, actor))
+    decision = routing.route(uow, facts=routing.facts_of(lead), now=now, playbook=playbook)
+    if decision.owner_id is None and actor.user_id is not None:
+        reason = f"{actor.name or 'its creator'} keeps it: {decision.explanation}"
+        return Placement(actor.user_id, reason)
+    return Placement(decision.owner_id, decision.explanation, decision.rule)
+
+
 def assign_new(
     uow: UnitOfWork,
     lead: t.Lead,
@@ -193,20 +238,34 @@ def assign_new(
     now: datetime,
     playbook: Playbook,
 ) -> None:
-    """Give a new lead (or an open lead nobody owns, asking again) its owner: the one given,
-    else the routing rules' choice, else the user creating it (as before routing existed); a
-    form or an import no rule places stays unassigned."""
-    if owner_id is not None:
-        owner = uow.session.get(t.User, owner_id)
-        reason = by_user_reason(owner, actor)
-        assign(uow, lead, owner_id=owner_id, actor=actor, reason=reason, now=now, playbook=playbook)
+    """Give an open lead nobody owns its owner (``place_new``), now."""
+    placed = place_new(uow, lead, owner_id=owner_id, actor=actor, now=now, playbook=playbook)
+    assign(
+        uow, lead, owner_id=placed.owner_id, actor=actor, reason=placed.reason, now=now,
+        playbook=playbook, rule=placed.rule,
+    )  # fmt: skip
+
+
+def place_unwritten(
+    uow: UnitOfWork, lead: t.Lead, placed: Placement, *, now: datetime, playbook: Playbook
+) -> None:
+    """``assign`` for a lead added to the session but not flushed: its owner, ``assigned_at``
+    and first-response deadline are set so that its INSERT carries them (an UPDATE right after
+    would write every index on ``owner_id`` twice). Its history and audit rows, which need its
+    id, are ``record_placed``'s, after the flush."""
+    if placed.owner_id is None:
         return
-    decision = routing.route(uow, facts=routing.facts_of(lead), now=now, playbook=playbook)
-    if decision.owner_id is None and actor.user_id is not None:
-        reason = f"{actor.name or 'its creator'} keeps it: {decision.explanation}"
-        assign(
-            uow, lead, owner_id=actor.user_id, actor=actor, reason=reason, now=now,
-            playbook=playbook,
-        )  # fmt: skip
-        return
-    assign_routed(uow, lead, decision, actor=actor, now=now, playbook=playbook)
+    lead.owner_id = placed.owner_id
+    lead.assigned_at = now
+    lead.updated_at = now
+    # Starts the clock when a rule covers the lead: its deadline is set before the flush.
+    sla.on_assigned(uow, lead, now=now, playbook=playbook)
+
+
+def record_placed(
+    uow: UnitOfWork, lead: t.Lead, placed: Placement, *, actor: Actor, now: datetime
+) -> None:
+    """The history and audit rows of ``place_unwritten`` (those ``assign`` writes), once the
+    lead has its id."""
+    if placed.owner_id is not None:
+        _record(uow, lead, None, placed, actor=actor, now=now)

@@ -26,6 +26,7 @@ from bascule.scoring import service as scoring
 from bascule.signals import service as signals
 from bascule.sla import followup
 from bascule.sla import service as sla
+from bascule.storage import people
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
@@ -76,18 +77,29 @@ def _search_text(lead: t.Lead) -> str:
 
 def lock_email(uow: UnitOfWork, email_key: str) -> None:
     """Two submissions of one address take turns: the second is merged into the first. Taken
-    once per transaction, before the existing-customer check (``accounts.customer_of``)."""
+    once per transaction, before the existing-customer check (``accounts.customer_of``); a lead
+    being created takes it with the rest of ``look_up``."""
     repo.serialize(uow.session, "lead-email", email_key)
+
+
+def look_up(uow: UnitOfWork, email_key: str) -> people.Known:
+    """Take an e-mail's locks (``lock_email``'s and its pending signals'), then read what it
+    already is: its contact and account (for ``accounts.customer_among``), its open lead,
+    whether signals wait for it. Two statements, once per transaction, before ``take_in``."""
+    people.lock_email(uow.session, email_key)
+    return people.look_up(uow.session, email_key)
 
 
 @dataclass(frozen=True)
 class TakenIn:
-    """A lead just created, or the open lead of its e-mail enriched, not scored yet.
-    ``read_signals`` and ``lock`` are what ``scoring.score_lead`` needs to know about it."""
+    """A lead just created, or the open lead of its e-mail enriched, not scored yet unless
+    ``scored`` (a new lead scored from its profile before its INSERT). ``read_signals`` and
+    ``lock`` are what ``scoring.score_lead`` needs to know about it."""
 
     lead: t.Lead
     created: bool
     read_signals: bool | None
+    scored: bool = False
 
     @property
     def lock(self) -> bool:
@@ -103,9 +115,9 @@ def create(
     # The key ``take_in`` will compute (an invalid address is its error to report).
     email, invalid = check_email(data.get("email"))
     email_key = None if invalid else normalise_email(email)
-    if email_key:
-        lock_email(uow, email_key)
-        customer = accounts.customer_of(uow, email_key)
+    known = look_up(uow, email_key) if email_key else None
+    if known is not None:
+        customer = accounts.customer_among(known.contact, known.account)
         if customer is not None:
             contact, account = customer
             raise ExistingCustomer(
@@ -114,20 +126,30 @@ def create(
                 account_id=account.id,
                 contact_id=contact.id,
             )
-    taken = take_in(uow, data=data, actor=actor, playbook=playbook, now=now)
-    scoring.score_lead(
-        uow, taken.lead, now=now, playbook=playbook, read_signals=taken.read_signals,
-        lock=taken.lock,
-    )  # fmt: skip
+    taken = take_in(uow, data=data, actor=actor, playbook=playbook, now=now, known=known)
+    if not taken.scored:
+        scoring.score_lead(
+            uow, taken.lead, now=now, playbook=playbook, read_signals=taken.read_signals,
+            lock=taken.lock,
+        )  # fmt: skip
     return taken.lead, taken.created
 
 
 def take_in(
-    uow: UnitOfWork, *, data: dict[str, Any], actor: Actor, playbook: Playbook, now: datetime
+    uow: UnitOfWork,
+    *,
+    data: dict[str, Any],
+    actor: Actor,
+    playbook: Playbook,
+    now: datetime,
+    known: people.Known | None = None,
+    prefill: bool = True,
 ) -> TakenIn:
     """``create`` without its lock, its customer check and its scoring, for a caller that took
-    the e-mail's lock, applied the customer rule and scores the lead once at its end (a public
-    form, which scores its own signal with it)."""
+    the e-mail's lock (``look_up``, whose answer is ``known``), applied the customer rule and
+    scores the lead once at its end. ``prefill``: a new lead is scored from its profile before
+    its INSERT when it can be (``scoring.prefill``); a public form, which scores its own signal
+    with the lead, says False."""
     require(actor, "lead.write")
     tags = data.pop("tags", None) or []
     # Set by intake, not by API clients: the public form that asked for contact, what SLA
@@ -143,8 +165,10 @@ def take_in(
             fields={"email": "required when last_name and company are empty"},
         )
     session = uow.session
-    if email_key:
-        existing = repo.open_lead_by_email(session, email_key)
+    if email_key and known is None:
+        known = look_up(uow, email_key)
+    if known is not None:
+        existing = known.open_lead
         if existing is not None:
             if form_type is not None:
                 existing.form_type = form_type
@@ -168,15 +192,23 @@ def take_in(
         form_type=form_type,
     )
     lead.search_text = _search_text(lead)
-    session.add(lead)
-    session.flush()
-    # Signals that arrived for this e-mail before anyone knew the person are theirs now.
-    attached = signals.attach_pending(uow, email_key=email_key, lead_id=lead.id)
-    record_creation(uow, lead, actor=actor, now=now)
-    # The owner given, else routing's, else the creating user's: an assignment in history.
-    assignment.assign_new(
+    # Its owner (the one given, else routing's, else the creating user's), its first-response
+    # deadline and its score are decided before its INSERT: one write of the row and its
+    # indexes rather than an INSERT and an UPDATE of owner and score right after.
+    placed = assignment.place_new(
         uow, lead, owner_id=clean.get("owner_id"), actor=actor, playbook=playbook, now=now
     )
+    pending = known is not None and known.pending
+    # With signals waiting, the score needs them: ``score_lead`` reads them after the INSERT.
+    scored = prefill and not pending and scoring.prefill(lead, now=now, playbook=playbook)
+    session.add(lead)
+    assignment.place_unwritten(uow, lead, placed, now=now, playbook=playbook)
+    session.flush()
+    # Signals that arrived for this e-mail before anyone knew the person are theirs now
+    # (``look_up`` said whether there are any, under the lock that keeps new ones out).
+    attached = signals.attach_pending(uow, email_key=email_key, lead_id=lead.id) if pending else 0
+    record_creation(uow, lead, actor=actor, now=now)
+    assignment.record_placed(uow, lead, placed, actor=actor, now=now)
     if tags:
         repo.set_lead_tags(session, lead.id, tags)
     audit.record(
@@ -188,7 +220,7 @@ def take_in(
         changes={k: [None, audit.jsonable(v)] for k, v in clean.items() if v is not None},
         now=now,
     )
-    return TakenIn(lead, created=True, read_signals=attached > 0)
+    return TakenIn(lead, created=True, read_signals=attached > 0, scored=scored)
 
 
 def _merge(

@@ -15,9 +15,11 @@ from bascule.scoring.rules import (
     State,
     advance,
     behaviour,
+    crosses_mql,
     rules_for,
     score,
     state_of,
+    warmer,
 )
 from bascule.storage import scoring as store
 from bascule.storage import tables as t
@@ -63,3 +65,25 @@ def score_lead(
         strong(changes, facts, event, signal.id, now, rules, on_trial=False)
     write(uow, changes, rules, now, objects={lead.id: lead})
     return result
+
+
+def prefill(lead: t.Lead, *, now: datetime, playbook: Playbook) -> bool:
+    """Score a lead not written yet, which has no signal, from its profile, as ``score_lead``
+    would (``read_signals=False``): its score and explanation then ride on its INSERT instead
+    of an UPDATE right after it. False, with nothing set, when the lead is left to
+    ``score_lead`` after its INSERT: scoring off, or a score that warms the lead up or reaches
+    the MQL threshold (their audit and history rows need the lead's id)."""
+    if not playbook.scoring.enabled:
+        return False
+    rules = rules_for(playbook)
+    facts = Facts.of(lead)
+    values, at = advance(State({}, None), now=now, events=(), rules=rules)
+    result = score(facts.profile, values, at=at, rules=rules)
+    temperature = warmer(facts.temperature, result.band)
+    if (temperature is not None and temperature != facts.temperature) or crosses_mql(
+        facts.score, result.total, rules.section
+    ):
+        return False
+    lead.score = result.total
+    lead.score_explanation = result.explanation()
+    return True

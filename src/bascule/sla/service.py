@@ -163,6 +163,9 @@ def _running(uow: UnitOfWork, subject: Subject) -> t.SlaClock | None:
 
 
 def _start(uow: UnitOfWork, subject: Subject, deadline: Deadline) -> t.SlaClock:
+    # Set before the flush a subject not yet written needs: its deadline rides on its INSERT
+    # rather than on an UPDATE right after.
+    subject.first_response_due_at = deadline.due_at
     if subject.id is None:
         uow.session.flush()
     is_lead = isinstance(subject, t.Lead)
@@ -175,7 +178,6 @@ def _start(uow: UnitOfWork, subject: Subject, deadline: Deadline) -> t.SlaClock:
         due_at=deadline.due_at,
     )
     uow.session.add(clock)
-    subject.first_response_due_at = deadline.due_at
     return clock
 
 

@@ -24,6 +24,18 @@ _LOCK_CLASS = 0x5167
 _BUCKETS = 4096
 
 _OPEN = frozenset(OPEN_LEAD_STATUSES)
+
+
+def lock_class() -> int:
+    """The advisory lock space of pending e-mails (for a caller merging lock statements)."""
+    return _LOCK_CLASS
+
+
+def email_bucket(key: str) -> int:
+    """The lock bucket guarding this pending e-mail."""
+    return zlib.crc32(key.encode()) % _BUCKETS
+
+
 signal_table = cast(Table, t.Signal.__table__)
 _lead = cast(Table, t.Lead.__table__)
 _contact = cast(Table, t.Contact.__table__)
@@ -129,7 +141,7 @@ def lock_emails(session: Session, keys: Iterable[str], *, shared: bool) -> bool:
     """
     if session.get_bind().dialect.name != "postgresql":
         return False
-    buckets = sorted({zlib.crc32(k.encode()) % _BUCKETS for k in keys})
+    buckets = sorted({email_bucket(k) for k in keys})
     if not buckets:
         return True
     fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
