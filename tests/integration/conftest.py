@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from reports_history import History, generate, write
+from sqlalchemy import Engine, func, select
 
 from bascule.playbook import service as playbooks
 from bascule.storage import tables as t
@@ -26,6 +27,14 @@ def database(db_url: str) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
+
+
+@pytest.fixture
+def history(db: Engine) -> History:
+    """The reports' generated history (``reports_history``), written to the emptied database."""
+    data = generate()
+    write(db, data)
+    return data
 
 
 @pytest.fixture

@@ -200,3 +200,8 @@ def write(engine: Engine, history: History) -> None:
                     .where(t.Lead.id == d.id)
                     .values(opportunity_id=d.opportunity_id)
                 )
+
+
+def expected_rate(part: int, whole: int) -> float | None:
+    """A report's rate as the test expects it: a fraction to 4 places, None over nothing."""
+    return None if whole == 0 else round(part / whole, 4)

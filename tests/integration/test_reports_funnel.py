@@ -5,13 +5,13 @@ reached when the history holds it or a later one, requalified and recycled leads
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from reports_history import History, Lead, generate, write
+from reports_history import expected_rate as rate
 from sqlalchemy import Engine
 
 from bascule.analytics import reports
@@ -23,24 +23,6 @@ ZONE = ZoneInfo("Europe/Paris")
 START, END = date(2026, 1, 1), date(2026, 3, 31)
 RANK = {"contacted": 1, "mql": 2, "sql": 3, "converted": 4}
 SEGMENTS = ((1, 9, "1-9"), (10, 49, "10-49"), (50, 249, "50-249"), (250, 10**9, "250+"))
-
-
-@pytest.fixture
-def history(db: Engine) -> History:
-    data = generate()
-    write(db, data)
-    return data
-
-
-@pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    yield database
-    database.dispose()
-
-
-def rate(part: int, whole: int) -> float | None:
-    return None if whole == 0 else round(part / whole, 4)
 
 
 def reached(lead: Lead) -> int:

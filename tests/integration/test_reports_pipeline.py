@@ -4,14 +4,13 @@ plain count of the same opportunities, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from reports_history import PROBABILITY, History, Opp, generate, write
-from sqlalchemy import Engine
+from reports_history import PROBABILITY, History, Opp
+from reports_history import expected_rate as rate
 
 from bascule.analytics import reports
 from bascule.analytics.reports import Query
@@ -21,24 +20,6 @@ from bascule.storage.uow import Database
 ZONE = ZoneInfo("Europe/Paris")
 START, END = date(2026, 1, 1), date(2026, 4, 30)
 STAGES = ("qualification", "discovery", "proposal", "negotiation", "won", "lost")
-
-
-@pytest.fixture
-def history(db: Engine) -> History:
-    data = generate()
-    write(db, data)
-    return data
-
-
-@pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    yield database
-    database.dispose()
-
-
-def rate(part: int, whole: int) -> float | None:
-    return None if whole == 0 else round(part / whole, 4)
 
 
 def closed_in_period(o: Opp) -> bool:

@@ -5,15 +5,13 @@ PostgreSQL: the same figures from ``percentile_cont`` and from ranked durations.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy
 import pytest
-from reports_history import NOW, History, generate, write
-from sqlalchemy import Engine
+from reports_history import NOW, History
 
 from bascule.analytics import reports
 from bascule.analytics.reports import Query
@@ -24,20 +22,6 @@ from bascule.storage.uow import Database
 ZONE = ZoneInfo("Europe/Paris")
 START, END = date(2026, 1, 1), date(2026, 3, 31)
 Rows = list[tuple[str | None, str, datetime]]
-
-
-@pytest.fixture
-def history(db: Engine) -> History:
-    data = generate()
-    write(db, data)
-    return data
-
-
-@pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    yield database
-    database.dispose()
 
 
 def in_period(at: datetime) -> bool:
