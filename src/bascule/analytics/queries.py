@@ -84,6 +84,12 @@ def _where(*conditions: ColumnElement[bool] | None) -> list[ColumnElement[bool]]
     return [c for c in conditions if c is not None]
 
 
+def _span(session: Session, column: Any, where: list[ColumnElement[bool]]) -> tuple[Any, Any]:
+    """The smallest and largest ``column`` among the rows ``where`` keeps."""
+    first, last = session.execute(select(func.min(column), func.max(column)).where(*where)).one()
+    return first, last
+
+
 # --- funnel -----------------------------------------------------------------------------------
 
 
@@ -92,11 +98,11 @@ def lead_span(
 ) -> tuple[datetime | None, datetime | None]:
     """First and last creation in the cohort: the months worth a bucket."""
     lead = t.Lead
-    query = select(func.min(lead.created_at), func.max(lead.created_at)).where(
-        *_where(lead.created_at >= since, lead.created_at < until, readable.leads)
+    return _span(
+        session,
+        lead.created_at,
+        _where(lead.created_at >= since, lead.created_at < until, readable.leads),
     )
-    first, last = session.execute(query).one()
-    return first, last
 
 
 def funnel(
@@ -160,23 +166,13 @@ def funnel(
 def open_span(
     session: Session, start: date, end: date, readable: Readable
 ) -> tuple[date | None, date | None]:
-    opp = t.Opportunity
-    query = select(func.min(opp.expected_close_date), func.max(opp.expected_close_date)).where(
-        *_open(start, end, readable)
-    )
-    first, last = session.execute(query).one()
-    return first, last
+    return _span(session, t.Opportunity.expected_close_date, _open(start, end, readable))
 
 
 def closed_span(
     session: Session, since: datetime, until: datetime, readable: Readable
 ) -> tuple[datetime | None, datetime | None]:
-    opp = t.Opportunity
-    query = select(func.min(opp.closed_at), func.max(opp.closed_at)).where(
-        *_closed(since, until, readable)
-    )
-    first, last = session.execute(query).one()
-    return first, last
+    return _span(session, t.Opportunity.closed_at, _closed(since, until, readable))
 
 
 def _open(start: date, end: date, readable: Readable) -> list[ColumnElement[bool]]:
