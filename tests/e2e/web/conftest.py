@@ -15,7 +15,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,11 @@ from fastapi import FastAPI
 
 from bascule.app import create_app
 from bascule.config import Settings
+from bascule.conversion import service as conversion
+from bascule.leads import service as leads
+from bascule.playbook.load import default_playbook
 from bascule.storage.uow import Database
+from bascule.users import service as users
 from bascule.users import sessions, sign_in
 from bascule.users.sessions import SessionPolicy
 
@@ -55,6 +60,46 @@ def with_password(database: Database, email: str, password: str = PASSWORD) -> s
     return password
 
 
+@dataclass(frozen=True)
+class SalesDesk:
+    rep_id: int
+    claire_id: int
+    paul_id: int
+
+
+def sales_desk(
+    database: Database, *, amount: int, paul_company: str, claire: dict[str, str] | None = None
+) -> SalesDesk:
+    """A sales rep ``rep@bascule.fr`` with two leads: Claire (demo request), qualified and
+    converted into an opportunity of ``amount``, and Paul (trade show), still open."""
+    now = datetime.now(UTC)
+    playbook = default_playbook()
+    with database.uow(write=True) as uow:
+        rep = users.create_user(uow, email="rep@bascule.fr", role="sales", name="Rep", now=now)
+        actor = users.actor_for(rep)
+        data = {"first_name": "Claire", "last_name": "Martin", "email": "claire@logitrans.fr",
+                "company": "Logitrans", "source": "demo_request"} | (claire or {})  # fmt: skip
+        first, _ = leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
+        data = {"first_name": "Paul", "last_name": "Durand", "email": "paul@agrinova.fr",
+                "company": paul_company, "source": "trade_show"}  # fmt: skip
+        second, _ = leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
+        answers = {
+            "budget": {"status": "range", "min": "20000", "max": "40000"},
+            "need": {"text": "Remplacer le CRM actuel", "confirmed": True},
+            "timing": {"horizon": "3_months"},
+        }
+        leads.qualify(
+            uow, lead_id=first.id, answers=answers, actor=actor, playbook=playbook, now=now
+        )
+        request = {"opportunity": {"name": "Projet CRM – Logitrans", "amount": amount,
+                                   "expected_close_date": date(2027, 3, 31)}}  # fmt: skip
+        conversion.convert(
+            uow, lead_id=first.id, request=request, actor=actor, playbook=playbook, now=now
+        )
+        uow.commit()
+        return SalesDesk(rep.id, first.id, second.id)
+
+
 @pytest.fixture(name="web_app")
 def web_app_fixture() -> Callable[..., FastAPI]:
     return web_app
@@ -68,6 +113,11 @@ def session_cookie_fixture() -> Callable[[Database, int], str]:
 @pytest.fixture(name="with_password")
 def with_password_fixture() -> Callable[..., str]:
     return with_password
+
+
+@pytest.fixture(name="sales_desk")
+def sales_desk_fixture() -> Callable[..., SalesDesk]:
+    return sales_desk
 
 
 def _free_port() -> int:

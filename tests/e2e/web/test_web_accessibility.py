@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
-from bascule.conversion import service as conversion
-from bascule.leads import service as leads
 from bascule.playbook import service as playbooks
-from bascule.playbook.load import default_playbook
 from bascule.storage.uow import Database
-from bascule.users import service as users
 from bascule.web.security import SESSION_COOKIE
 
 pytest.importorskip("playwright.sync_api")
@@ -36,7 +31,11 @@ RUN_AXE = """async () => {
 
 @pytest.fixture
 def site(
-    db_url: str, serve: Callable[[FastAPI], str], web_app: Any, session_cookie: Any
+    db_url: str,
+    serve: Callable[[FastAPI], str],
+    web_app: Any,
+    session_cookie: Any,
+    sales_desk: Any,
 ) -> Iterator[dict[str, Any]]:
     """A served app with a sales rep (signed in by cookie), a lead with its history, and a
     converted lead whose opportunity fills the pipeline."""
@@ -44,37 +43,17 @@ def site(
         pytest.skip("axe judges the markup, which is the same on either database")
     database = Database(db_url)
     playbooks.forget(database)
-    now = datetime.now(UTC)
-    playbook = default_playbook()
-    with database.uow(write=True) as uow:
-        rep = users.create_user(uow, email="rep@bascule.fr", role="sales", name="Rep", now=now)
-        actor = users.actor_for(rep)
-        data = {"first_name": "Claire", "last_name": "Martin", "email": "claire@logitrans.fr",
-                "company": "Logitrans", "source": "demo_request", "temperature": "hot"}  # fmt: skip
-        claire, _ = leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
-        data = {"first_name": "Paul", "last_name": "Durand", "email": "paul@agrinova.fr",
-                "company": "Agrinova Coopérative Ouest", "source": "trade_show"}  # fmt: skip
-        paul, _ = leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
-        answers = {
-            "budget": {"status": "range", "min": "20000", "max": "40000"},
-            "need": {"text": "Remplacer le CRM actuel", "confirmed": True},
-            "timing": {"horizon": "3_months"},
-        }
-        leads.qualify(
-            uow, lead_id=claire.id, answers=answers, actor=actor, playbook=playbook, now=now
-        )
-        request = {"opportunity": {"name": "Projet CRM – Logitrans", "amount": 1101600,
-                                   "expected_close_date": date(2027, 3, 31)}}  # fmt: skip
-        conversion.convert(
-            uow, lead_id=claire.id, request=request, actor=actor, playbook=playbook, now=now
-        )
-        uow.commit()
+    # A long company name and a seven-figure amount: what stretches a page on a phone.
+    desk = sales_desk(
+        database, amount=1101600, paul_company="Agrinova Coopérative Ouest",
+        claire={"temperature": "hot"},
+    )  # fmt: skip
     base = serve(web_app(database))
     yield {
         "base": base,
-        "cookie": session_cookie(database, rep.id),
+        "cookie": session_cookie(database, desk.rep_id),
         "pages": [
-            "/", "/leads", f"/leads/{claire.id}", f"/leads/{paul.id}", "/opportunities",
+            "/", "/leads", f"/leads/{desk.claire_id}", f"/leads/{desk.paul_id}", "/opportunities",
             "/reports/sla", "/reports/requalifications", "/reports/sla?from=nonsense",
             "/no-such-page",
         ],

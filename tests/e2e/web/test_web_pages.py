@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
-from bascule.conversion import service as conversion
-from bascule.leads import service as leads
 from bascule.playbook import service as playbooks
-from bascule.playbook.load import default_playbook
 from bascule.storage.uow import Database
-from bascule.users import service as users
 
 pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(
@@ -25,37 +20,17 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def site(
-    db_url: str, serve: Callable[[FastAPI], str], web_app: Any, with_password: Any
+    db_url: str,
+    serve: Callable[[FastAPI], str],
+    web_app: Any,
+    with_password: Any,
+    sales_desk: Any,
 ) -> Iterator[tuple[str, str]]:
     """A served app with one sales rep, two leads (one converted); yields (base url, the rep's
     password)."""
     database = Database(db_url)
     playbooks.forget(database)
-    now = datetime.now(UTC)
-    playbook = default_playbook()
-    with database.uow(write=True) as uow:
-        rep = users.create_user(uow, email="rep@bascule.fr", role="sales", name="Rep", now=now)
-        actor = users.actor_for(rep)
-        data = {"first_name": "Claire", "last_name": "Martin", "email": "claire@logitrans.fr",
-                "company": "Logitrans", "source": "demo_request"}  # fmt: skip
-        claire, _ = leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
-        data = {"first_name": "Paul", "last_name": "Durand", "email": "paul@agrinova.fr",
-                "company": "Agrinova", "source": "trade_show"}  # fmt: skip
-        leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
-        answers = {
-            "budget": {"status": "range", "min": "20000", "max": "40000"},
-            "need": {"text": "Remplacer le CRM actuel", "confirmed": True},
-            "timing": {"horizon": "3_months"},
-        }
-        leads.qualify(
-            uow, lead_id=claire.id, answers=answers, actor=actor, playbook=playbook, now=now
-        )
-        request = {"opportunity": {"name": "Projet CRM – Logitrans", "amount": 30000,
-                                   "expected_close_date": date(2027, 3, 31)}}  # fmt: skip
-        conversion.convert(
-            uow, lead_id=claire.id, request=request, actor=actor, playbook=playbook, now=now
-        )
-        uow.commit()
+    sales_desk(database, amount=30000, paul_company="Agrinova")
     password = with_password(database, "rep@bascule.fr")
     yield serve(web_app(database)), password
     database.dispose()
