@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from bascule.http.deps import database
 from bascule.users import service as users
@@ -57,8 +57,15 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str | None = None) -> HTMLResponse:
+@router.get("/login", response_model=None)
+def login_form(request: Request, now: SessionNow, next: str | None = None) -> Response:
+    # Someone already signed in (a bookmark, the back button) goes where they were heading
+    # instead of being asked again for a password they just typed.
+    user = sessions.current_user(
+        database(request), request.cookies.get(SESSION_COOKIE), now=now, policy=policy(request)
+    )
+    if user is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
     return render(request, "login.html", None, failed=False, email="", next=safe_next(next))
 
 

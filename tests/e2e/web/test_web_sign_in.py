@@ -213,6 +213,15 @@ def test_only_local_paths_are_followed_after_sign_in(browser, rep):
         assert answer.headers["location"] == expected
 
 
+def test_the_sign_in_page_sends_a_signed_in_user_on(browser, rep):
+    sign_in(browser, *rep)
+    answer = browser.get("/login?next=/reports/sla", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/reports/sla"
+    # An address of another site is not followed, signed in or not.
+    answer = browser.get("/login?next=//evil.example", follow_redirects=False)
+    assert answer.headers["location"] == "/"
+
+
 def test_sessions_are_counted_per_sign_in(browser, app, rep, database):
     sign_in(browser, *rep)
     with TestClient(app) as phone:
