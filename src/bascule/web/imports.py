@@ -143,7 +143,7 @@ def _mapping_page(
     options: dict[str, str], chosen: dict[int, str] | None = None, status_code: int = 200,
     errors: dict[str, str] | None = None, dry_run: t.ImportBatch | None = None,
     dry_preview: list[dict[str, Any]] | None = None,
-    dry_errors: list[t.ImportRowError] | None = None,
+    dry_errors: list[dict[str, Any]] | None = None,
 ) -> HTMLResponse:  # fmt: skip
     try:
         seen = staging.preview(found, default_region=playbook.general.country)
@@ -201,8 +201,12 @@ async def dry_run_or_run(
         if action == "dry_run":
             batch, shown = await run_in_threadpool(_dry_run, db, found, settings, actor,
                                                    playbook, now)  # fmt: skip
-            with db.uow() as uow:
-                first = imports.first_errors(uow, batch.id, ERRORS_SHOWN)
+            with db.uow() as uow:  # read as plain values: the session closes here
+                first = [
+                    {"row_number": e.row_number, "field": e.field, "reason": e.reason,
+                     "rejected": e.rejected}
+                    for e in imports.first_errors(uow, batch.id, ERRORS_SHOWN)
+                ]  # fmt: skip
             return _mapping_page(
                 request, playbook, found, options=options, chosen=chosen, dry_run=batch,
                 dry_preview=shown, dry_errors=first,
