@@ -227,7 +227,9 @@ def _chosen_fields(form: Any) -> dict[int, str]:
         if not key.startswith("map_") or not key[4:].isdigit() or not isinstance(value, str):
             continue
         if value and value not in MAPPABLE_FIELDS:
-            raise ValidationFailed("unknown field", fields={key: "not an import field"})
+            raise ValidationFailed(
+                "unknown field", fields={"mapping": f"{value!r} is not an import field"}
+            )
         chosen[int(key[4:])] = value
     return chosen
 
