@@ -216,3 +216,49 @@ def test_a_rep_finds_an_account_and_sees_its_contacts_and_opportunities(
         assert p.locator("table.contact-list tbody tr").count() == 1  # "no results"
     finally:
         context.close()
+
+
+def running_import(database: Database, user_id: int) -> int:
+    """An import row as the service leaves it while it reads its file."""
+    with database.uow(write=True) as uow:
+        batch = t.ImportBatch(
+            user_id=user_id, filename="big.csv", format="csv", status="running", rows_total=4000,
+            rows_created=3990, rows_updated=0, rows_rejected=10, started_at=datetime.now(UTC),
+        )  # fmt: skip
+        uow.session.add(batch)
+        uow.commit()
+        return batch.id
+
+
+def finish(database: Database, import_id: int) -> None:
+    with database.uow(write=True) as uow:
+        batch = uow.session.get(t.ImportBatch, import_id)
+        batch.status, batch.rows_total, batch.finished_at = "done", 9000, datetime.now(UTC)
+        uow.commit()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
+def test_a_running_import_shows_its_progress_until_it_is_done(
+    site: dict[str, Any], browser: Any, javascript: bool
+) -> None:
+    database = site["database"]
+    import_id = running_import(database, site["desk"].rep_id)
+    context = browser.new_context(locale="en-US", java_script_enabled=javascript)
+    context.add_cookies([{"name": SESSION_COOKIE, "value": site["marketing"], "url": site["base"]}])
+    p = context.new_page()
+    try:
+        p.goto(f"{site['base']}/imports/{import_id}")
+        assert p.inner_text("[data-status]") == "Running"
+        assert "4,000 rows read so far" in " ".join(p.inner_text("[role=status]").split())
+        assert p.get_by_role("button", name="Undo import").count() == 0
+
+        finish(database, import_id)
+        if javascript:  # the page asks for the progress and reloads itself once done
+            p.wait_for_selector("[data-import-status=done]", timeout=15000)
+        else:  # without a script, the reader refreshes
+            p.get_by_role("link", name="Refresh").click()
+        assert p.inner_text("[data-status]") == "Done"
+        assert p.inner_text("[data-count=rows]") == "9,000"
+        assert p.get_by_role("button", name="Undo import").count() == 1
+    finally:
+        context.close()
