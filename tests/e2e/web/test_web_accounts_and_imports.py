@@ -112,7 +112,7 @@ def test_marketing_imports_a_vcard_file_with_a_tag_and_undoes_it(
         p.get_by_label("Temperature", exact=True).select_option("warm")
         p.get_by_role("button", name="Import", exact=True).click()
         p.wait_for_url("**/imports/*")
-        p.wait_for_selector("[data-import-status=done]", timeout=15000)
+        p.wait_for_selector("[data-import-status=done]", timeout=30000)
         assert p.inner_text("[data-count=created]") == "3"
         assert tagged(database, "Salon Lyon 2026") == 3
         assert count(database, select(func.count()).select_from(t.Lead)) == leads_before + 3
@@ -172,7 +172,7 @@ def test_a_csv_mapping_changed_then_dry_run_writes_nothing_and_lists_row_errors(
 
         # Run: the job title comes from the chosen column.
         p.get_by_role("button", name="Import", exact=True).click()
-        p.wait_for_selector("[data-import-status=done]", timeout=15000)
+        p.wait_for_selector("[data-import-status=done]", timeout=30000)
         with database.uow() as uow:
             title = uow.session.scalar(
                 select(t.Lead.job_title).where(t.Lead.email == "anne.dupont@acme-industrie.fr")
@@ -254,7 +254,7 @@ def test_a_running_import_shows_its_progress_until_it_is_done(
 
         finish(database, import_id)
         if javascript:  # the page asks for the progress and reloads itself once done
-            p.wait_for_selector("[data-import-status=done]", timeout=15000)
+            p.wait_for_selector("[data-import-status=done]", timeout=30000)
         else:  # without a script, the reader refreshes
             p.get_by_role("link", name="Refresh").click()
         assert p.inner_text("[data-status]") == "Done"

@@ -6,6 +6,7 @@ account page in the same number of SQL statements whatever the account holds."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -139,9 +140,10 @@ def test_undo_twice_says_why_the_second_is_refused(marketing, database):
     report = marketing.post(
         mapping_page, data={"csrf_token": token, "action": "run"}, follow_redirects=False
     ).headers["location"]
-    for _ in range(100):  # the run goes on in a thread of the server
-        if 'data-import-status="running"' not in marketing.get(report).text:
-            break
+    deadline = time.monotonic() + 30  # the run goes on in a thread of the server
+    while 'data-import-status="done"' not in marketing.get(report).text:
+        assert time.monotonic() < deadline, "the import did not finish"
+        time.sleep(0.05)
     assert count_leads(database) == 2
 
     first = marketing.post(f"{report}/undo", data={"csrf_token": token}, follow_redirects=False)
