@@ -269,16 +269,16 @@ def _start_run(
                     db, stream, options=options, actor=actor, playbook=playbook, now=now,
                     progress=on_progress, started=on_start,
                 )  # fmt: skip
-            staging.discard(found)
         except Exception as exc:  # reported to the waiting request, or logged
             outcome["error"] = exc
-            if "id" not in outcome:
-                started.set()
-            else:
+            if "id" in outcome:
                 log.exception("import %s failed", outcome["id"])
         finally:
-            with _lock:
-                _running.pop(outcome.get("id", -1), None)
+            started.set()
+            if "id" in outcome:  # it ran (the import says how it ended): the file is done
+                staging.discard(found)
+                with _lock:
+                    _running.pop(outcome["id"], None)
 
     threading.Thread(target=work, name="bascule-import", daemon=True).start()
     started.wait(START_WAIT_SECONDS)
@@ -286,7 +286,10 @@ def _start_run(
         error = outcome.get("error")
         if isinstance(error, BaseException):
             raise error
-        raise ValidationFailed("the import did not start", fields={"file": "try again"})
+        raise ValidationFailed(
+            "the import is slow to start",
+            fields={"file": "not started yet: see the recent imports"},
+        )
     return int(outcome["id"])
 
 
