@@ -18,9 +18,9 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from bascule.api.schemas.imports import ImportPage, ImportRead, ImportResult, ImportUndoResult
-from bascule.api.uploads import read_upload
 from bascule.errors import ValidationFailed
 from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, ReadUow, WriteUow, database
+from bascule.http.uploads import read_upload
 from bascule.imports import service as imports
 from bascule.storage import tables as t
 

@@ -133,13 +133,15 @@ def run(
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    started: Callable[[int], None] | None = None,
 ) -> tuple[t.ImportBatch, list[dict[str, Any]]]:
     """Import a CSV or vCard file (or preview it with `options.dry_run`).
 
     Every row it writes is stamped `now` (the import's start); `clock` gives the time it
     finished. Returns the finished import batch and, for a dry run, the first PREVIEW_ROWS
     rows as they would be imported. A file that cannot be read at all (ImportFileError) or a
-    wrong mapping (ImportMappingError) is refused before anything is written.
+    wrong mapping (ImportMappingError) is refused before anything is written. `started` is
+    called with the import's id once its row is committed, before the first row is read.
     """
     require(actor, "lead.write")
     options = check_options(options, playbook)
@@ -164,6 +166,8 @@ def run(
         source_values=value_map.get("source"),
     )
     import_id = _start(database, options, rules, report, actor, now)
+    if started is not None:
+        started(import_id)  # the web page's progress view follows the import by this id
     ctx = Context(
         import_id,
         actor,

@@ -199,8 +199,13 @@ class Lead(Base):
     first_response_due_at: Mapped[datetime | None]
     first_response_at: Mapped[datetime | None]
     converted_at: Mapped[datetime | None]
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    # Indexed for the account and contact pages, which list the leads converted into them (0017).
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="SET NULL"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact.id", ondelete="SET NULL"), index=True
+    )
     opportunity_id: Mapped[int | None] = mapped_column(
         ForeignKey("opportunity.id", ondelete="SET NULL", use_alter=True)
     )

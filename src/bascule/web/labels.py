@@ -62,6 +62,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
                 "6_months": N_("Within 6 months"), "12_months": N_("Within 12 months"),
                 "unknown": N_("Unknown")},
     "band": {"hot": N_("Hot"), "warm": N_("Warm"), "cold": N_("Cold")},
+    "signal": {
+        "page_view": N_("Page view"), "email_open": N_("E-mail opened"),
+        "email_click": N_("E-mail link clicked"), "form_submit": N_("Form submitted"),
+        "content_download": N_("Content downloaded"), "pricing_view": N_("Pricing page viewed"),
+        "product_login": N_("Product sign-in"), "feature_used": N_("Feature used"),
+        "seats_used": N_("Seats used"), "seat_limit_reached": N_("Seat limit reached"),
+    },
+    "suggestion_status": {"open": N_("Open"), "converted": N_("Turned into an opportunity"),
+                          "dismissed": N_("Dismissed")},
+    "import_status": {"running": N_("Running"), "done": N_("Done"), "failed": N_("Failed"),
+                      "undone": N_("Undone")},
+    "import_outcome": {"created": N_("New lead"), "updated": N_("Completes a lead"),
+                       "rejected": N_("Rejected")},
 }  # fmt: skip
 
 

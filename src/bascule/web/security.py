@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 from starlette.datastructures import MutableHeaders
@@ -21,7 +22,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bascule.users.sessions import COOKIE as SESSION_COOKIE
 from bascule.web import i18n
 
-__all__ = ["SESSION_COOKIE", "VISITOR_COOKIE", "FormRefused", "WebMiddleware", "check_form"]
+__all__ = [
+    "SESSION_COOKIE", "VISITOR_COOKIE", "FormRefused", "WebMiddleware", "check_form",
+    "check_token", "checks_own_token",
+]  # fmt: skip
 
 VISITOR_COOKIE = "bascule_visitor"
 CSRF_FIELD = "csrf_token"
@@ -150,7 +154,26 @@ async def check_form(request: Request) -> None:
         raise FormRefused("cross-site request")
     if binding(request) is None:
         raise FormRefused("no session or visitor cookie")
+    if getattr(request.scope.get("endpoint"), _CHECKS_OWN_TOKEN, False):
+        # An upload: reading the whole form here would take in a file of any size; the route
+        # reads it within its cap, then calls ``check_token`` before doing anything.
+        return
     form = await request.form()
-    sent = form.get(CSRF_FIELD)
+    check_token(request, form.get(CSRF_FIELD))
+
+
+def check_token(request: Request, sent: object) -> None:
+    """FormRefused unless ``sent`` is this browser's CSRF token."""
     if not isinstance(sent, str) or not hmac.compare_digest(sent, csrf_token(request)):
         raise FormRefused("missing or wrong CSRF token")
+
+
+_CHECKS_OWN_TOKEN = "_bascule_checks_own_csrf_token"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def checks_own_token(endpoint: Endpoint) -> Endpoint:
+    """Mark a page route that reads its own (multipart) body and calls ``check_token`` on the
+    token it finds there; ``check_form`` still refuses a cross-site request first."""
+    setattr(endpoint, _CHECKS_OWN_TOKEN, True)
+    return endpoint

@@ -4,16 +4,23 @@ scrolls sideways (a wide table scrolls in its own box). In both languages."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
+from bascule.imports import service as imports
 from bascule.playbook import service as playbooks
+from bascule.playbook.load import default_playbook
+from bascule.storage import tables as t
 from bascule.storage.uow import Database
+from bascule.users import service as users
+from bascule.web import staged as staging
 from bascule.web.security import SESSION_COOKIE
 
 pytest.importorskip("playwright.sync_api")
@@ -49,16 +56,35 @@ def site(
         claire={"temperature": "hot"},
     )  # fmt: skip
     base = serve(web_app(database))
+    imported = import_pages(database, desk.rep_id)
+    with database.uow() as uow:
+        claire = uow.session.get(t.Lead, desk.claire_id)
+        account_id, contact_id = claire.account_id, claire.contact_id
     yield {
         "base": base,
         "cookie": session_cookie(database, desk.rep_id),
         "pages": [
             "/", "/leads", f"/leads/{desk.claire_id}", f"/leads/{desk.paul_id}", "/opportunities",
             "/reports/sla", "/reports/requalifications", "/reports/sla?from=nonsense",
-            "/no-such-page",
+            "/no-such-page", "/accounts", f"/accounts/{account_id}", "/contacts",
+            f"/contacts/{contact_id}", *imported,
         ],
     }  # fmt: skip
     database.dispose()
+
+
+def import_pages(database: Database, user_id: int) -> list[str]:
+    """The import pages of a file with a bad row: its mapping (staged for this user), the
+    list of imports and the report of a finished import with its row errors."""
+    content = b"Nom,Courriel,Divers\nDupont,dupont@acme.fr,x\n,pas-un-email,y\n"
+    staged = staging.stage(io.BytesIO(content), filename="salon.csv", user_id=user_id)
+    with database.uow() as uow:
+        actor = users.actor_for(uow.session.get(t.User, user_id))
+    batch, _ = imports.run(
+        database, io.BytesIO(content), options=imports.ImportOptions("salon.csv", tag="Salon"),
+        actor=actor, playbook=default_playbook(), now=datetime.now(UTC),
+    )  # fmt: skip
+    return ["/imports", f"/imports/new/{staged.id}", f"/imports/{batch.id}"]
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

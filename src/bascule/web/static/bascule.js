@@ -29,3 +29,36 @@
     count.textContent = String(now + 1);
   });
 })();
+// A running import: its page asks for the progress every two seconds and reloads itself once
+// the import has finished (without this, the page has a "Refresh" link).
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-import-progress]");
+  if (!box || box.getAttribute("data-import-status") !== "running" || !window.fetch) {
+    return;
+  }
+  var bar = box.querySelector("progress");
+  var rows = box.querySelector("[data-rows]");
+  function poll() {
+    fetch(box.getAttribute("data-import-progress"), {credentials: "same-origin"})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (state) {
+        if (!state) {
+          return;
+        }
+        if (state.status !== "running") {
+          window.location.reload();
+          return;
+        }
+        if (bar && state.percent !== null) {
+          bar.value = state.percent;
+        }
+        if (rows) {
+          rows.textContent = String(state.rows);
+        }
+        window.setTimeout(poll, 2000);
+      })
+      .catch(function () { window.setTimeout(poll, 5000); });
+  }
+  window.setTimeout(poll, 1000);
+})();

@@ -1,0 +1,138 @@
+"""What the account and contact pages show, read within what the reader may see
+(``users.visibility``): the record, its people, opportunities (open, then closed), converted
+leads, upsell suggestions and latest signals, with the owners' names. A bounded number of
+statements whatever the account's size: each part is one query with a limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bascule.accounts import service as accounts
+from bascule.storage import account_pages as store
+from bascule.storage import tables as t
+from bascule.storage import visibility as clauses
+from bascule.storage.uow import UnitOfWork
+from bascule.users import visibility
+from bascule.users.model import Actor
+
+# Enough for a page; an account with more shows the first ones and says how many are listed.
+CONTACTS_SHOWN = 100
+OPPORTUNITIES_SHOWN = 100
+LEADS_SHOWN = 50
+SUGGESTIONS_SHOWN = 20
+SIGNALS_SHOWN = 20
+
+
+@dataclass
+class AccountOverview:
+    account: t.Account
+    contacts: list[t.Contact]
+    open_opportunities: list[t.Opportunity]
+    closed_opportunities: list[t.Opportunity]
+    leads: list[t.Lead]
+    suggestions: list[t.UpsellSuggestion]
+    signals: list[t.Signal]
+    names: dict[int, str] = field(default_factory=dict)  # user id -> name
+
+
+@dataclass
+class ContactOverview:
+    contact: t.Contact
+    account: t.Account | None
+    open_opportunities: list[t.Opportunity]
+    closed_opportunities: list[t.Opportunity]
+    leads: list[t.Lead]
+    signals: list[t.Signal]
+    names: dict[int, str] = field(default_factory=dict)
+
+
+def _owner_filters(uow: UnitOfWork, actor: Actor) -> tuple[Any, Any]:
+    """The WHERE clauses on the lead and opportunity owners for this reader."""
+    seen = visibility.visible_leads(uow, actor)
+    lead = clauses.owner_clause(
+        t.Lead.owner_id, everything=seen.everything, owner_ids=seen.owner_ids,
+        unassigned=seen.unassigned_leads,
+    )  # fmt: skip
+    opportunity = clauses.owner_clause(
+        t.Opportunity.owner_id, everything=seen.everything, owner_ids=seen.owner_ids,
+        unassigned=False,
+    )  # fmt: skip
+    return lead, opportunity
+
+
+def account_overview(uow: UnitOfWork, account_id: int, *, actor: Actor) -> AccountOverview:
+    """NotFound for an unknown account. Accounts and contacts are readable by every role
+    (SPEC §18); opportunities and leads only as far as the reader may see them."""
+    account = accounts.get_account(uow, account_id)
+    session = uow.session
+    lead_owner, opportunity_owner = _owner_filters(uow, actor)
+    opportunities = store.opportunities_of(
+        session, account_id=account_id, owner=opportunity_owner, limit=OPPORTUNITIES_SHOWN
+    )
+    overview = AccountOverview(
+        account=account,
+        contacts=store.contacts_of(session, account_id, CONTACTS_SHOWN),
+        open_opportunities=[o for o in opportunities if not o.is_closed],
+        closed_opportunities=[o for o in opportunities if o.is_closed],
+        leads=store.leads_of(session, account_id=account_id, owner=lead_owner, limit=LEADS_SHOWN),
+        suggestions=store.upsell_of(session, account_id, SUGGESTIONS_SHOWN),
+        signals=store.signals_of(session, account_id=account_id, limit=SIGNALS_SHOWN),
+    )
+    owners = [account.owner_id, *(o.owner_id for o in opportunities)]
+    owners += [lead.owner_id for lead in overview.leads]
+    overview.names = store.user_names(session, owners)
+    return overview
+
+
+def contact_overview(uow: UnitOfWork, contact_id: int, *, actor: Actor) -> ContactOverview:
+    contact = accounts.get_contact(uow, contact_id)
+    session = uow.session
+    lead_owner, opportunity_owner = _owner_filters(uow, actor)
+    opportunities = store.opportunities_of(
+        session, contact_id=contact_id, owner=opportunity_owner, limit=OPPORTUNITIES_SHOWN
+    )
+    leads = store.leads_of(session, contact_id=contact_id, owner=lead_owner, limit=LEADS_SHOWN)
+    account = session.get(t.Account, contact.account_id) if contact.account_id else None
+    names = store.user_names(
+        session,
+        [contact.owner_id, *(o.owner_id for o in opportunities), *(x.owner_id for x in leads)],
+    )
+    return ContactOverview(
+        contact=contact,
+        account=account,
+        open_opportunities=[o for o in opportunities if not o.is_closed],
+        closed_opportunities=[o for o in opportunities if o.is_closed],
+        leads=leads,
+        signals=store.signals_of(session, contact_id=contact_id, limit=SIGNALS_SHOWN),
+        names=names,
+    )
+
+
+@dataclass
+class AccountRow:
+    account: t.Account
+    owner_name: str | None
+    open_count: int
+    open_amount: Any
+
+
+def account_rows(uow: UnitOfWork, items: list[t.Account], *, actor: Actor) -> list[AccountRow]:
+    """One page of the account list with owners and open pipeline: two statements."""
+    _, opportunity_owner = _owner_filters(uow, actor)
+    session = uow.session
+    names = store.user_names(session, [a.owner_id for a in items])
+    counts = store.open_opportunity_counts(session, [a.id for a in items], opportunity_owner)
+    return [
+        AccountRow(
+            a,
+            names.get(a.owner_id) if a.owner_id else None,
+            *counts.get(a.id, (0, None)),
+        )
+        for a in items
+    ]
+
+
+def account_names(uow: UnitOfWork, items: list[t.Contact]) -> dict[int, str]:
+    """The accounts of one page of contacts, by id: one statement."""
+    return store.account_names(uow.session, [c.account_id for c in items])
