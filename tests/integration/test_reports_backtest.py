@@ -137,7 +137,7 @@ def score_at(story: Story, at: datetime, rules: Rules) -> int:
         by_kind[kind] = by_kind.get(kind, 0.0) + points * 0.5 ** (age_days / rules.half_life)
     total = sum(math.floor(min(v, rules.points[k][1]) + 0.5 + 1e-9) for k, v in by_kind.items())
     for when, name, _before, after in story.changes:
-        if when <= at and (name, after) in PROFILE_POINTS:
+        if when <= at and name != "qualification" and (name, after) in PROFILE_POINTS:
             total += PROFILE_POINTS[(name, after)]
     return min(total, 100)
 
