@@ -18,7 +18,7 @@ from bascule.opportunities import service as opportunities
 from bascule.opportunities.model import weighted_amount
 from bascule.sla import service as sla
 from bascule.storage import repositories as repo
-from bascule.web import auth, reports
+from bascule.web import analytics_pages, auth, reports
 from bascule.web.auth import LoginRequired, PageActor
 from bascule.web.errors import error_page
 from bascule.web.render import locale_of, render
@@ -31,6 +31,7 @@ __all__ = ["LoginRequired", "error_page", "router"]
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_form)])
 router.include_router(auth.router)
 router.include_router(reports.router)
+router.include_router(analytics_pages.router)
 
 
 @router.get("/", response_class=HTMLResponse)

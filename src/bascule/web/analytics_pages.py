@@ -1,0 +1,744 @@
+"""The SPEC §16 report pages: funnel, pipeline, loss reasons, time in each stage, and the
+back-test. Their figures are those of ``GET /api/v1/reports/...`` and ``POST .../backtest``:
+the same checks, the same use cases (``analytics.reports``, ``analytics.backtest``) with what
+the signed-in user may read, labels in the page's language. The page adds the words, the
+locale's formats, SVG charts drawn from the same rows (``web.charts``), a link from every
+count to the list behind it (``web.report_links``) and ``format=csv``, the rows as the API's
+CSV.
+
+The filters are plain GET forms; a bad query is a message above the form, never an error
+page. The back-test is a GET form too: it reads, it changes nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from babel.dates import format_date
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from bascule.analytics import backtest as backtests
+from bascule.analytics import export
+from bascule.analytics import reports as analytics
+from bascule.analytics.access import readable_by
+from bascule.errors import PlaybookInvalid, ValidationFailed
+from bascule.http.deps import Now, PlaybookDep, ReadUow
+from bascule.playbook.schema import Playbook
+from bascule.users.model import Actor
+from bascule.web import charts, formats
+from bascule.web import report_links as links
+from bascule.web.auth import PageActor
+from bascule.web.i18n import N_, _, language
+from bascule.web.render import render
+from bascule.web.reports import Asked, asked_of, check, problems_of
+
+router = APIRouter(include_in_schema=False)
+Param = Annotated[str | None, Query()]
+From = Annotated[str | None, Query(alias="from")]
+
+GROUPINGS = {
+    "funnel": (
+        ("none", N_("Everything")),
+        ("source", N_("Source")),
+        ("campaign", N_("Campaign")),
+        ("owner", N_("Owner")),
+        ("segment", N_("Company size")),
+        ("month", N_("Month created")),
+    ),
+    "pipeline": (
+        ("none", N_("Everything")),
+        ("stage", N_("Stage")),
+        ("month", N_("Month")),
+        ("owner", N_("Owner")),
+        ("source", N_("Source")),
+        ("type", N_("Type")),
+    ),
+    "loss-reasons": (("none", N_("Everything")), ("owner", N_("Owner")), ("source", N_("Source"))),
+}
+HEADERS = {
+    "leads": N_("Leads"),
+    "mql": N_("MQL"),
+    "sql": N_("SQL"),
+    "opportunities": N_("Opportunities"),
+    "won": N_("Won"),
+    "lost": N_("Lost"),
+    "mql_rate": N_("MQL rate"),
+    "mql_to_sql": N_("MQL → SQL"),
+    "sql_to_opportunity": N_("SQL → opportunity"),
+    "opportunity_to_won": N_("Opportunity → won"),
+    "lead_to_won": N_("Lead → won"),
+    "open_count": N_("Open"),
+    "open_amount": N_("Open amount"),
+    "weighted_amount": N_("Weighted amount"),
+    "won_count": N_("Won"),
+    "won_amount": N_("Won amount"),
+    "lost_count": N_("Lost"),
+    "lost_amount": N_("Lost amount"),
+    "win_rate": N_("Win rate"),
+    "reason_label": N_("Reason"),
+    "count": N_("Lost"),
+    "amount": N_("Amount"),
+    "share": N_("Share of lost"),
+    "no_real_need_share": N_("No real need (of closed)"),
+    "entered": N_("Entered"),
+    "left": N_("Left"),
+    "median_hours": N_("Median (hours)"),
+    "p90_hours": N_("P90 (hours)"),
+    "current": N_("In it now"),
+    "stalled": N_("Stalled"),
+    "mql_converted": N_("MQL converted"),
+    "precision": N_("Precision"),
+    "recall": N_("Recall"),
+    "median_days_to_mql": N_("Median days to MQL"),
+}
+RATES = frozenset(
+    {
+        "mql_rate",
+        "mql_to_sql",
+        "sql_to_opportunity",
+        "opportunity_to_won",
+        "lead_to_won",
+        "win_rate",
+        "share",
+        "no_real_need_share",
+        "precision",
+        "recall",
+    }
+)
+AMOUNTS = frozenset({"open_amount", "weighted_amount", "won_amount", "lost_amount", "amount"})
+HOURS = frozenset({"median_hours", "p90_hours", "median_days_to_mql"})
+TOTAL = links.TOTAL
+
+
+@dataclasses.dataclass(frozen=True)
+class Cell:
+    text: str
+    href: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Line:
+    label: str
+    cells: tuple[Cell, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    id: str
+    caption: str
+    headers: tuple[str, ...]
+    lines: tuple[Line, ...]
+    total: Line | None
+
+
+# --- shared steps -----------------------------------------------------------------------------
+
+
+def _show(measure: str, playbook: Playbook) -> Callable[[Any], str]:
+    """How the page writes a measure: percent, money, hours or a count."""
+    if measure in RATES:
+        return lambda v: formats.percent(None if v is None else v * 100, digits=1)
+    if measure in AMOUNTS:
+        return lambda v: formats.money(v, playbook.general.currency)
+    if measure in HOURS:
+        return lambda v: formats.number(v, digits=1)
+    return lambda v: formats.number(v)
+
+
+def _query(
+    report: str, asked: Asked, playbook: Playbook, now: dt.datetime, actor: Actor
+) -> analytics.Query:
+    """The API's checks on the typed query (``ValidationFailed`` names the field)."""
+    allowed = analytics.GROUPS.get(report, ("none",))
+    checked = check(asked, allowed, playbook, now)
+    group = analytics.check_group(report, ",".join(checked.groups))
+    return analytics.Query(checked.start, checked.end, group, language(), readable_by(actor))
+
+
+def _csv(report: dict[str, Any]) -> Response:
+    name = f"{report['report']}-{report['from']}-{report['to']}.csv"
+    return Response(
+        export.to_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _csv_url(request: Request) -> str:
+    url = request.url.include_query_params(format="csv")
+    return f"{url.path}?{url.query}"
+
+
+def _page(
+    request: Request, name: str, playbook: Playbook, asked: Asked, kind: str, **context: Any
+) -> HTMLResponse:
+    groupings = [(value, _(label)) for value, label in GROUPINGS.get(kind, ())]
+    context = {
+        "asked": asked,
+        "groupings": groupings,
+        "problems": [],
+        "report": None,
+        "charts": [],
+        "tables": [],
+        "csv_url": None,
+        "extra": None,
+    } | context
+    status = 422 if context["problems"] else 200
+    return render(request, name, playbook, status_code=status, **context)
+
+
+def _table(
+    id: str,
+    caption: str,
+    report: dict[str, Any],
+    measures: tuple[str, ...],
+    playbook: Playbook,
+    group: str,
+    link: Callable[[str, dict[str, Any], str], str | None],
+) -> Table:
+    """The report's rows as a table, each count linked by ``link(group, row, measure)``."""
+    shows = {m: _show(m, playbook) for m in measures}
+
+    def line(row: dict[str, Any], total: bool) -> Line:
+        cells = []
+        for m in measures:
+            value = row.get(m)
+            if m == "reason_label":
+                cells.append(Cell(str(value or "")))
+                continue
+            # The total links to every record of the period: the group filter is left out.
+            href = None if value in (None, 0) else link(TOTAL if total else group, row, m)
+            cells.append(Cell(shows[m](value), href))
+        return Line(str(row["label"]), tuple(cells))
+
+    lines = tuple(line(row, False) for row in report["rows"])
+    total = line(report["total"], True) if report.get("total") else None
+    return Table(id, caption, tuple(_(HEADERS[m]) for m in measures), lines, total)
+
+
+def _bars_chart(
+    id: str, title: str, desc: str, lines: list[tuple[str, Any]], show: Callable[[Any], str]
+) -> dict[str, Any]:
+    found = charts.bars(lines, show)
+    return {
+        "kind": "bars",
+        "id": id,
+        "title": title,
+        "desc": f"{desc} {charts.spoken(found)}.",
+        "bars": found,
+    }
+
+
+def _columns_chart(
+    id: str,
+    title: str,
+    desc: str,
+    months: list[str],
+    series: list[tuple[str, list[Any]]],
+    show: Callable[[Any], str],
+) -> dict[str, Any]:
+    found = charts.columns([_short_month(m) for m in months], series, show)
+    return {
+        "kind": "columns",
+        "id": id,
+        "title": title,
+        "desc": f"{desc} {charts.spoken(found.groups)}.",
+        "columns": found,
+    }
+
+
+def _short_month(key: str) -> str:
+    year, month = (int(part) for part in key.split("-"))
+    return format_date(dt.date(year, month, 1), "MMM y", locale=language())
+
+
+def _period(report: dict[str, Any]) -> tuple[dt.date, dt.date]:
+    return report["from"], report["to"]
+
+
+# --- funnel -----------------------------------------------------------------------------------
+
+
+FUNNEL_MEASURES = (
+    "leads",
+    "mql",
+    "sql",
+    "opportunities",
+    "won",
+    "lost",
+    "mql_rate",
+    "mql_to_sql",
+    "sql_to_opportunity",
+    "opportunity_to_won",
+    "lead_to_won",
+)
+FUNNEL_STEPS = ("leads", "mql", "sql", "opportunities", "won")
+
+
+@router.get("/reports/funnel", response_class=HTMLResponse, response_model=None)
+def funnel_page(
+    request: Request,
+    uow: ReadUow,
+    actor: PageActor,
+    playbook: PlaybookDep,
+    now: Now,
+    from_: From = None,
+    to: Param = None,
+    group_by: Param = None,
+    format: Param = None,
+) -> Response:
+    asked = asked_of(from_, to, group_by, "none")
+    name = "reports/analytics.html"
+    try:
+        q = _query("funnel", asked, playbook, now, actor)
+    except ValidationFailed as exc:
+        return _page(
+            request,
+            name,
+            playbook,
+            asked,
+            "funnel",
+            problems=problems_of(exc, asked),
+            title=_("Funnel"),
+        )
+    report = analytics.funnel(uow, query=q, playbook=playbook)
+    if format == "csv":
+        return _csv(report)
+    start, end = _period(report)
+    total = report["total"]
+    show = _show("leads", playbook)
+    steps = [(_(HEADERS[m]), total[m]) for m in FUNNEL_STEPS]
+    days = {"start": formats.date(start), "end": formats.date(end)}
+    funnel_chart = _bars_chart(
+        "funnel-chart",
+        _("Funnel of the leads created in the period"),
+        _("Leads created from {start} to {end} and how far they got:").format(**days),
+        steps,
+        show,
+    )
+    by_month = (
+        report
+        if q.group_by == "month"
+        else analytics.funnel(
+            uow, query=dataclasses.replace(q, group_by="month"), playbook=playbook
+        )
+    )
+    months = [row["key"] for row in by_month["rows"]]
+    trend = _columns_chart(
+        "trend-chart",
+        _("Trend by month created"),
+        _("Leads, MQL and opportunities by month of creation:"),
+        months,
+        [
+            (_(HEADERS[m]), [row[m] for row in by_month["rows"]])
+            for m in ("leads", "mql", "opportunities")
+        ],
+        show,
+    )
+    table = _table(
+        "funnel-table",
+        _("Funnel"),
+        report,
+        FUNNEL_MEASURES,
+        playbook,
+        q.group_by,
+        lambda group, row, m: (
+            None
+            if m not in (*FUNNEL_STEPS, "lost")
+            else links.funnel(group, row["key"], m, start, end)
+        ),
+    )
+    note = _(
+        "Cohort: the leads created in the period. A lead reached a status when its history "
+        "holds it or a later one of new < contacted < mql < sql < converted; a requalified "
+        "or recycled lead counts once. Won and lost: the outcome of its opportunity now."
+    )
+    return _page(
+        request,
+        name,
+        playbook,
+        asked,
+        "funnel",
+        report=report,
+        title=_("Funnel"),
+        charts=[funnel_chart, trend],
+        tables=[table],
+        csv_url=_csv_url(request),
+        note=note,
+    )
+
+
+# --- pipeline ---------------------------------------------------------------------------------
+
+
+PIPELINE_MEASURES = (
+    "open_count",
+    "open_amount",
+    "weighted_amount",
+    "won_count",
+    "won_amount",
+    "lost_count",
+    "lost_amount",
+    "win_rate",
+)
+OPEN_MEASURES = frozenset({"open_count", "open_amount", "weighted_amount"})
+
+
+def _won_lost(playbook: Playbook) -> tuple[str, str]:
+    won = next(s.key for s in playbook.stages if s.outcome == "won")
+    lost = next(s.key for s in playbook.stages if s.outcome == "lost")
+    return won, lost
+
+
+@router.get("/reports/pipeline", response_class=HTMLResponse, response_model=None)
+def pipeline_page(
+    request: Request,
+    uow: ReadUow,
+    actor: PageActor,
+    playbook: PlaybookDep,
+    now: Now,
+    from_: From = None,
+    to: Param = None,
+    group_by: Param = None,
+    format: Param = None,
+) -> Response:
+    asked = asked_of(from_, to, group_by, "stage")
+    name = "reports/analytics.html"
+    try:
+        q = _query("pipeline", asked, playbook, now, actor)
+    except ValidationFailed as exc:
+        return _page(
+            request,
+            name,
+            playbook,
+            asked,
+            "pipeline",
+            problems=problems_of(exc, asked),
+            title=_("Pipeline"),
+        )
+    report = analytics.pipeline(uow, query=q, playbook=playbook)
+    if format == "csv":
+        return _csv(report)
+    start, end = _period(report)
+    money = _show("open_amount", playbook)
+    by_stage = (
+        report
+        if q.group_by == "stage"
+        else analytics.pipeline(
+            uow, query=dataclasses.replace(q, group_by="stage"), playbook=playbook
+        )
+    )
+    open_stages = set(playbook.open_stage_keys)
+    stage_chart = _bars_chart(
+        "stage-chart",
+        _("Open pipeline by stage"),
+        _("Amount of the open opportunities expected to close in the period, by stage:"),
+        [
+            (row["label"], row["open_amount"])
+            for row in by_stage["rows"]
+            if row["key"] in open_stages
+        ],
+        money,
+    )
+    by_month = (
+        report
+        if q.group_by == "month"
+        else analytics.pipeline(
+            uow, query=dataclasses.replace(q, group_by="month"), playbook=playbook
+        )
+    )
+    rows = sorted(by_month["rows"], key=lambda r: str(r["key"]))
+    month_chart = _columns_chart(
+        "month-chart",
+        _("Pipeline by close month"),
+        _("Open amount by expected close month, won amount by close month:"),
+        [str(r["key"]) for r in rows],
+        [
+            (_("Open amount"), [r["open_amount"] for r in rows]),
+            (_("Won amount"), [r["won_amount"] for r in rows]),
+        ],
+        money,
+    )
+    stages = _won_lost(playbook)
+    table = _table(
+        "pipeline-table",
+        _("Pipeline"),
+        report,
+        PIPELINE_MEASURES,
+        playbook,
+        q.group_by,
+        lambda group, row, m: (
+            None
+            if m == "win_rate"
+            else links.pipeline(
+                group,
+                row["key"],
+                "open" if m in OPEN_MEASURES else ("won" if m.startswith("won") else "lost"),
+                start,
+                end,
+                stages,
+            )
+        ),
+    )
+    note = _(
+        "Open: opportunities open now whose expected close date is in the period; weighted "
+        "amount = amount × the stage's probability. Won and lost: closed in the period. "
+        "Win rate = won / (won + lost), by count. By month: open by expected close month, "
+        "closed by close month."
+    )
+    return _page(
+        request,
+        name,
+        playbook,
+        asked,
+        "pipeline",
+        report=report,
+        title=_("Pipeline"),
+        charts=[stage_chart, month_chart],
+        tables=[table],
+        csv_url=_csv_url(request),
+        note=note,
+    )
+
+
+# --- loss reasons -----------------------------------------------------------------------------
+
+
+@router.get("/reports/loss-reasons", response_class=HTMLResponse, response_model=None)
+def loss_reasons_page(
+    request: Request,
+    uow: ReadUow,
+    actor: PageActor,
+    playbook: PlaybookDep,
+    now: Now,
+    from_: From = None,
+    to: Param = None,
+    group_by: Param = None,
+    format: Param = None,
+) -> Response:
+    asked = asked_of(from_, to, group_by, "none")
+    name = "reports/analytics.html"
+    title = _("Loss reasons")
+    try:
+        q = _query("loss-reasons", asked, playbook, now, actor)
+    except ValidationFailed as exc:
+        return _page(
+            request,
+            name,
+            playbook,
+            asked,
+            "loss-reasons",
+            problems=problems_of(exc, asked),
+            title=title,
+        )
+    report = analytics.loss_reasons(uow, query=q, playbook=playbook)
+    if format == "csv":
+        return _csv(report)
+    start, end = _period(report)
+    grouped = q.group_by != "none"
+    measures: tuple[str, ...] = ("reason_label",) if grouped else ()
+    measures += ("count", "amount", "share", "no_real_need_share")
+    count = _show("count", playbook)
+    chart_rows = [
+        (f"{row['label']} · {row['reason_label']}" if grouped else row["label"], row["count"])
+        for row in report["rows"]
+    ]
+    chart = _bars_chart(
+        "loss-chart",
+        _("Opportunities lost by reason"),
+        _("Opportunities lost in the period, by reason:"),
+        chart_rows,
+        count,
+    )
+    lost_stage = _won_lost(playbook)[1]
+    table = _table(
+        "loss-table",
+        title,
+        report,
+        measures,
+        playbook,
+        q.group_by,
+        lambda group, row, m: (
+            None
+            if m not in ("count", "amount")
+            else links.losses(
+                group,
+                row["key"],
+                row.get("reason") if grouped else row["key"],
+                start,
+                end,
+                lost_stage,
+            )
+        ),
+    )
+    share = formats.percent(
+        None if report["no_real_need_share"] is None else report["no_real_need_share"] * 100,
+        digits=1,
+    )
+    note = _(
+        "Share: of the opportunities lost (in the row's group when grouped). No real need: "
+        "lost for no real need over every opportunity closed (won or lost) in the period, "
+        "{share} overall: high, the criteria for creating opportunities are too loose."
+    )
+    return _page(
+        request,
+        name,
+        playbook,
+        asked,
+        "loss-reasons",
+        report=report,
+        title=title,
+        charts=[chart],
+        tables=[table],
+        csv_url=_csv_url(request),
+        note=note.format(share=share),
+    )
+
+
+# --- time in each status or stage -------------------------------------------------------------
+
+
+STAY_MEASURES = ("entered", "left", "median_hours", "p90_hours", "current", "stalled")
+
+
+@router.get("/reports/stage-times", response_class=HTMLResponse, response_model=None)
+def stage_times_page(
+    request: Request,
+    uow: ReadUow,
+    actor: PageActor,
+    playbook: PlaybookDep,
+    now: Now,
+    from_: From = None,
+    to: Param = None,
+    pipeline: Param = None,
+    format: Param = None,
+) -> Response:
+    asked = asked_of(from_, to, None, "none")
+    name = "reports/analytics.html"
+    title = _("Time in each status and stage")
+    chosen = (pipeline or "lead").strip()
+    extra = {
+        "pipeline": chosen,
+        "choices": [("lead", _("Lead statuses")), ("opportunity", _("Opportunity stages"))],
+    }
+    try:
+        if chosen not in analytics.PIPELINES:
+            raise ValidationFailed("unknown pipeline", fields={"group_by": "lead or opportunity"})
+        q = _query("stage-times", asked, playbook, now, actor)
+    except ValidationFailed as exc:
+        return _page(
+            request,
+            name,
+            playbook,
+            asked,
+            "stage-times",
+            extra=extra,
+            problems=problems_of(exc, asked),
+            title=title,
+        )
+    pipeline_kind: Literal["lead", "opportunity"] = "lead" if chosen == "lead" else "opportunity"
+    report = analytics.stage_times(uow, query=q, pipeline=pipeline_kind, playbook=playbook, now=now)
+    if format == "csv":
+        return _csv(report)
+    hours = _show("median_hours", playbook)
+    chart = _bars_chart(
+        "stay-chart",
+        _("Median time in each status or stage (hours)"),
+        _("Median calendar hours of the stays that ended in the period:"),
+        [(row["label"], row["median_hours"]) for row in report["rows"]],
+        hours,
+    )
+    table = _table(
+        "stay-table",
+        title,
+        report,
+        STAY_MEASURES,
+        playbook,
+        q.group_by,
+        lambda group, row, m: (
+            links.stays(chosen, None if group == TOTAL else row["key"], m == "stalled")
+            if m in ("current", "stalled")
+            else None
+        ),
+    )
+    note = _(
+        "Entered and left: stays begun and ended in the period. Median and P90: calendar "
+        "hours of the stays that ended in the period. Stalled: in it now for longer than the "
+        "playbook's stall threshold."
+    )
+    return _page(
+        request,
+        name,
+        playbook,
+        asked,
+        "stage-times",
+        report=report,
+        title=title,
+        charts=[chart],
+        tables=[table],
+        csv_url=_csv_url(request),
+        note=note,
+        extra=extra,
+    )
+
+
+# --- back-test --------------------------------------------------------------------------------
+
+
+BACKTEST_MEASURES = backtests.MEASURES
+
+
+@router.get("/reports/backtest", response_class=HTMLResponse, response_model=None)
+def backtest_page(
+    request: Request,
+    uow: ReadUow,
+    actor: PageActor,
+    playbook: PlaybookDep,
+    now: Now,
+    from_: From = None,
+    to: Param = None,
+    threshold: Param = None,
+) -> Response:
+    asked = asked_of(from_, to, None, "none")
+    name = "reports/backtest.html"
+    typed = (threshold or "").strip()
+    context: dict[str, Any] = {
+        "asked": asked,
+        "threshold": typed or str(playbook.scoring.mql_threshold),
+        "problems": [],
+        "result": None,
+        "lines": [],
+    }
+    try:
+        checked = check(asked, ("none",), playbook, now)
+    except ValidationFailed as exc:
+        context["problems"] = problems_of(exc, asked)
+        return render(request, name, playbook, status_code=422, **context)
+    if not typed:  # the form, not yet sent
+        return render(request, name, playbook, **context)
+    try:
+        value: Any = int(typed) if typed.lstrip("-").isdigit() else typed
+        proposed = backtests.propose(playbook, {"scoring": {"mql_threshold": value}})
+    except PlaybookInvalid:
+        context["problems"] = [_("MQL threshold: a whole number from 1 to 100.")]
+        return render(request, name, playbook, status_code=422, **context)
+    test = backtests.Backtest(checked.start, checked.end, playbook, proposed, readable_by(actor))
+    result = backtests.run(uow, backtest=test, now=now)
+    lines = []
+    for m in BACKTEST_MEASURES:
+        show = _show(m, playbook)
+        href = links.cohort(checked.start, checked.end) if m == "leads" else None
+        lines.append(
+            Line(
+                _(HEADERS[m]),
+                tuple(
+                    Cell(show(result[side][m]), href if result[side][m] else None)
+                    for side in ("current", "proposed")
+                ),
+            )
+        )
+    context |= {"result": result, "lines": lines, "start": checked.start, "end": checked.end}
+    return render(request, name, playbook, **context)
