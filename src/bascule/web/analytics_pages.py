@@ -624,11 +624,15 @@ def stage_times_page(
         "pipeline": chosen,
         "choices": [("lead", _("Lead statuses")), ("opportunity", _("Opportunity stages"))],
     }
+    problems = []
+    if chosen not in analytics.PIPELINES:
+        text = _("Unknown pipeline: “{value}”. Choose one from the list.")
+        problems.append(text.format(value=chosen[:60]))
     try:
-        if chosen not in analytics.PIPELINES:
-            raise ValidationFailed("unknown pipeline", fields={"group_by": "lead or opportunity"})
         q = _query("stage-times", asked, playbook, now, actor)
     except ValidationFailed as exc:
+        problems += problems_of(exc, asked)
+    if problems:
         return _page(
             request,
             name,
@@ -636,7 +640,7 @@ def stage_times_page(
             asked,
             "stage-times",
             extra=extra,
-            problems=problems_of(exc, asked),
+            problems=problems,
             title=title,
         )
     pipeline_kind: Literal["lead", "opportunity"] = "lead" if chosen == "lead" else "opportunity"
