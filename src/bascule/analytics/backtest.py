@@ -37,7 +37,6 @@ from bascule.errors import PlaybookInvalid
 from bascule.leads.model import Qualification, ready_to_convert
 from bascule.playbook.overrides import overridden
 from bascule.playbook.schema import Playbook
-from bascule.scoring.changes import event_of
 from bascule.scoring.rules import DAY, Event, Profile, Rules, State, advance, rules_for, score
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
@@ -47,6 +46,7 @@ QUALIFICATION = "qualification"
 TRACKED = (*PROFILE_FIELDS, QUALIFICATION)
 MEASURES = ("leads", "mql", "mql_converted", "precision", "recall", "median_days_to_mql")
 PAGE = 1000
+FORM = "form_submit"
 
 Progress = Callable[[int, int], None]
 
@@ -85,18 +85,21 @@ def replay(story: Story, *, playbook: Playbook, rules: Rules, until: datetime) -
     scoring = playbook.scoring.enabled
     threshold = playbook.scoring.mql_threshold
     fields = dict(story.start)
+    profile, ready = _profile(fields), _ready(fields.get(QUALIFICATION), playbook)
     state = State({}, None)
     for at, events, changes in _steps(story):
         if at > end:
             break
-        for change in changes:
-            fields.update(change.values)
-        if _ready(fields.get(QUALIFICATION), playbook):
+        if changes:
+            for change in changes:
+                fields.update(change.values)
+            profile, ready = _profile(fields), _ready(fields.get(QUALIFICATION), playbook)
+        if ready:
             return at
         if scoring:
             values, as_of = advance(state, now=at, events=events, rules=rules)
             state = State(values, as_of)
-            result = score(_profile(fields), values, at=as_of, rules=rules)
+            result = score(profile, values, at=as_of, rules=rules)
             if result.total >= threshold:
                 return at
     return None
@@ -188,16 +191,11 @@ def count(session: Session, since: datetime, until: datetime, readable: Readable
 def stories(
     session: Session, since: datetime, until: datetime, readable: Readable, page: int = PAGE
 ) -> Iterator[list[Story]]:
-    """The cohort's stories, a page of leads at a time (in id order, keyset)."""
-    lead = t.Lead
-    after = 0
-    while True:
-        ids_query = _cohort(since, until, readable).where(lead.id > after)
-        ids = list(session.execute(ids_query.order_by(lead.id).limit(page)).scalars())
-        if not ids:
-            return
-        yield _page(session, ids)
-        after = ids[-1]
+    """The cohort's stories, a page of leads at a time, in id order. The cohort's ids are
+    read once (a page query per page would scan the period's leads again each time)."""
+    ids = list(session.execute(_cohort(since, until, readable).order_by(t.Lead.id)).scalars())
+    for first in range(0, len(ids), page):
+        yield _page(session, ids[first : first + page])
 
 
 def _page(session: Session, ids: Sequence[int]) -> list[Story]:
@@ -225,7 +223,8 @@ def _page(session: Session, ids: Sequence[int]) -> list[Story]:
         .order_by(signal.lead_id, signal.occurred_at, signal.id)
     )
     for lead_id, kind, occurred_at, form in session.execute(signals):
-        found[lead_id].events.append(event_of(kind, occurred_at, {"form_type": form}))
+        # As ``scoring.changes.stored_events`` reads them: the form type of a form only.
+        found[lead_id].events.append(Event(kind, occurred_at, form if kind == FORM else None))
     trail = (
         select(audit.entity_id, audit.at, audit.changes)
         .where(audit.entity == "lead", audit.entity_id.in_(ids))
