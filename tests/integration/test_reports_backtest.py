@@ -234,7 +234,8 @@ def test_an_empty_period_has_no_rates(db_url: str, stories: list[Story]) -> None
     [
         ({"scoring": {"mql_threshold": 0}}, "playbook.scoring.mql_threshold"),
         ({"scoring": {"bands": {"warm": 95}}}, "playbook.scoring.bands.warm"),
-        ({"scoring": {"signals": {"page_vue": {"points": 1}}}}, "playbook.scoring.signals.page_vue"),
+        ({"scoring": {"signals": {"page_vue": {"points": 1}}}},
+         "playbook.scoring.signals.page_vue"),
         ({"qualification": {"ready_to_convert": {"budget_at_least": "lots"}}},
          "playbook.qualification.ready_to_convert.budget_at_least"),
         ({"scorring": {}}, "playbook.scorring"),
