@@ -82,8 +82,11 @@ def replay(story: Story, *, playbook: Playbook, rules: Rules, until: datetime) -
     end = until if story.converted_at is None else min(until, story.converted_at)
     if story.created_at > end:
         return None
-    scoring = playbook.scoring.enabled
     threshold = playbook.scoring.mql_threshold
+    scoring = playbook.scoring.enabled and _may_reach(story, threshold, rules)
+    answered = any(QUALIFICATION in c.values for c in story.changes)
+    if not scoring and not answered and not _ready(story.start.get(QUALIFICATION), playbook):
+        return None  # nothing can make it an MQL
     fields = dict(story.start)
     profile, ready = _profile(fields), _ready(fields.get(QUALIFICATION), playbook)
     state = State({}, None)
@@ -103,6 +106,27 @@ def replay(story: Story, *, playbook: Playbook, rules: Rules, until: datetime) -
             if result.total >= threshold:
                 return at
     return None
+
+
+def _may_reach(story: Story, threshold: int, rules: Rules) -> bool:
+    """Whether the score could reach ``threshold`` at all: scored with every signal at its
+    full points (none decayed) under each profile the lead had. Points per signal are never
+    negative and the score grows with each behaviour value, so that score bounds the score
+    at any time: below the threshold, the step by step replay is skipped (most leads)."""
+    full: dict[str, float] = {}
+    for event in story.events:
+        key = rules.key(event)
+        if key is not None:
+            full[key] = full.get(key, 0.0) + rules.contribution(key, event.occurred_at,
+                                                                event.occurred_at)  # fmt: skip
+    fields = dict(story.start)
+    profiles = [_profile(fields)]
+    for change in story.changes:
+        if any(name in change.values for name in PROFILE_FIELDS):
+            fields.update(change.values)
+            profiles.append(_profile(fields))
+    at = story.created_at
+    return any(score(p, full, at=at, rules=rules).total >= threshold for p in set(profiles))
 
 
 def _steps(story: Story) -> Iterator[tuple[datetime, list[Event], list[Change]]]:
