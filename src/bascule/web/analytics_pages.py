@@ -7,35 +7,33 @@ count to the list behind it (``web.report_links``) and ``format=csv``, the rows 
 CSV.
 
 The filters are plain GET forms; a bad query is a message above the form, never an error
-page. The back-test is a GET form too: it reads, it changes nothing."""
+page. The back-test page is ``web.backtest_page``, included here."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from babel.dates import format_date
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bascule.analytics import backtest as backtests
-from bascule.analytics import export
 from bascule.analytics import reports as analytics
 from bascule.analytics.access import readable_by
-from bascule.errors import PlaybookInvalid, ValidationFailed
+from bascule.errors import ValidationFailed
 from bascule.http.deps import Now, PlaybookDep, ReadUow
 from bascule.playbook.schema import Playbook
 from bascule.users.model import Actor
-from bascule.web import charts, formats
+from bascule.web import backtest_page, formats
 from bascule.web import report_links as links
+from bascule.web import report_parts as parts
 from bascule.web.auth import PageActor
 from bascule.web.i18n import N_, _, language
 from bascule.web.render import render
 from bascule.web.reports import Asked, asked_of, check, problems_of
 
 router = APIRouter(include_in_schema=False)
+router.include_router(backtest_page.router)
 Param = Annotated[str | None, Query()]
 From = Annotated[str | None, Query(alias="from")]
 
@@ -58,94 +56,6 @@ GROUPINGS = {
     ),
     "loss-reasons": (("none", N_("Everything")), ("owner", N_("Owner")), ("source", N_("Source"))),
 }
-HEADERS = {
-    "leads": N_("Leads"),
-    "mql": N_("MQL"),
-    "sql": N_("SQL"),
-    "opportunities": N_("Opportunities"),
-    "won": N_("Won"),
-    "lost": N_("Lost"),
-    "mql_rate": N_("MQL rate"),
-    "mql_to_sql": N_("MQL → SQL"),
-    "sql_to_opportunity": N_("SQL → opportunity"),
-    "opportunity_to_won": N_("Opportunity → won"),
-    "lead_to_won": N_("Lead → won"),
-    "open_count": N_("Open"),
-    "open_amount": N_("Open amount"),
-    "weighted_amount": N_("Weighted amount"),
-    "won_count": N_("Won"),
-    "won_amount": N_("Won amount"),
-    "lost_count": N_("Lost"),
-    "lost_amount": N_("Lost amount"),
-    "win_rate": N_("Win rate"),
-    "reason_label": N_("Reason"),
-    "count": N_("Lost"),
-    "amount": N_("Amount"),
-    "share": N_("Share of lost"),
-    "no_real_need_share": N_("No real need (of closed)"),
-    "entered": N_("Entered"),
-    "left": N_("Left"),
-    "median_hours": N_("Median (hours)"),
-    "p90_hours": N_("P90 (hours)"),
-    "current": N_("In it now"),
-    "stalled": N_("Stalled"),
-    "mql_converted": N_("MQL converted"),
-    "precision": N_("Precision"),
-    "recall": N_("Recall"),
-    "median_days_to_mql": N_("Median days to MQL"),
-}
-RATES = frozenset(
-    {
-        "mql_rate",
-        "mql_to_sql",
-        "sql_to_opportunity",
-        "opportunity_to_won",
-        "lead_to_won",
-        "win_rate",
-        "share",
-        "no_real_need_share",
-        "precision",
-        "recall",
-    }
-)
-AMOUNTS = frozenset({"open_amount", "weighted_amount", "won_amount", "lost_amount", "amount"})
-HOURS = frozenset({"median_hours", "p90_hours", "median_days_to_mql"})
-TOTAL = links.TOTAL
-
-
-@dataclasses.dataclass(frozen=True)
-class Cell:
-    text: str
-    href: str | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class Line:
-    label: str
-    cells: tuple[Cell, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Table:
-    id: str
-    caption: str
-    headers: tuple[str, ...]
-    lines: tuple[Line, ...]
-    total: Line | None
-
-
-# --- shared steps -----------------------------------------------------------------------------
-
-
-def _show(measure: str, playbook: Playbook) -> Callable[[Any], str]:
-    """How the page writes a measure: percent, money, hours or a count."""
-    if measure in RATES:
-        return lambda v: formats.percent(None if v is None else v * 100, digits=1)
-    if measure in AMOUNTS:
-        return lambda v: formats.money(v, playbook.general.currency)
-    if measure in HOURS:
-        return lambda v: formats.number(v, digits=1)
-    return lambda v: formats.number(v)
 
 
 def _query(
@@ -156,20 +66,6 @@ def _query(
     checked = check(asked, allowed, playbook, now)
     group = analytics.check_group(report, ",".join(checked.groups))
     return analytics.Query(checked.start, checked.end, group, language(), readable_by(actor))
-
-
-def _csv(report: dict[str, Any]) -> Response:
-    name = f"{report['report']}-{report['from']}-{report['to']}.csv"
-    return Response(
-        export.to_csv(report),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-def _csv_url(request: Request) -> str:
-    url = request.url.include_query_params(format="csv")
-    return f"{url.path}?{url.query}"
 
 
 def _page(
@@ -188,75 +84,6 @@ def _page(
     } | context
     status = 422 if context["problems"] else 200
     return render(request, name, playbook, status_code=status, **context)
-
-
-def _table(
-    id: str,
-    caption: str,
-    report: dict[str, Any],
-    measures: tuple[str, ...],
-    playbook: Playbook,
-    group: str,
-    link: Callable[[str, dict[str, Any], str], str | None],
-) -> Table:
-    """The report's rows as a table, each count linked by ``link(group, row, measure)``."""
-    shows = {m: _show(m, playbook) for m in measures}
-
-    def line(row: dict[str, Any], total: bool) -> Line:
-        cells = []
-        for m in measures:
-            value = row.get(m)
-            if m == "reason_label":
-                cells.append(Cell(str(value or "")))
-                continue
-            # The total links to every record of the period: the group filter is left out.
-            href = None if value in (None, 0) else link(TOTAL if total else group, row, m)
-            cells.append(Cell(shows[m](value), href))
-        return Line(str(row["label"]), tuple(cells))
-
-    lines = tuple(line(row, False) for row in report["rows"])
-    total = line(report["total"], True) if report.get("total") else None
-    return Table(id, caption, tuple(_(HEADERS[m]) for m in measures), lines, total)
-
-
-def _bars_chart(
-    id: str, title: str, desc: str, lines: list[tuple[str, Any]], show: Callable[[Any], str]
-) -> dict[str, Any]:
-    found = charts.bars(lines, show)
-    return {
-        "kind": "bars",
-        "id": id,
-        "title": title,
-        "desc": f"{desc} {charts.spoken(found)}.",
-        "bars": found,
-    }
-
-
-def _columns_chart(
-    id: str,
-    title: str,
-    desc: str,
-    months: list[str],
-    series: list[tuple[str, list[Any]]],
-    show: Callable[[Any], str],
-) -> dict[str, Any]:
-    found = charts.columns([_short_month(m) for m in months], series, show)
-    return {
-        "kind": "columns",
-        "id": id,
-        "title": title,
-        "desc": f"{desc} {charts.spoken(found.groups)}.",
-        "columns": found,
-    }
-
-
-def _short_month(key: str) -> str:
-    year, month = (int(part) for part in key.split("-"))
-    return format_date(dt.date(year, month, 1), "MMM y", locale=language())
-
-
-def _period(report: dict[str, Any]) -> tuple[dt.date, dt.date]:
-    return report["from"], report["to"]
 
 
 # --- funnel -----------------------------------------------------------------------------------
@@ -306,13 +133,13 @@ def funnel_page(
         )
     report = analytics.funnel(uow, query=q, playbook=playbook)
     if format == "csv":
-        return _csv(report)
-    start, end = _period(report)
+        return parts.csv_response(report)
+    start, end = parts.period_of(report)
     total = report["total"]
-    show = _show("leads", playbook)
-    steps = [(_(HEADERS[m]), total[m]) for m in FUNNEL_STEPS]
+    show = parts.show("leads", playbook)
+    steps = [(_(parts.HEADERS[m]), total[m]) for m in FUNNEL_STEPS]
     days = {"start": formats.date(start), "end": formats.date(end)}
-    funnel_chart = _bars_chart(
+    funnel_chart = parts.bars_chart(
         "funnel-chart",
         _("Funnel of the leads created in the period"),
         _("Leads created from {start} to {end} and how far they got:").format(**days),
@@ -327,18 +154,18 @@ def funnel_page(
         )
     )
     months = [row["key"] for row in by_month["rows"]]
-    trend = _columns_chart(
+    trend = parts.columns_chart(
         "trend-chart",
         _("Trend by month created"),
         _("Leads, MQL and opportunities by month of creation:"),
         months,
         [
-            (_(HEADERS[m]), [row[m] for row in by_month["rows"]])
+            (_(parts.HEADERS[m]), [row[m] for row in by_month["rows"]])
             for m in ("leads", "mql", "opportunities")
         ],
         show,
     )
-    table = _table(
+    table = parts.table(
         "funnel-table",
         _("Funnel"),
         report,
@@ -366,7 +193,7 @@ def funnel_page(
         title=_("Funnel"),
         charts=[funnel_chart, trend],
         tables=[table],
-        csv_url=_csv_url(request),
+        csv_url=parts.csv_url(request),
         note=note,
     )
 
@@ -421,9 +248,9 @@ def pipeline_page(
         )
     report = analytics.pipeline(uow, query=q, playbook=playbook)
     if format == "csv":
-        return _csv(report)
-    start, end = _period(report)
-    money = _show("open_amount", playbook)
+        return parts.csv_response(report)
+    start, end = parts.period_of(report)
+    money = parts.show("open_amount", playbook)
     by_stage = (
         report
         if q.group_by == "stage"
@@ -432,7 +259,7 @@ def pipeline_page(
         )
     )
     open_stages = set(playbook.open_stage_keys)
-    stage_chart = _bars_chart(
+    stage_chart = parts.bars_chart(
         "stage-chart",
         _("Open pipeline by stage"),
         _("Amount of the open opportunities expected to close in the period, by stage:"),
@@ -451,7 +278,7 @@ def pipeline_page(
         )
     )
     rows = sorted(by_month["rows"], key=lambda r: str(r["key"]))
-    month_chart = _columns_chart(
+    month_chart = parts.columns_chart(
         "month-chart",
         _("Pipeline by close month"),
         _("Open amount by expected close month, won amount by close month:"),
@@ -463,7 +290,7 @@ def pipeline_page(
         money,
     )
     stages = _won_lost(playbook)
-    table = _table(
+    table = parts.table(
         "pipeline-table",
         _("Pipeline"),
         report,
@@ -499,7 +326,7 @@ def pipeline_page(
         title=_("Pipeline"),
         charts=[stage_chart, month_chart],
         tables=[table],
-        csv_url=_csv_url(request),
+        csv_url=parts.csv_url(request),
         note=note,
     )
 
@@ -536,17 +363,17 @@ def loss_reasons_page(
         )
     report = analytics.loss_reasons(uow, query=q, playbook=playbook)
     if format == "csv":
-        return _csv(report)
-    start, end = _period(report)
+        return parts.csv_response(report)
+    start, end = parts.period_of(report)
     grouped = q.group_by != "none"
     measures: tuple[str, ...] = ("reason_label",) if grouped else ()
     measures += ("count", "amount", "share", "no_real_need_share")
-    count = _show("count", playbook)
+    count = parts.show("count", playbook)
     chart_rows = [
         (f"{row['label']} · {row['reason_label']}" if grouped else row["label"], row["count"])
         for row in report["rows"]
     ]
-    chart = _bars_chart(
+    chart = parts.bars_chart(
         "loss-chart",
         _("Opportunities lost by reason"),
         _("Opportunities lost in the period, by reason:"),
@@ -554,7 +381,7 @@ def loss_reasons_page(
         count,
     )
     lost_stage = _won_lost(playbook)[1]
-    table = _table(
+    table = parts.table(
         "loss-table",
         title,
         report,
@@ -593,7 +420,7 @@ def loss_reasons_page(
         title=title,
         charts=[chart],
         tables=[table],
-        csv_url=_csv_url(request),
+        csv_url=parts.csv_url(request),
         note=note.format(share=share),
     )
 
@@ -646,16 +473,16 @@ def stage_times_page(
     pipeline_kind: Literal["lead", "opportunity"] = "lead" if chosen == "lead" else "opportunity"
     report = analytics.stage_times(uow, query=q, pipeline=pipeline_kind, playbook=playbook, now=now)
     if format == "csv":
-        return _csv(report)
-    hours = _show("median_hours", playbook)
-    chart = _bars_chart(
+        return parts.csv_response(report)
+    hours = parts.show("median_hours", playbook)
+    chart = parts.bars_chart(
         "stay-chart",
         _("Median time in each status or stage (hours)"),
         _("Median calendar hours of the stays that ended in the period:"),
         [(row["label"], row["median_hours"]) for row in report["rows"]],
         hours,
     )
-    table = _table(
+    table = parts.table(
         "stay-table",
         title,
         report,
@@ -663,7 +490,7 @@ def stage_times_page(
         playbook,
         q.group_by,
         lambda group, row, m: (
-            links.stays(chosen, None if group == TOTAL else row["key"], m == "stalled")
+            links.stays(chosen, None if group == parts.TOTAL else row["key"], m == "stalled")
             if m in ("current", "stalled")
             else None
         ),
@@ -683,66 +510,7 @@ def stage_times_page(
         title=title,
         charts=[chart],
         tables=[table],
-        csv_url=_csv_url(request),
+        csv_url=parts.csv_url(request),
         note=note,
         extra=extra,
     )
-
-
-# --- back-test --------------------------------------------------------------------------------
-
-
-BACKTEST_MEASURES = backtests.MEASURES
-
-
-@router.get("/reports/backtest", response_class=HTMLResponse, response_model=None)
-def backtest_page(
-    request: Request,
-    uow: ReadUow,
-    actor: PageActor,
-    playbook: PlaybookDep,
-    now: Now,
-    from_: From = None,
-    to: Param = None,
-    threshold: Param = None,
-) -> Response:
-    asked = asked_of(from_, to, None, "none")
-    name = "reports/backtest.html"
-    typed = (threshold or "").strip()
-    context: dict[str, Any] = {
-        "asked": asked,
-        "threshold": typed or str(playbook.scoring.mql_threshold),
-        "problems": [],
-        "result": None,
-        "lines": [],
-    }
-    try:
-        checked = check(asked, ("none",), playbook, now)
-    except ValidationFailed as exc:
-        context["problems"] = problems_of(exc, asked)
-        return render(request, name, playbook, status_code=422, **context)
-    if not typed:  # the form, not yet sent
-        return render(request, name, playbook, **context)
-    try:
-        value: Any = int(typed) if typed.lstrip("-").isdigit() else typed
-        proposed = backtests.propose(playbook, {"scoring": {"mql_threshold": value}})
-    except PlaybookInvalid:
-        context["problems"] = [_("MQL threshold: a whole number from 1 to 100.")]
-        return render(request, name, playbook, status_code=422, **context)
-    test = backtests.Backtest(checked.start, checked.end, playbook, proposed, readable_by(actor))
-    result = backtests.run(uow, backtest=test, now=now)
-    lines = []
-    for m in BACKTEST_MEASURES:
-        show = _show(m, playbook)
-        href = links.cohort(checked.start, checked.end) if m == "leads" else None
-        lines.append(
-            Line(
-                _(HEADERS[m]),
-                tuple(
-                    Cell(show(result[side][m]), href if result[side][m] else None)
-                    for side in ("current", "proposed")
-                ),
-            )
-        )
-    context |= {"result": result, "lines": lines, "start": checked.start, "end": checked.end}
-    return render(request, name, playbook, **context)

@@ -72,5 +72,5 @@ def test_columns_fit_the_drawing_and_speak_every_value() -> None:
     assert found.groups[1].columns[1].height == 0.0
     for group in found.groups:
         for column in group.columns:
-            assert 0 <= column.x and column.x + column.width <= charts.WIDTH
+            assert column.x >= 0 and column.x + column.width <= charts.WIDTH
     assert found.groups[1].spoken == "Feb: Leads 2, MQL None"
