@@ -55,6 +55,9 @@ def generate(d: Dialect, n: int, per_lead: int) -> list[str]:
         "ELSE '{}' END"
     )
     occurred = d.at("((id * 7919) % 62)", lead_of)
+    change = "'{\"employees\": [null, 300]}'"
+    if not d.sqlite:  # PostgreSQL types a text expression as text, not as the json column
+        properties, change = f"CAST({properties} AS json)", f"CAST({change} AS json)"
     return [
         f"{leads} INSERT INTO lead (id, source, kind, status, score, score_explanation, "
         "ready_to_convert, do_not_contact, search_text, created_at, updated_at) "
@@ -65,7 +68,7 @@ def generate(d: Dialect, n: int, per_lead: int) -> list[str]:
         f"{leads} INSERT INTO lead_status_history (lead_id, from_status, to_status, changed_at, "
         f"kind) SELECT id, 'new', 'converted', {d.at(30)}, 'progress' FROM c WHERE {H} < 50",
         f"{leads} INSERT INTO audit_log (at, entity, entity_id, action, changes) SELECT "
-        f"{d.at(5)}, 'lead', id, 'update', '{{\"employees\": [null, 300]}}' FROM c "
+        f"{d.at(5)}, 'lead', id, 'update', {change} FROM c "
         f"WHERE {H} >= 900",
         f"UPDATE lead SET employees = 300 WHERE {H} >= 900",
         f"{signals} INSERT INTO signal (type, occurred_at, received_at, lead_id, origin, "
