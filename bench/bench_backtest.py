@@ -54,7 +54,7 @@ def generate(d: Dialect, n: int, per_lead: int) -> list[str]:
         'CASE WHEN (id * 7) % 10 = 4 AND id % 9 = 0 THEN \'{"form_type": "demo_request"}\' '
         "ELSE '{}' END"
     )
-    occurred = d.at("((id * 7919) % 62)", lead_of)
+    occurred = d.at("(((id % 100003) * 7919) % 62)", lead_of)  # within 32-bit integers
     change = "'{\"employees\": [null, 300]}'"
     if not d.sqlite:  # PostgreSQL types a text expression as text, not as the json column
         properties, change = f"CAST({properties} AS json)", f"CAST({change} AS json)"
