@@ -14,12 +14,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from bascule.analytics import backtest as backtests
 from bascule.analytics import export
 from bascule.analytics import reports as analytics
 from bascule.analytics.access import readable_by
-from bascule.api.schemas.reports import RequalificationReport, SlaReport
+from bascule.api.schemas.reports import (
+    BacktestRequest,
+    BacktestResult,
+    RequalificationReport,
+    SlaReport,
+)
 from bascule.http.deps import CurrentActor, Now, PlaybookDep, ReadUow
-from bascule.http.reports import Period, PeriodDep, groups
+from bascule.http.reports import Period, PeriodDep, groups, period
 from bascule.leads import reports as lead_reports
 from bascule.leads import requalifications
 from bascule.sla import report as sla_report
@@ -152,3 +158,21 @@ def stage_times(
     q = _query("stage-times", period, "none", locale, actor)
     found = analytics.stage_times(uow, query=q, pipeline=pipeline, playbook=playbook, now=now)
     return _answer(found, format)
+
+
+@router.post("/backtest", response_model=BacktestResult)
+def backtest(
+    body: BacktestRequest, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, now: Now
+) -> dict[str, Any]:
+    """Back-test a proposed playbook: the leads created in the period replayed in time order
+    (their stored signals, profile and qualification changes) under the current playbook and
+    under the current one with ``playbook``'s sections changed (scoring weights, decay, MQL
+    threshold, ready-to-convert rule...), by the scoring rules themselves. A lead counts as an
+    MQL from the first moment its score reaches the threshold or its answers make it ready to
+    convert, before it converted. Per playbook: leads, mql, mql_converted (MQLs that then
+    converted), precision = mql_converted / mql, recall = mql_converted / converted leads,
+    median_days_to_mql (from creation). 422 names a bad override (``playbook.scoring...``)."""
+    days = period(playbook, now, body.from_, body.to)
+    proposed = backtests.propose(playbook, body.playbook)
+    checked = backtests.Backtest(days.start, days.end, playbook, proposed, readable_by(actor))
+    return backtests.run(uow, backtest=checked, now=now)

@@ -1,23 +1,31 @@
 """``bascule report funnel | pipeline | loss-reasons | stage-times`` (SPEC §16): the API's
-reports from the command line, as a Rich table, CSV or JSON (the same rows and totals)."""
+reports from the command line, as a Rich table, CSV or JSON (the same rows and totals); and
+``bascule report backtest FILE.toml``, the API's back-test of a proposed playbook."""
 
 from __future__ import annotations
 
 import json
+import tomllib
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
+from bascule.analytics import backtest as backtests
 from bascule.analytics import export, metrics
 from bascule.analytics import reports as analytics
 from bascule.analytics.access import EVERYTHING
-from bascule.cli.common import CommandFailed, console, now, state
+from bascule.cli.common import CommandFailed, console, now, read_text, state
+from bascule.errors import PlaybookInvalid
 from bascule.playbook import service as playbooks
 
-app = typer.Typer(help="Reports: funnel, pipeline, loss reasons, time in each stage.")
+app = typer.Typer(
+    help="Reports: funnel, pipeline, loss reasons, time in each stage; back-testing a playbook."
+)
 
 From = Annotated[
     datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day (YYYY-MM-DD).")
@@ -117,3 +125,61 @@ def stage_times(ctx: typer.Context, start: From = None, end: To = None,
     if pipeline not in analytics.PIPELINES:
         raise CommandFailed("--pipeline: lead or opportunity")
     _run(ctx, "stage-times", start, end, "none", format, lang, pipeline=pipeline)
+
+
+BACKTEST_FORMATS = ("table", "json")
+
+
+@app.command("backtest")
+def backtest(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="TOML: the playbook sections to change.")],
+    start: From = None, end: To = None,
+    format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:  # fmt: skip
+    """Replay the leads created in the period under the active playbook and under it with
+    FILE's sections changed (e.g. [scoring] mql_threshold = 40): MQL volume, precision and
+    recall against actual conversions, median days to MQL (SPEC §16)."""
+    if format not in BACKTEST_FORMATS:
+        raise CommandFailed(f"--format: one of {', '.join(BACKTEST_FORMATS)}")
+    try:
+        overrides = tomllib.loads(read_text(file))
+    except tomllib.TOMLDecodeError as exc:
+        raise CommandFailed(f"{file}: not valid TOML: {exc}") from None
+    database = state(ctx).database
+    current = playbooks.active(database, max_age=0)
+    try:
+        proposed = backtests.propose(current, overrides, within="")
+    except PlaybookInvalid as exc:
+        problems = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        raise CommandFailed(f"{file}: {problems}") from None
+    at = now()
+    today = at.astimezone(ZoneInfo(current.calendar.timezone)).date()
+    first, last = analytics.default_period(end.date() if end else today)
+    first = start.date() if start else first
+    if first > last:
+        raise CommandFailed("--from: after --to")
+    checked = backtests.Backtest(first, last, current, proposed)
+    with database.uow() as uow:
+        if format == "json":
+            found = backtests.run(uow, backtest=checked, now=at)
+            typer.echo(json.dumps(found, indent=2))
+            return
+        with Progress(console=console(), transient=True) as bar:
+            task = bar.add_task("Replaying leads", total=None)
+            found = backtests.run(
+                uow, backtest=checked, now=at,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )  # fmt: skip
+    table = Table("", "current", "proposed", title=f"backtest {first} → {last}")
+    for name in backtests.MEASURES:
+        table.add_row(name, *(_measure(name, found[side][name]) for side in found))
+    console().print(table)
+
+
+def _measure(name: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if name in ("precision", "recall"):
+        return f"{value * 100:.1f} %"
+    return str(value)

@@ -21,6 +21,11 @@ def parse(text: str) -> Playbook:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PlaybookInvalid(f"not valid TOML: {exc}", fields={"toml": str(exc)}) from exc
+    return validate(data)
+
+
+def validate(data: dict[str, object]) -> Playbook:
+    """Validate a playbook document already read; every problem is reported with its location."""
     try:
         return Playbook.model_validate(data)
     except ValidationError as exc:

@@ -18,7 +18,7 @@ from bascule.opportunities import service as opportunities
 from bascule.opportunities.model import weighted_amount
 from bascule.sla import service as sla
 from bascule.storage import repositories as repo
-from bascule.web import accounts, auth, imports, reports
+from bascule.web import accounts, analytics_pages, auth, imports, reports
 from bascule.web.auth import LoginRequired, PageActor
 from bascule.web.errors import error_page
 from bascule.web.render import locale_of, render
@@ -33,6 +33,7 @@ router.include_router(auth.router)
 router.include_router(reports.router)
 router.include_router(accounts.router)
 router.include_router(imports.router)
+router.include_router(analytics_pages.router)
 
 
 @router.get("/", response_class=HTMLResponse)

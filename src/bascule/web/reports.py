@@ -54,11 +54,11 @@ class Checked:
     groups: tuple[str, ...]
 
 
-def _asked(from_: str | None, to: str | None, group_by: str | None, default: str) -> Asked:
+def asked_of(from_: str | None, to: str | None, group_by: str | None, default: str) -> Asked:
     return Asked((from_ or "").strip(), (to or "").strip(), (group_by or "").strip() or default)
 
 
-def _check(asked: Asked, allowed: tuple[str, ...], playbook: Playbook, now: dt.datetime) -> Checked:
+def check(asked: Asked, allowed: tuple[str, ...], playbook: Playbook, now: dt.datetime) -> Checked:
     """The API's checks on the typed query; ``ValidationFailed`` names the fields at fault."""
     days: dict[str, dt.date | None] = {}
     faults: dict[str, str] = {}
@@ -77,7 +77,7 @@ def _check(asked: Asked, allowed: tuple[str, ...], playbook: Playbook, now: dt.d
     return Checked(period.start, period.end, groups)
 
 
-def _problems(exc: ValidationFailed, asked: Asked) -> list[str]:
+def problems_of(exc: ValidationFailed, asked: Asked) -> list[str]:
     typed = {"from": asked.from_, "to": asked.to, "group_by": asked.group_by}
     names = {"from": _("From"), "to": _("To")}
     problems = []
@@ -107,7 +107,7 @@ def _problems(exc: ValidationFailed, asked: Asked) -> list[str]:
 def _invalid(
     request: Request, name: str, playbook: Playbook, asked: Asked, exc: ValidationFailed
 ) -> HTMLResponse:
-    problems = _problems(exc, asked)
+    problems = problems_of(exc, asked)
     return render(
         request, name, playbook, status_code=422, asked=asked, problems=problems, report=None,
         lines=[], bars=[],
@@ -120,9 +120,9 @@ def sla_page(
     from_: Annotated[str | None, Query(alias="from")] = None, to: Param = None,
     group_by: Param = None,
 ) -> HTMLResponse:  # fmt: skip
-    asked = _asked(from_, to, group_by, SLA_DEFAULT_GROUPS)
+    asked = asked_of(from_, to, group_by, SLA_DEFAULT_GROUPS)
     try:
-        q = _check(asked, sla_report.GROUPS, playbook, now)
+        q = check(asked, sla_report.GROUPS, playbook, now)
     except ValidationFailed as exc:
         return _invalid(request, "reports/sla.html", playbook, asked, exc)
     report = sla.report(
@@ -141,10 +141,10 @@ def requalifications_page(
     from_: Annotated[str | None, Query(alias="from")] = None, to: Param = None,
     group_by: Param = None,
 ) -> HTMLResponse:  # fmt: skip
-    asked = _asked(from_, to, group_by, REQUALIFICATION_DEFAULT_GROUPS)
+    asked = asked_of(from_, to, group_by, REQUALIFICATION_DEFAULT_GROUPS)
     name = "reports/requalifications.html"
     try:
-        q = _check(asked, requalifications.GROUPS, playbook, now)
+        q = check(asked, requalifications.GROUPS, playbook, now)
     except ValidationFailed as exc:
         return _invalid(request, name, playbook, asked, exc)
     report = lead_reports.requalifications(

@@ -75,3 +75,27 @@ def test_table_shows_labels_rates_and_total(bascule, leads) -> None:
 def test_bad_options_are_one_line(bascule, one_line_error, args, words) -> None:
     line = one_line_error(bascule("report", *args))
     assert words in line
+
+
+def test_backtest_json_and_table(bascule, leads, tmp_path) -> None:
+    proposal = tmp_path / "proposal.toml"
+    proposal.write_text("[scoring]\nmql_threshold = 1\n", encoding="utf-8")
+    result = bascule("report", "backtest", str(proposal), *PERIOD, "--format", "json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert set(body) == {"current", "proposed"}
+    assert body["current"]["leads"] == body["proposed"]["leads"] == 2
+    assert body["current"]["mql"] == 0 and body["current"]["precision"] is None
+    table = bascule("report", "backtest", str(proposal), *PERIOD, env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert "median_days_to_mql" in table.stdout and "proposed" in table.stdout
+
+
+def test_backtest_bad_file_is_one_line(bascule, leads, tmp_path, one_line_error) -> None:
+    proposal = tmp_path / "proposal.toml"
+    proposal.write_text("[scoring]\nmql_threshold = 0\n", encoding="utf-8")
+    result = bascule("report", "backtest", str(proposal))
+    assert result.exit_code != 0
+    assert "scoring.mql_threshold" in one_line_error(result)
+    proposal.write_text("[scoring\n", encoding="utf-8")
+    assert "not valid TOML" in one_line_error(bascule("report", "backtest", str(proposal)))

@@ -66,6 +66,10 @@ def site(
         "pages": [
             "/", "/leads", f"/leads/{desk.claire_id}", f"/leads/{desk.paul_id}", "/opportunities",
             "/reports/sla", "/reports/requalifications", "/reports/sla?from=nonsense",
+            "/reports/funnel", "/reports/funnel?group_by=month",
+            "/reports/pipeline?to=2027-12-31&group_by=month", "/reports/loss-reasons",
+            "/reports/stage-times?pipeline=opportunity", "/reports/backtest?threshold=20",
+            "/reports/funnel?group_by=colour",
             "/no-such-page", "/accounts", f"/accounts/{account_id}", "/contacts",
             f"/contacts/{contact_id}", *imported,
         ],

@@ -1,13 +1,14 @@
-"""The SLA and requalification reports (SPEC §10)."""
+"""The SLA and requalification reports (SPEC §10), and the back-test (SPEC §16)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from datetime import datetime
+from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from bascule.api.schemas.common import Output
+from bascule.api.schemas.common import Input, Output
 
 
 class SlaFigures(Output):
@@ -75,3 +76,31 @@ class RequalificationReport(Output):
     total: RequalificationFigures
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class BacktestRequest(Input):
+    """The period (days of the company's calendar, both included; by default the 30 days up to
+    today) and the playbook sections to change, as in the playbook document (``{"scoring":
+    {"mql_threshold": 40}}``): tables merge key by key, lists are replaced whole."""
+
+    from_: dt.date | None = Field(default=None, alias="from")
+    to: dt.date | None = None
+    playbook: dict[str, Any] = Field(default_factory=dict)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class BacktestMeasures(Output):
+    """One playbook's outcome over the cohort (leads created in the period)."""
+
+    leads: int
+    mql: int
+    mql_converted: int
+    precision: float | None
+    recall: float | None
+    median_days_to_mql: float | None
+
+
+class BacktestResult(Output):
+    current: BacktestMeasures
+    proposed: BacktestMeasures
