@@ -36,6 +36,7 @@ def site(
     web_app: Any,
     session_cookie: Any,
     sales_desk: Any,
+    ready_lead: Any,
 ) -> Iterator[dict[str, Any]]:
     """A served app with a sales rep (signed in by cookie), a lead with its history, and a
     converted lead whose opportunity fills the pipeline."""
@@ -48,6 +49,7 @@ def site(
         database, amount=1101600, paul_company="Agrinova Coopérative Ouest",
         claire={"temperature": "hot"},
     )  # fmt: skip
+    sophie = ready_lead(database, desk)
     base = serve(web_app(database))
     yield {
         "base": base,
@@ -55,7 +57,9 @@ def site(
         "pages": [
             "/", "/leads", f"/leads/{desk.claire_id}", f"/leads/{desk.paul_id}", "/opportunities",
             "/reports/sla", "/reports/requalifications", "/reports/sla?from=nonsense",
-            "/no-such-page",
+            "/no-such-page", "/opportunities/board", f"/opportunities/{desk.opportunity_id}",
+            f"/leads/{desk.paul_id}/convert", f"/leads/{sophie}/convert",
+            "/opportunities?state=all&sort=-amount",
         ],
     }  # fmt: skip
     database.dispose()
