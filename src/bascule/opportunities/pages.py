@@ -20,7 +20,8 @@ from bascule.users import visibility
 from bascule.users.model import Actor
 from bascule.users.visibility import Visibility
 
-CARDS_PER_COLUMN = 25
+# Enough to work a column from the board; the rest is one click away in the list.
+CARDS_PER_COLUMN = 12
 
 
 def _seen(uow: UnitOfWork, actor: Actor) -> Visibility:
