@@ -53,7 +53,6 @@ FIELDS = {
     "opportunity.amount": "amount",
     "opportunity.expected_close_date": "expected_close_date",
     "opportunity.stage": "stage",
-    "opportunity.type": "stage",
     "name": "opportunity_name",
     "account_id": "account",
     "new_account": "account",
@@ -78,10 +77,12 @@ def request_of(form: dict[str, str], locale: str) -> dict[str, Any]:
             "expected_close_date": None if day is None else str(day),
             "stage": form["stage"] or None,
         }
-    if form["account"] == "new":
-        body["new_account"] = True
-    elif form["account"].isdigit():
-        body["account_id"] = int(form["account"])
+        # Adding the lead to an opportunity puts it on that opportunity's account: the
+        # account choice only matters for a new opportunity.
+        if form["account"] == "new":
+            body["new_account"] = True
+        elif form["account"].isdigit():
+            body["account_id"] = int(form["account"])
     return body
 
 

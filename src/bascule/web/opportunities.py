@@ -153,7 +153,7 @@ def edit(
         )  # fmt: skip
     except BasculeError as exc:
         uow.session.rollback()
-        errors = field_errors(exc, EDIT_FIELDS | {"stage": "stage"})
+        errors = field_errors(exc, EDIT_FIELDS)  # others (closed meanwhile) above the form
         if expected_close_date.strip() and "expected_close_date" in errors:
             errors["expected_close_date"] = message("must be a date")  # typed, not a day
         typed = {"amount": amount, "expected_close_date": expected_close_date}

@@ -10,6 +10,7 @@ import pytest
 
 from bascule.errors import MissingFields
 from bascule.web import i18n
+from bascule.web.conversion_wizard import request_of
 from bascule.web.opportunity_forms import amount_input, field_errors, parse_amount, parse_day
 
 
@@ -60,3 +61,24 @@ def test_one_message_per_form_field_in_the_readers_language() -> None:
         }  # fmt: skip
     finally:
         i18n.set_language("en")
+
+
+def test_the_wizard_sends_the_apis_conversion_body() -> None:
+    form = {
+        "account": "7", "target": "new", "opportunity_name": " Projet CRM ",
+        "amount": "12 500,50", "expected_close_date": "2026-12-05", "stage": "discovery",
+    }  # fmt: skip
+    assert request_of(form, "fr") == {
+        "opportunity": {"name": "Projet CRM", "amount": "12500.50",
+                        "expected_close_date": "2026-12-05", "stage": "discovery"},
+        "account_id": 7,
+    }  # fmt: skip
+    # A new account on request; nothing typed stays missing for the service to name.
+    empty = form | {"account": "new", "opportunity_name": "", "amount": "", "stage": ""}
+    assert request_of(empty, "fr") == {
+        "opportunity": {"name": None, "amount": None, "expected_close_date": "2026-12-05",
+                        "stage": None},
+        "new_account": True,
+    }  # fmt: skip
+    # Adding the lead to an open opportunity: that opportunity decides the account.
+    assert request_of(form | {"target": "42"}, "fr") == {"opportunity_id": 42}
