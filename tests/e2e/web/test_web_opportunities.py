@@ -10,12 +10,14 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bascule.accounts import service as accounts
 from bascule.opportunities import service as opportunities
 from bascule.playbook import service as playbooks
 from bascule.playbook.load import default_playbook
@@ -231,3 +233,62 @@ def test_a_cross_site_move_is_refused(site: Site, web_app: Any) -> None:
     own = client.post(target, data=form, follow_redirects=False)
     assert own.status_code == 303
     assert site.stage_of(site.desk.opportunity_id)[0] == "won"
+
+
+def _form_client(site: Site, web_app: Any, path: str) -> tuple[TestClient, str]:
+    client = TestClient(web_app(site.database), base_url="http://bascule.test")
+    client.cookies.set(SESSION_COOKIE, site.cookie)
+    page = client.get(path, params={"lang": "en"})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None, page.text[:500]
+    return client, token[1]
+
+
+def test_the_wizard_asks_to_choose_between_matching_accounts_or_create_one(
+    site: Site, web_app: Any
+) -> None:
+    # Given a second account on Sophie's e-mail domain, the match is ambiguous: no account is
+    # chosen for her, and converting without a choice says so beside the account choice.
+    with site.database.uow(write=True) as uow:
+        actor = users.actor_for(uow.session.get_one(t.User, site.desk.rep_id))
+        accounts.create_account(
+            uow, data={"name": "Logitrans Est", "domain": "logitrans.fr"}, actor=actor,
+            now=datetime.now(UTC),
+        )  # fmt: skip
+        uow.commit()
+    path = f"/leads/{site.sophie_id}/convert"
+    client, token = _form_client(site, web_app, path)
+    page = client.get(path).text
+    assert "Several accounts match this lead: choose one." in page
+    assert len(re.findall(r'name="account" id="account-\d+"', page)) == 2
+    assert re.search(r'name="account" id="account-\d+" value="\d+" checked', page) is None
+    form = {
+        "csrf_token": token, "target": "new", "opportunity_name": "Second site",
+        "amount": "12,500", "expected_close_date": "2026-12-05", "stage": "qualification",
+    }  # fmt: skip
+    refused = client.post(path, data=form)
+    assert refused.status_code == 422
+    assert '<p class="field-error" id="account-error">Several accounts match: choose one.</p>' in (
+        refused.text
+    )
+    # Creating a third account is a choice too.
+    done = client.post(path, data=form | {"account": "new"}, follow_redirects=False)
+    assert done.status_code == 303
+    with site.database.uow() as uow:
+        (opp,) = [o for o in uow.session.query(t.Opportunity) if o.name == "Second site"]
+        names = sorted(a.name for a in uow.session.query(t.Account))
+        assert (opp.amount, opp.lead_id) == (Decimal("12500.00"), site.sophie_id)
+    assert names == ["Logitrans", "Logitrans", "Logitrans Est"]
+
+
+def test_the_wizard_adds_a_lead_to_an_open_opportunity(site: Site, web_app: Any) -> None:
+    path = f"/leads/{site.sophie_id}/convert"
+    client, token = _form_client(site, web_app, path)
+    form = {"csrf_token": token, "account": "", "target": str(site.desk.opportunity_id)}
+    done = client.post(path, data=form, follow_redirects=False)
+    assert done.headers["location"] == f"/opportunities/{site.desk.opportunity_id}"
+    page = client.get(done.headers["location"]).text
+    assert "sophie@logitrans.fr" in page and "claire@logitrans.fr" in page
+    # The wizard of a converted lead opens what it produced.
+    again = client.get(path, follow_redirects=False)
+    assert again.headers["location"] == f"/opportunities/{site.desk.opportunity_id}"
