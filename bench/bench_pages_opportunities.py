@@ -26,6 +26,7 @@ weight: the HTML plus the CSS and JavaScript it loads (bytes). Target: board ≤
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import time
@@ -253,7 +254,9 @@ def run_pages(database: Database, description: str, ids: dict[str, Any], n: int)
 
 
 def report(result: Result) -> None:
-    console.print(f"\n[bold]{result.description}[/bold]")
+    # Wall-clock figures follow the machine's load (shared cores): it is printed with them.
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    console.print(f"\n[bold]{result.description}[/bold] — load average after the run: {load}")
     table = figures_table(
         "Opportunity pages: server time (in process), SQL statements, page weight",
         [
