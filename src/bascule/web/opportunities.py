@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from bascule.errors import BasculeError, ValidationFailed
+from bascule.errors import BasculeError, Forbidden, ValidationFailed
 from bascule.http.deps import Now, PathId, PlaybookDep, ReadUow, WriteUow
 from bascule.opportunities import board as rules
 from bascule.opportunities import pages
@@ -119,6 +119,8 @@ def move(
             uow, opportunity_id=opportunity_id, stage=stage, loss_reason=loss_reason or None,
             actor=actor, playbook=playbook, now=now,
         )  # fmt: skip
+    except Forbidden:
+        raise  # the error page: this person may not move opportunities
     except BasculeError as exc:
         uow.session.rollback()
         errors = field_errors(exc, STAGE_FIELDS)
@@ -151,6 +153,8 @@ def edit(
             uow, opportunity_id=opportunity_id, changes=changes, actor=actor, playbook=playbook,
             now=now,
         )  # fmt: skip
+    except Forbidden:
+        raise
     except BasculeError as exc:
         uow.session.rollback()
         errors = field_errors(exc, EDIT_FIELDS)  # others (closed meanwhile) above the form

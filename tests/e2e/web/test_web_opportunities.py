@@ -292,3 +292,23 @@ def test_the_wizard_adds_a_lead_to_an_open_opportunity(site: Site, web_app: Any)
     # The wizard of a converted lead opens what it produced.
     again = client.get(path, follow_redirects=False)
     assert again.headers["location"] == f"/opportunities/{site.desk.opportunity_id}"
+
+
+def test_marketing_may_read_but_not_move_an_opportunity(
+    site: Site, web_app: Any, session_cookie: Any
+) -> None:
+    with site.database.uow(write=True) as uow:
+        user = users.create_user(
+            uow, email="marketing@bascule.fr", role="marketing", now=datetime.now(UTC)
+        )
+        uow.commit()
+        marketing = user.id
+    client = TestClient(web_app(site.database), base_url="http://bascule.test")
+    client.cookies.set(SESSION_COOKIE, session_cookie(site.database, marketing))
+    path = f"/opportunities/{site.desk.opportunity_id}"
+    page = client.get(path)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert page.status_code == 200 and token is not None
+    refused = client.post(f"{path}/stage", data={"csrf_token": token[1], "stage": "won"})
+    assert refused.status_code == 403
+    assert site.stage_of(site.desk.opportunity_id)[0] == "qualification"
