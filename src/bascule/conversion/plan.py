@@ -57,6 +57,9 @@ class ConversionRequest:
     account_id: int | None = None
     opportunity_id: int | None = None
     contact_role: str | None = None
+    # The user saw the matching accounts and chose to create another one (the wizard's
+    # "new account"): no matching, the lead's company becomes a new account.
+    new_account: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,14 @@ def choose_account(
             )
         return AccountMatch("existing", target.account_id, matched_on="opportunity")
     if request.account_id is not None:
+        if request.new_account:
+            raise ValidationFailed(
+                "give either account_id or new_account, not both",
+                fields={"new_account": "not allowed together with account_id"},
+            )
         return AccountMatch("existing", request.account_id, matched_on="chosen")
+    if request.new_account:
+        return AccountMatch("new")
     if contact is not None and contact.account_id is not None:
         return AccountMatch("existing", contact.account_id, matched_on="contact")
     return match_account(

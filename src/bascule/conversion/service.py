@@ -81,6 +81,7 @@ def convert(
         account_id=request.get("account_id"),
         opportunity_id=request.get("opportunity_id"),
         contact_role=request.get("contact_role"),
+        new_account=bool(request.get("new_account")),
     )
     contact_row = repo.contact_by_email(session, lead.email_key)
     target = None
@@ -93,6 +94,7 @@ def convert(
     needs_match = (
         target is None
         and req.account_id is None
+        and not req.new_account
         and (contact_row is None or contact_row.account_id is None)
     )
     if needs_match:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
 from babel.lists import format_list
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import NumberPattern, format_decimal, parse_pattern
 
 from bascule.web.i18n import language
 
@@ -25,6 +26,12 @@ def _lang(locale: str | None) -> str:
     return locale or language()
 
 
+@lru_cache(maxsize=16)
+def _locale(lang: str) -> Locale:
+    """Parsed once per language: Babel parses a language name again at every call."""
+    return Locale.parse(lang)
+
+
 def date(
     value: dt.date | dt.datetime | str | None, locale: str | None = None, zone: str = "UTC"
 ) -> str:
@@ -36,7 +43,7 @@ def date(
         value = dt.date.fromisoformat(value[:10])
     if isinstance(value, dt.datetime):
         value = value.astimezone(ZoneInfo(zone)).date()
-    return format_date(value, DATE_WIDTH.get(lang, "medium"), locale=lang)
+    return format_date(value, DATE_WIDTH.get(lang, "medium"), locale=_locale(lang))
 
 
 def datetime(value: dt.datetime | None, locale: str | None = None, zone: str = "UTC") -> str:
@@ -59,16 +66,22 @@ def number(value: float | int | Decimal | None, locale: str | None = None, digit
     return format_decimal(value, pattern, locale=_lang(locale))
 
 
+@lru_cache(maxsize=16)
+def _currency_pattern(lang: str, whole: bool) -> tuple[Locale, NumberPattern]:
+    """The locale and its parsed currency pattern (without cents for a whole amount): parsed
+    once, not for each of the hundreds of amounts a board or list writes."""
+    found = _locale(lang)
+    pattern = found.currency_formats["standard"].pattern
+    return found, parse_pattern(pattern.replace(".00", "") if whole else pattern)
+
+
 def money(value: float | int | Decimal | None, currency: str, locale: str | None = None) -> str:
     """``12 500 €`` for a whole amount, ``12 500,50 €`` otherwise (the locale's pattern)."""
     if value is None:
         return EMPTY
-    lang = _lang(locale)
-    pattern = Locale.parse(lang).currency_formats["standard"].pattern
     amount = Decimal(str(value))
-    if amount == amount.to_integral_value():
-        pattern = pattern.replace(".00", "")
-    return format_currency(amount, currency, pattern, locale=lang, currency_digits=False)
+    found, pattern = _currency_pattern(_lang(locale), amount == amount.to_integral_value())
+    return str(pattern.apply(amount, found, currency=currency, currency_digits=False))
 
 
 def percent(value: float | int | Decimal | None, locale: str | None = None, digits: int = 0) -> str:

@@ -1,24 +1,23 @@
 """Server-rendered pages: they work without JavaScript and call the same services as the API.
-Leads and the pipeline here; signing in in ``web.auth``, the reports in ``web.reports``.
+Leads here; signing in in ``web.auth``, the reports in ``web.reports``, opportunities
+and the conversion wizard in ``web.opportunities``.
 
 Every route of ``router`` goes through ``check_form``: a state-changing request without this
 browser's CSRF token, or from another site, is refused before the route runs."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from bascule.http.deps import Now, PathId, PlaybookDep, ReadUow
 from bascule.leads import service as leads
-from bascule.opportunities import service as opportunities
-from bascule.opportunities.model import weighted_amount
 from bascule.sla import service as sla
 from bascule.storage import repositories as repo
 from bascule.web import accounts, analytics_pages, auth, imports, reports
+from bascule.web import opportunities as opportunity_pages
 from bascule.web.auth import LoginRequired, PageActor
 from bascule.web.errors import error_page
 from bascule.web.render import locale_of, render
@@ -34,6 +33,7 @@ router.include_router(reports.router)
 router.include_router(accounts.router)
 router.include_router(imports.router)
 router.include_router(analytics_pages.router)
+router.include_router(opportunity_pages.router)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -82,31 +82,4 @@ def lead_detail(
         history=repo.lead_history(uow.session, lead_id),
         activities=repo.activities(uow.session, lead_id=lead_id),
         sla_status=sla.status_of(lead, now=now, playbook=playbook),
-    )  # fmt: skip
-
-
-@router.get("/opportunities", response_class=HTMLResponse)
-def pipeline(
-    request: Request, uow: ReadUow, actor: PageActor, playbook: PlaybookDep
-) -> HTMLResponse:
-    by_stage = {stage: (count, amount) for stage, count, amount in
-                repo.open_pipeline_by_stage(uow.session)}  # fmt: skip
-    rows: list[dict[str, Any]] = []
-    for stage in playbook.stages:
-        if stage.outcome != "open":
-            continue
-        count, amount = by_stage.get(stage.key, (0, Decimal(0)))
-        amount = Decimal(amount)
-        rows.append(
-            {"stage": stage, "count": count, "amount": amount,
-             "weighted": weighted_amount(amount, stage.probability)}
-        )  # fmt: skip
-    items, total = opportunities.list_opportunities(
-        uow, account_id=None, stage=None, type=None, owner_id=None, is_closed=False, page=1,
-        page_size=50,
-    )  # fmt: skip
-    top = max((r["amount"] for r in rows), default=Decimal(0)) or Decimal(1)
-    return render(
-        request, "opportunities/pipeline.html", playbook, rows=rows, top=top,
-        opportunities=items, total=total,
     )  # fmt: skip

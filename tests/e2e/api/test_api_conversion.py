@@ -302,6 +302,15 @@ def test_two_accounts_with_the_same_domain_are_ambiguous(api, lead, rows):
     assert counts(rows) == (2, 1, 1, 1)
 
 
+def test_new_account_creates_another_account_even_when_one_matches(api, lead, rows):
+    existing = api.create_account(name="Aciers Durand", domain="acier-durand.fr")
+    result = api.convert(lead["id"], api.convert_body() | {"new_account": True})
+    assert result["account_id"] != existing["id"]
+    assert counts(rows) == (2, 1, 1, 1)
+    account = api.ok(api.get(f"/accounts/{result['account_id']}"))
+    assert (account["name"], account["domain"]) == ("Aciers Durand", "acier-durand.fr")
+
+
 def test_a_free_mail_domain_is_never_used_to_match(api, rows):
     # Someone once created an account with the gmail.com domain
     gmail = api.create_account(name="Compte perso", domain="gmail.com")

@@ -29,6 +29,7 @@ from bascule.config import Settings
 from bascule.conversion import service as conversion
 from bascule.leads import service as leads
 from bascule.playbook.load import default_playbook
+from bascule.storage.tables import User
 from bascule.storage.uow import Database
 from bascule.users import service as users
 from bascule.users import sessions, sign_in
@@ -65,6 +66,7 @@ class SalesDesk:
     rep_id: int
     claire_id: int
     paul_id: int
+    opportunity_id: int = 0  # Claire's
 
 
 def sales_desk(
@@ -93,11 +95,34 @@ def sales_desk(
         )
         request = {"opportunity": {"name": "Projet CRM – Logitrans", "amount": amount,
                                    "expected_close_date": date(2027, 3, 31)}}  # fmt: skip
-        conversion.convert(
+        done = conversion.convert(
             uow, lead_id=first.id, request=request, actor=actor, playbook=playbook, now=now
         )
         uow.commit()
-        return SalesDesk(rep.id, first.id, second.id)
+        return SalesDesk(rep.id, first.id, second.id, done["opportunity_id"])
+
+
+def ready_lead(database: Database, desk: SalesDesk, **fields: str) -> int:
+    """A lead of the desk's rep, qualified and ready to convert: Sophie, of the converted
+    lead's company (same e-mail domain), so the conversion wizard has an account and an open
+    opportunity to offer."""
+    now = datetime.now(UTC)
+    playbook = default_playbook()
+    with database.uow(write=True) as uow:
+        actor = users.actor_for(uow.session.get_one(User, desk.rep_id))
+        data = {"first_name": "Sophie", "last_name": "Bernard", "email": "sophie@logitrans.fr",
+                "company": "Logitrans", "source": "web_form"} | fields  # fmt: skip
+        lead, _ = leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
+        answers = {
+            "budget": {"status": "confirmed", "amount": "12500"},
+            "need": {"text": "Un second site", "confirmed": True},
+            "timing": {"horizon": "3_months"},
+        }
+        leads.qualify(
+            uow, lead_id=lead.id, answers=answers, actor=actor, playbook=playbook, now=now
+        )
+        uow.commit()
+        return lead.id
 
 
 @pytest.fixture(name="web_app")
@@ -113,6 +138,11 @@ def session_cookie_fixture() -> Callable[[Database, int], str]:
 @pytest.fixture(name="with_password")
 def with_password_fixture() -> Callable[..., str]:
     return with_password
+
+
+@pytest.fixture(name="ready_lead")
+def ready_lead_fixture() -> Callable[..., int]:
+    return ready_lead
 
 
 @pytest.fixture(name="sales_desk")

@@ -43,6 +43,7 @@ def site(
     web_app: Any,
     session_cookie: Any,
     sales_desk: Any,
+    ready_lead: Any,
 ) -> Iterator[dict[str, Any]]:
     """A served app with a sales rep (signed in by cookie), a lead with its history, and a
     converted lead whose opportunity fills the pipeline."""
@@ -55,6 +56,7 @@ def site(
         database, amount=1101600, paul_company="Agrinova Coopérative Ouest",
         claire={"temperature": "hot"},
     )  # fmt: skip
+    sophie = ready_lead(database, desk)
     base = serve(web_app(database))
     imported = import_pages(database, desk.rep_id)
     with database.uow() as uow:
@@ -71,7 +73,10 @@ def site(
             "/reports/stage-times?pipeline=opportunity", "/reports/backtest?threshold=20",
             "/reports/funnel?group_by=colour",
             "/no-such-page", "/accounts", f"/accounts/{account_id}", "/contacts",
-            f"/contacts/{contact_id}", *imported,
+            f"/contacts/{contact_id}", *imported, "/opportunities/board",
+            f"/opportunities/{desk.opportunity_id}",
+            f"/leads/{desk.paul_id}/convert", f"/leads/{sophie}/convert",
+            "/opportunities?state=all&sort=-amount",
         ],
     }  # fmt: skip
     database.dispose()

@@ -338,3 +338,16 @@ def test_attach_still_requires_a_ready_lead() -> None:
 def test_plan_is_deterministic_for_a_retried_request() -> None:
     # a retried request with the same facts plans exactly the same thing
     assert _plan(candidates=[ACME]) == _plan(candidates=[ACME])
+
+
+def test_new_account_is_created_even_when_one_matches() -> None:
+    # The wizard showed Acme (same domain) and the user chose to create another account.
+    plan = _plan(request=replace(_request(), new_account=True), candidates=[ACME])
+    assert (plan.account_id, plan.new_account_name) == (None, LEAD.company)
+    assert plan.new_opportunity is not None and plan.new_opportunity.account_id == 0
+
+
+def test_new_account_and_a_chosen_account_at_once_are_refused() -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        _plan(request=replace(_request(), new_account=True, account_id=1), candidates=[ACME])
+    assert exc.value.fields == {"new_account": "not allowed together with account_id"}

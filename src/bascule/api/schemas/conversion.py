@@ -25,6 +25,7 @@ class ConvertBody(Input):
     account_id: Id | None = None
     opportunity_id: Id | None = None
     contact_role: Annotated[str, Field(max_length=40)] | None = None
+    new_account: bool | None = None
 
 
 class ConvertResult(Output):

@@ -62,3 +62,69 @@
   }
   window.setTimeout(poll, 1000);
 })();
+
+// The opportunities board: drag a card onto another column (or the won / lost zone) and its
+// own "Stage" form is sent with that stage, exactly as choosing it and pressing "Move" would
+// (so the server's checks, and its question for a loss reason, are the same).
+(function () {
+  "use strict";
+  var board = document.querySelector(".board");
+  if (!board || !("draggable" in document.createElement("span"))) {
+    return;
+  }
+  var dragged = null;
+  board.addEventListener("dragstart", function (event) {
+    dragged = event.target.closest ? event.target.closest("[data-card]") : null;
+    if (!dragged) {
+      return;
+    }
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", dragged.getAttribute("data-card"));
+    dragged.classList.add("dragging");
+  });
+  board.addEventListener("dragend", function () {
+    if (dragged) {
+      dragged.classList.remove("dragging");
+    }
+    dragged = null;
+    board.querySelectorAll(".drop-target").forEach(function (zone) {
+      zone.classList.remove("drop-target");
+    });
+  });
+  function zoneOf(event) {
+    return event.target.closest ? event.target.closest("[data-drop-stage]") : null;
+  }
+  board.addEventListener("dragover", function (event) {
+    var zone = zoneOf(event);
+    if (dragged && zone) {
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "move";
+      zone.classList.add("drop-target");
+    }
+  });
+  board.addEventListener("dragleave", function (event) {
+    var zone = zoneOf(event);
+    if (zone && !zone.contains(event.relatedTarget)) {
+      zone.classList.remove("drop-target");
+    }
+  });
+  board.addEventListener("drop", function (event) {
+    var zone = zoneOf(event);
+    if (!dragged || !zone) {
+      return;
+    }
+    event.preventDefault();
+    var form = dragged.querySelector("form[data-move-form]");
+    var select = form && form.querySelector("select[name=stage]");
+    var stage = zone.getAttribute("data-drop-stage");
+    if (!select || select.value === stage) {
+      return;
+    }
+    select.value = stage;
+    if (form.requestSubmit) {
+      form.requestSubmit();
+    } else {
+      form.submit();
+    }
+  });
+})();

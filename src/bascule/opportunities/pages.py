@@ -1,0 +1,120 @@
+"""What the opportunity pages read: the board, the list and one opportunity, each within what
+the reader may see (``users.visibility``: the one place that answers it). Writes are not here:
+pages move and edit through ``opportunities.service``, as the API does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from bascule.errors import NotFound
+from bascule.opportunities.board import Column, OpportunityFilter, columns
+from bascule.playbook.schema import Playbook
+from bascule.storage import opportunity_pages as store
+from bascule.storage import tables as t
+from bascule.storage import visibility as clauses
+from bascule.storage.uow import UnitOfWork
+from bascule.users import visibility
+from bascule.users.model import Actor
+from bascule.users.visibility import Visibility
+
+# Enough to work a column from the board; the rest is one click away in the list.
+CARDS_PER_COLUMN = 12
+
+
+def _seen(uow: UnitOfWork, actor: Actor) -> Visibility:
+    # Opportunities follow the leads' rule until the access layer gives them their own.
+    return visibility.visible_leads(uow, actor)
+
+
+def _where(seen: Visibility, flt: OpportunityFilter, playbook: Playbook) -> list[Any]:
+    where: list[ColumnElement[bool]] = []
+    owned = clauses.owner_clause(
+        t.Opportunity.owner_id, everything=seen.everything, owner_ids=seen.owner_ids,
+        unassigned=False,
+    )  # fmt: skip
+    if owned is not None:
+        where.append(owned)
+    if flt.owner_id is not None:
+        where.append(t.Opportunity.owner_id == flt.owner_id)
+    if flt.close_month is not None:
+        where.append(t.Opportunity.expected_close_date.between(*flt.close_month))
+    if flt.stage:
+        where.append(t.Opportunity.stage == flt.stage)
+    if flt.state == "open":
+        where.append(t.Opportunity.is_closed.is_(False))
+    elif flt.state in ("won", "lost"):
+        where.append(t.Opportunity.is_closed.is_(True))
+        where.append(t.Opportunity.is_won.is_(flt.state == "won"))
+    return where
+
+
+def owners(uow: UnitOfWork, actor: Actor) -> list[tuple[int, str]]:
+    """The people the owner filter offers: everyone the reader may see the records of."""
+    seen = _seen(uow, actor)
+    return store.owners(uow.session, None if seen.everything else seen.owner_ids)
+
+
+@dataclass(frozen=True)
+class Board:
+    columns: list[Column]
+    owners: list[tuple[int, str]]
+
+
+def board(
+    uow: UnitOfWork, *, actor: Actor, flt: OpportunityFilter, playbook: Playbook,
+    cards: bool = True,
+) -> Board:  # fmt: skip
+    """The open pipeline by stage within the owner and close-month filters; ``cards``:
+    with the first cards of each column (the board), or the totals alone (the list)."""
+    seen = _seen(uow, actor)
+    where = _where(seen, OpportunityFilter(flt.owner_id, flt.close_month, None, "open"), playbook)
+    totals = [(s.stage, s.count, s.amount, s.amount_points)
+              for s in store.totals_by_stage(uow.session, where)]  # fmt: skip
+    shown = store.cards_by_stage(uow.session, where, CARDS_PER_COLUMN) if cards else []
+    people = store.owners(uow.session, None if seen.everything else seen.owner_ids)
+    return Board(columns(playbook, totals, shown), people)
+
+
+def listing(
+    uow: UnitOfWork, *, actor: Actor, flt: OpportunityFilter, sort: str, page: int,
+    page_size: int, playbook: Playbook,
+) -> tuple[list[store.OpportunityRow], int]:  # fmt: skip
+    """One page of the list; ``sort`` is one of ``store.SORTS``, ``-`` first for descending."""
+    where = _where(_seen(uow, actor), flt, playbook)
+    column = store.sort_column(sort.lstrip("-"))
+    order = [column.desc() if sort.startswith("-") else column.asc()]
+    return store.page_of(uow.session, where, order, page, page_size)
+
+
+@dataclass(frozen=True)
+class OpportunityPage:
+    row: store.OpportunityRow
+    contacts: list[store.ContactRow]
+    history: list[tuple[t.OpportunityStageHistory, str | None]]
+    activities: list[tuple[t.Activity, str | None]]
+
+
+def readable(uow: UnitOfWork, opportunity_id: int, actor: Actor) -> store.OpportunityRow:
+    """The opportunity with its names; one the reader may not see is not found (SPEC §18)."""
+    row = store.one(uow.session, opportunity_id)
+    seen = _seen(uow, actor)
+    if row is None or not (seen.everything or row.opportunity.owner_id in seen.owner_ids):
+        raise NotFound(
+            f"opportunity {opportunity_id} not found",
+            fields={"opportunity_id": "no such opportunity"},
+        )
+    return row
+
+
+def detail(uow: UnitOfWork, *, opportunity_id: int, actor: Actor) -> OpportunityPage:
+    row = readable(uow, opportunity_id, actor)
+    session = uow.session
+    return OpportunityPage(
+        row=row,
+        contacts=store.contacts(session, opportunity_id),
+        history=store.stage_history(session, opportunity_id),
+        activities=store.activities(session, opportunity_id, row.opportunity.lead_id),
+    )
