@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import String, bindparam, delete, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -342,16 +342,20 @@ def opportunity_contact(
 # --- users, tokens, playbooks -----------------------------------------------------------------
 
 
+# Every API request runs it: built once, so its cache key is worked out once.
+_USER_BY_TOKEN = (
+    select(t.User)
+    .join(t.ApiToken, t.ApiToken.user_id == t.User.id)
+    .where(
+        t.ApiToken.token_hash == bindparam("token_hash", type_=String),
+        t.ApiToken.revoked_at.is_(None),
+        t.User.is_active.is_(True),
+    )
+)
+
+
 def user_by_token_hash(session: Session, token_hash: str) -> t.User | None:
-    return session.execute(
-        select(t.User)
-        .join(t.ApiToken, t.ApiToken.user_id == t.User.id)
-        .where(
-            t.ApiToken.token_hash == token_hash,
-            t.ApiToken.revoked_at.is_(None),
-            t.User.is_active.is_(True),
-        )
-    ).scalar_one_or_none()
+    return session.execute(_USER_BY_TOKEN, {"token_hash": token_hash}).scalar_one_or_none()
 
 
 def user_by_email(session: Session, email: str) -> t.User | None:
