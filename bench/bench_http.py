@@ -108,6 +108,8 @@ LABELS = {
 class Result:
     samples: dict[str, list[int]] = field(default_factory=dict)
     matched: dict[str, int] = field(default_factory=dict)  # list "total" of the first page
+    # False when the list stopped counting at its cap ("total" is then a lower bound)
+    exact: dict[str, bool] = field(default_factory=dict)
     peak_rss_kib: int = 0
     rss_kib: int = 0
     queries: dict[str, list[str]] = field(default_factory=dict)
@@ -303,6 +305,7 @@ def run_http(target: Target, n: int, leads: int, seed: int, max_seconds: float) 
             ):
                 pages = timed(key, n, call)
                 result.matched[key] = pages[0]["total"]
+                result.exact[key] = pages[0].get("total_exact", True)
             timed("convert", len(created), lambda i: convert(created[i]))
             result.peak_rss_kib, result.rss_kib = _memory_kib(proc.pid)
     return result
@@ -347,6 +350,14 @@ def _sql_only(statements: list[str]) -> list[str]:
 # --- report -------------------------------------------------------------------------------------
 
 
+def _matched(result: Result, key: str) -> str:
+    if key not in result.matched:
+        return ""
+    if result.exact.get(key, True):
+        return f"{result.matched[key]} rows match"
+    return f">= {result.matched[key]} rows match (count capped)"
+
+
 def report(kind: str, result: Result, table: Table) -> None:
     base = percentile(result.samples["health"], 50)
 
@@ -366,7 +377,7 @@ def report(kind: str, result: Result, table: Table) -> None:
             "" if target is None else f"≤ {target:g} ms",
             "" if target is None else verdict(p50 <= target),
             f"{p50 / base:.1f}x",
-            f"{result.matched[key]} rows match" if key in result.matched else "",
+            _matched(result, key),
         )
     peak = result.peak_rss_kib / 1024
     table.add_row(

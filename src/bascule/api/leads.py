@@ -21,11 +21,17 @@ from bascule.api.schemas.leads import (
 from bascule.conversion import service as conversion
 from bascule.errors import ValidationFailed
 from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
+from bascule.http.threads import in_worker_thread
 from bascule.leads import reading
 from bascule.leads import service as leads
 from bascule.storage import repositories as repo
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
+
+# Past this many matches a list stops counting (``total_exact`` false, ``total`` a lower
+# bound) unless the caller asks for ``exact_total``: counting every lead of a large unfiltered
+# list would cost more than reading its page.
+EXACT_TOTAL_UP_TO = 10_000
 
 
 def _read(uow: ReadUow | WriteUow, lead: Any, now: Now, playbook: PlaybookDep) -> dict[str, Any]:
@@ -38,6 +44,7 @@ def _body(lead: Any, tags: list[str], now: Now, playbook: PlaybookDep) -> dict[s
 
 
 @router.get("", response_model=LeadPage)
+@in_worker_thread
 def list_leads(
     uow: ReadUow,
     actor: CurrentActor,
@@ -55,6 +62,7 @@ def list_leads(
     sort: str = "-created_at",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    exact_total: bool = False,
 ) -> dict[str, Any]:
     if sort.lstrip("-") not in repo.LEAD_SORTS:
         raise ValidationFailed(
@@ -66,17 +74,20 @@ def list_leads(
         statuses, owner, sources, tag, temperature, q, min_score, ready_to_convert, sort, page,
         page_size, conversion_overdue=conversion_overdue,
     )  # fmt: skip
-    items, total = repo.list_leads(uow.session, flt)
-    tags = repo.tags_by_lead(uow.session, [lead.id for lead in items])
+    rows = repo.lead_page(
+        uow.session, flt, with_tags=True, count_up_to=None if exact_total else EXACT_TOTAL_UP_TO
+    )
     return {
-        "items": [_body(lead, tags[lead.id], now, playbook) for lead in items],
-        "total": total,
+        "items": [_body(lead, rows.tags[lead.id], now, playbook) for lead in rows.items],
+        "total": rows.total,
+        "total_exact": rows.total_exact,
         "page": page,
         "page_size": page_size,
     }
 
 
 @router.post("", response_model=LeadRead, status_code=status.HTTP_201_CREATED)
+@in_worker_thread
 def create_lead(
     body: LeadCreate,
     response: Response,
@@ -173,6 +184,7 @@ def status_history(lead_id: PathId, uow: ReadUow, actor: CurrentActor) -> list[A
 
 
 @router.post("/{lead_id}/convert", response_model=ConvertResult, status_code=201)
+@in_worker_thread
 def convert(
     lead_id: PathId, body: ConvertBody, response: Response, uow: WriteUow, actor: CurrentActor,
     playbook: PlaybookDep, now: Now,

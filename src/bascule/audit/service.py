@@ -37,15 +37,16 @@ def record(
     reason: str | None = None,
     now: datetime,
 ) -> None:
-    uow.session.add(
-        t.AuditLog(
-            at=now,
-            actor_user_id=actor.user_id,
-            actor_rule=actor.rule,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            changes={k: v for k, v in (changes or {}).items()},
-            reason=reason,
-        )
+    uow.append(
+        t.AuditLog,
+        {
+            "at": now,
+            "actor_user_id": actor.user_id,
+            "actor_rule": actor.rule,
+            "entity": entity,
+            "entity_id": entity_id,
+            "action": action,
+            "changes": {k: v for k, v in (changes or {}).items()},
+            "reason": reason,
+        },
     )

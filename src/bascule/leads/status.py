@@ -71,7 +71,7 @@ def write_history(
         now=now,
         actor_rule=actor_rule,
     )
-    uow.session.add(t.LeadStatusHistory(**row))
+    uow.append(t.LeadStatusHistory, row)
 
 
 def record_creation(uow: UnitOfWork, lead: t.Lead, *, actor: Actor, now: datetime) -> None:

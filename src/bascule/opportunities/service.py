@@ -127,16 +127,18 @@ def insert(
             )
         )
     uow.session.flush()
-    uow.session.add(
-        t.OpportunityStageHistory(
-            opportunity_id=opp.id,
-            from_stage=None,
-            to_stage=opp.stage,
-            probability=opp.probability,
-            amount=opp.amount,
-            changed_at=now,
-            actor_user_id=actor.user_id,
-        )
+    uow.append(
+        t.OpportunityStageHistory,
+        {
+            "opportunity_id": opp.id,
+            "from_stage": None,
+            "to_stage": opp.stage,
+            "probability": opp.probability,
+            "amount": opp.amount,
+            "changed_at": now,
+            "actor_user_id": actor.user_id,
+            "reason": None,
+        },
     )
     if outcome == "won":
         accounts.mark_customer(uow, accounts.get_account(uow, opp.account_id), actor=actor, now=now)
@@ -279,17 +281,18 @@ def record_stage_change(
     opp.updated_at = now
     if opp.is_closed:
         sla.on_closed(uow, opp, now=now)
-    uow.session.add(
-        t.OpportunityStageHistory(
-            opportunity_id=opp.id,
-            from_stage=change.from_stage,
-            to_stage=change.to_stage,
-            probability=change.probability,
-            amount=opp.amount,
-            changed_at=now,
-            actor_user_id=actor.user_id,
-            reason=change.loss_reason,
-        )
+    uow.append(
+        t.OpportunityStageHistory,
+        {
+            "opportunity_id": opp.id,
+            "from_stage": change.from_stage,
+            "to_stage": change.to_stage,
+            "probability": change.probability,
+            "amount": opp.amount,
+            "changed_at": now,
+            "actor_user_id": actor.user_id,
+            "reason": change.loss_reason,
+        },
     )
     if change.outcome == "won":
         accounts.mark_customer(

@@ -19,13 +19,21 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[float, int, Playbook]] = {}
 
 
+def cached(database: Database, *, max_age: float = 5.0) -> Playbook | None:
+    """The active playbook if read less than ``max_age`` seconds ago, else None (no I/O)."""
+    entry = _cache.get(database.url)
+    if entry is not None and time.monotonic() - entry[0] < max_age:
+        return entry[2]
+    return None
+
+
 def active(database: Database, *, max_age: float = 5.0) -> Playbook:
     """The newest stored version (or the default). Re-read at most every ``max_age`` seconds,
     so a version applied by another process is picked up without a query per request."""
     now = time.monotonic()
-    cached = _cache.get(database.url)
-    if cached is not None and now - cached[0] < max_age:
-        return cached[2]
+    hit = cached(database, max_age=max_age)
+    if hit is not None:
+        return hit
     with database.uow() as uow:
         row = repo.latest_playbook(uow.session)
         playbook = parse(row.body) if row is not None else default_playbook()

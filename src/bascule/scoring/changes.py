@@ -279,8 +279,12 @@ def write(
         missing = [lead_id for lead_id, _ in changes.promotions if lead_id not in found]
         if missing:
             found.update(store.lead_objects(session, missing))
-        for lead_id, result in changes.promotions:
-            promote(uow, found[lead_id], result, rules, now)
+        # Every promotion's alert in one statement: a batch can promote hundreds of leads.
+        alerts = [
+            mql_alert(uow, found[lead_id], result, rules, now)
+            for lead_id, result in changes.promotions
+        ]
+        outbox.enqueue_many(uow, alerts, now=now)
     sent = 0
     day = local_day(now, rules.playbook.general.timezone)
     wanted = {suggestion_key(s.lead.id, s.trigger, day): s for s in changes.strong}
@@ -305,16 +309,18 @@ def write(
         outcome.alerts += sent + len(changes.promotions)
 
 
-def promote(uow: UnitOfWork, lead: t.Lead, result: Score, rules: Rules, now: datetime) -> None:
+def mql_alert(
+    uow: UnitOfWork, lead: t.Lead, result: Score, rules: Rules, now: datetime
+) -> dict[str, Any]:
+    """Move the lead to mql (history, audit) and return the owner's alert, for the caller to
+    enqueue (one by one, or a batch's all at once)."""
     threshold = rules.section.mql_threshold
     reason = f"score {result.total} reached the MQL threshold ({threshold})"
     change = check_transition(lead.status, LeadStatus.MQL, reason, rules.playbook)
     record_status_change(uow, lead, change, actor=MQL_RULE, now=now)
-    outbox.enqueue(
-        uow,
-        kind="mql_reached",
-        recipient_user_id=lead.owner_id,
-        payload={"lead_id": lead.id, "score": result.total, "threshold": threshold},
-        idempotency_key=f"mql_reached:lead:{lead.id}:{now.strftime('%Y%m%dT%H%M%S.%f')}",
-        now=now,
-    )
+    return {
+        "kind": "mql_reached",
+        "recipient_user_id": lead.owner_id,
+        "payload": {"lead_id": lead.id, "score": result.total, "threshold": threshold},
+        "idempotency_key": f"mql_reached:lead:{lead.id}:{now.strftime('%Y%m%dT%H%M%S.%f')}",
+    }

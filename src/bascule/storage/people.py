@@ -6,9 +6,9 @@ its own on the hot path of a lead's creation (SPEC §15)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, and_, exists, literal, select, text
+from sqlalchemy import Select, String, Table, and_, bindparam, exists, literal, select, text
 from sqlalchemy.orm import Session
 
 from bascule.leads.vocabulary import OPEN_LEAD_STATUSES
@@ -46,21 +46,28 @@ def lock_email(session: Session, email_key: str) -> None:
     )
 
 
+def _look_up_query() -> Select[Any]:
+    key = bindparam("email_key", type_=String)
+    s = _signal.c
+    pending = exists().where(s.email_key == key, s.lead_id.is_(None), s.contact_id.is_(None))
+    probe = select(literal(1).label("one"), pending.label("pending")).subquery("probe")
+    return (
+        select(probe.c.pending, t.Contact, t.Account, t.Lead)
+        .select_from(probe)
+        .outerjoin(t.Contact, t.Contact.email_key == key)
+        .outerjoin(t.Account, t.Account.id == t.Contact.account_id)
+        .outerjoin(t.Lead, and_(t.Lead.email_key == key, t.Lead.status.in_(OPEN_LEAD_STATUSES)))
+    )
+
+
+# Built once: a statement object remembers its cache key, which SQLAlchemy would otherwise
+# work out again from a new statement at every lead's creation.
+_LOOK_UP = _look_up_query()
+
+
 def look_up(session: Session, email_key: str) -> Known:
     """One SELECT: a one-row probe (are signals waiting?) left-joined to the contact with this
     e-mail, its account and the open lead. Run it after ``lock_email``: it must see what the
     transactions that held the locks before committed."""
-    s = _signal.c
-    pending = exists().where(s.email_key == email_key, s.lead_id.is_(None), s.contact_id.is_(None))
-    probe = select(literal(1).label("one"), pending.label("pending")).subquery("probe")
-    query = (
-        select(probe.c.pending, t.Contact, t.Account, t.Lead)
-        .select_from(probe)
-        .outerjoin(t.Contact, t.Contact.email_key == email_key)
-        .outerjoin(t.Account, t.Account.id == t.Contact.account_id)
-        .outerjoin(
-            t.Lead, and_(t.Lead.email_key == email_key, t.Lead.status.in_(OPEN_LEAD_STATUSES))
-        )
-    )
-    row = session.execute(query).one()
+    row = session.execute(_LOOK_UP, {"email_key": email_key}).one()
     return Known(contact=row[1], account=row[2], open_lead=row[3], pending=bool(row[0]))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import String, bindparam, delete, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -63,8 +64,83 @@ LEAD_SORTS = {
 NULLABLE_SORTS = frozenset({"sla_due_at", "first_response_due_at", "last_name", "company"})
 
 
+@dataclass(frozen=True)
+class LeadRows:
+    """One page of leads: the rows, their tags when asked for, and the matching total.
+
+    ``total_exact`` is False when counting stopped at the cap: ``total`` is then a lower
+    bound (at least that many leads match), never a guess."""
+
+    items: list[t.Lead]
+    tags: dict[int, list[str]]
+    total: int
+    total_exact: bool = True
+
+
+# Tags ride in the page query (a correlated subquery per row) only near the start of a list:
+# the database evaluates it for every row the OFFSET skips too, so a deep page reads its tags
+# with one more statement instead.
+_TAGS_IN_PAGE_MAX_OFFSET = 100
+
+
 def list_leads(session: Session, f: LeadFilter) -> tuple[list[t.Lead], int]:
-    """One query: the page and the total (window count), so a list costs one round trip."""
+    """The page and the exact total, in one round trip."""
+    rows = lead_page(session, f)
+    return rows.items, rows.total
+
+
+def lead_page(
+    session: Session, f: LeadFilter, *, with_tags: bool = False, count_up_to: int | None = None
+) -> LeadRows:
+    """One query: the page, the total (a scalar subquery) and, with ``with_tags``, each lead's
+    tags. With ``count_up_to``, the count stops past that many matches (``total_exact`` False):
+    counting every match of a large unfiltered list costs more than reading the page."""
+    where = _lead_conditions(f)
+    desc = f.sort.startswith("-")
+    name = f.sort.lstrip("-")
+    column = LEAD_SORTS[name]
+    order: list[Any] = [
+        column.desc() if desc else column.asc(),
+        t.Lead.id.desc() if desc else t.Lead.id,
+    ]
+    if name in NULLABLE_SORTS:
+        # Leads without a deadline (or name) come last whatever the direction. Only for
+        # nullable columns: the extra term would stop the index from serving the sort.
+        order.insert(0, column.is_(None))
+    # The total is a scalar subquery, not count(*) OVER (): a window would make the database
+    # read and sort every matching row before keeping the first page.
+    if count_up_to is None:
+        total = select(func.count()).select_from(t.Lead).where(*where).scalar_subquery()
+    else:
+        first = select(t.Lead.id).where(*where).limit(count_up_to + 1).subquery()
+        total = select(func.count()).select_from(first).scalar_subquery()
+    offset = (f.page - 1) * f.page_size
+    tags_inline = with_tags and offset <= _TAGS_IN_PAGE_MAX_OFFSET
+    columns: list[Any] = [t.Lead, total.label("total")]
+    if tags_inline:
+        columns.append(_tag_names(session).label("tags"))
+    query = select(*columns).where(*where).order_by(*order).limit(f.page_size).offset(offset)
+    rows = session.execute(query).all()
+    items: list[t.Lead] = [r[0] for r in rows]
+    if rows:
+        counted = int(rows[0][1])
+    elif f.page == 1:
+        counted = 0
+    else:
+        # Past the last page: count separately so the client still learns the total.
+        counted = int(session.execute(select(total)).scalar_one())
+    tags: dict[int, list[str]] = {}
+    if tags_inline:
+        tags = {r[0].id: _tag_list(r[2]) for r in rows}
+    elif with_tags:
+        tags = tags_by_lead(session, [lead.id for lead in items])
+    if count_up_to is not None and counted > count_up_to:
+        # Known: at least ``counted`` leads match, and at least as many as this page reaches.
+        return LeadRows(items, tags, max(counted, offset + len(items)), total_exact=False)
+    return LeadRows(items, tags, counted)
+
+
+def _lead_conditions(f: LeadFilter) -> list[Any]:
     where: list[Any] = []
     if f.status:
         where.append(t.Lead.status.in_(f.status))
@@ -85,34 +161,27 @@ def list_leads(session: Session, f: LeadFilter) -> tuple[list[t.Lead], int]:
         where.append(t.Lead.id.in_(tagged))
     if f.q:
         where.append(t.Lead.search_text.like(like_pattern(f.q.casefold()), escape="\\"))
-    desc = f.sort.startswith("-")
-    name = f.sort.lstrip("-")
-    column = LEAD_SORTS[name]
-    order: list[Any] = [
-        column.desc() if desc else column.asc(),
-        t.Lead.id.desc() if desc else t.Lead.id,
-    ]
-    if name in NULLABLE_SORTS:
-        # Leads without a deadline (or name) come last whatever the direction. Only for
-        # nullable columns: the extra term would stop the index from serving the sort.
-        order.insert(0, column.is_(None))
-    # The total is a scalar subquery, not count(*) OVER (): a window would make the database
-    # read and sort every matching row before keeping the first page.
-    total = select(func.count()).select_from(t.Lead).where(*where).scalar_subquery()
-    query = (
-        select(t.Lead, total.label("total"))
-        .where(*where)
-        .order_by(*order)
-        .limit(f.page_size)
-        .offset((f.page - 1) * f.page_size)
+    return where
+
+
+def _tag_names(session: Session) -> Any:
+    """A lead's tag names as one value: an array on PostgreSQL, a JSON array on SQLite."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    names = func.json_group_array(t.Tag.name) if sqlite else func.array_agg(t.Tag.name)
+    return (
+        select(names)
+        .select_from(t.LeadTag)
+        .join(t.Tag, t.Tag.id == t.LeadTag.tag_id)
+        .where(t.LeadTag.lead_id == t.Lead.id)
+        .scalar_subquery()
     )
-    rows = session.execute(query).all()
-    if rows:
-        return [r[0] for r in rows], int(rows[0][1])
-    if f.page == 1:
-        return [], 0
-    # Past the last page: count separately so the client still learns the total.
-    return [], int(session.execute(select(total)).scalar_one())
+
+
+def _tag_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    names = json.loads(value) if isinstance(value, str) else value
+    return sorted(str(name) for name in names if name is not None)
 
 
 def like_pattern(text: str) -> str:
@@ -273,16 +342,20 @@ def opportunity_contact(
 # --- users, tokens, playbooks -----------------------------------------------------------------
 
 
+# Every API request runs it: built once, so its cache key is worked out once.
+_USER_BY_TOKEN = (
+    select(t.User)
+    .join(t.ApiToken, t.ApiToken.user_id == t.User.id)
+    .where(
+        t.ApiToken.token_hash == bindparam("token_hash", type_=String),
+        t.ApiToken.revoked_at.is_(None),
+        t.User.is_active.is_(True),
+    )
+)
+
+
 def user_by_token_hash(session: Session, token_hash: str) -> t.User | None:
-    return session.execute(
-        select(t.User)
-        .join(t.ApiToken, t.ApiToken.user_id == t.User.id)
-        .where(
-            t.ApiToken.token_hash == token_hash,
-            t.ApiToken.revoked_at.is_(None),
-            t.User.is_active.is_(True),
-        )
-    ).scalar_one_or_none()
+    return session.execute(_USER_BY_TOKEN, {"token_hash": token_hash}).scalar_one_or_none()
 
 
 def user_by_email(session: Session, email: str) -> t.User | None:

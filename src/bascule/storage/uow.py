@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, Table, TextClause, event, insert, literal, select
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.util import find_tables
 
 from bascule.storage.db import is_sqlite, make_engine
 
@@ -29,6 +32,7 @@ class Database:
         self._write = sessionmaker(
             self.engine.execution_options(write=True), expire_on_commit=False, autoflush=False
         )
+        event.listen(self._write, "do_orm_execute", _write_appended_first)
 
     def uow(self, *, write: bool = False) -> UnitOfWork:
         return UnitOfWork((self._write if write else self._read)(), self)
@@ -43,6 +47,9 @@ class UnitOfWork:
     def __init__(self, session: Session, database: Database) -> None:
         self.session = session
         self.database = database
+        # Write-only rows (audit, history) waiting to be inserted, in the order given.
+        self._appended: list[tuple[Table, dict[str, Any]]] = []
+        session.info["uow"] = self
 
     @property
     def is_sqlite(self) -> bool:
@@ -64,7 +71,53 @@ class UnitOfWork:
             self.session.close()
 
     def commit(self) -> None:
+        self.session.flush()
+        self.write_appended()
         self.session.commit()
+
+    def append(self, model: type[Any], row: dict[str, Any]) -> None:
+        """Insert ``row`` into ``model``'s table with this transaction, for a row nothing
+        reads back in it (an audit entry, a history row): it waits for the commit, or for the
+        next statement of this unit of work, so that every such row of a request goes in one
+        statement on PostgreSQL instead of one per table and flush."""
+        self._appended.append((model.__table__, row))
+
+    def waiting_tables(self) -> set[str]:
+        return {table.name for table, _ in self._appended}
+
+    def write_appended(self) -> None:
+        if not self._appended:
+            return
+        rows, self._appended = self._appended, []
+        batches: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
+        for table, row in rows:
+            batches.setdefault((table, tuple(row)), []).append(row)
+        if len(batches) == 1 or self.is_sqlite:
+            for (table, _), batch in batches.items():
+                self.session.execute(insert(table), batch)
+            return
+        # PostgreSQL: one statement, each table's rows in a data-modifying WITH.
+        statement = select(literal(1))
+        for n, ((table, _), batch) in enumerate(batches.items()):
+            statement = statement.add_cte(insert(table).values(batch).cte(f"appended_{n}"))
+        self.session.execute(statement)
 
     def flush(self) -> None:
         self.session.flush()
+
+
+def _write_appended_first(state: ORMExecuteState) -> None:
+    # A statement that reads a table with appended rows waiting sees them, as if written then;
+    # any other (a lock, a look-up) leaves them waiting for the commit's single statement.
+    uow = state.session.info.get("uow")
+    if isinstance(uow, UnitOfWork) and uow.waiting_tables():
+        statement = state.statement
+        waiting = uow.waiting_tables()
+        if isinstance(statement, TextClause):
+            reads = any(name in statement.text for name in waiting)
+        elif isinstance(statement, ClauseElement):
+            reads = bool(waiting & {t.name for t in find_tables(statement, include_crud=True)})
+        else:
+            reads = True
+        if reads:
+            uow.write_appended()
