@@ -28,9 +28,9 @@ from bascule.storage import repositories as repo
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
 
-# Past this many matches a list stops counting (``total_exact`` false, ``total`` a lower
-# bound) unless the caller asks for ``exact_total``: counting every lead of a large unfiltered
-# list would cost more than reading its page.
+# SPEC §13 promises the number of matches, so a list counts them all by default. A client that
+# pages through a huge unfiltered list may pass ``exact_total=false``: counting then stops past
+# this many matches, and the page says so (``total_exact`` false, ``total`` a lower bound).
 EXACT_TOTAL_UP_TO = 10_000
 
 
@@ -62,7 +62,7 @@ def list_leads(
     sort: str = "-created_at",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
-    exact_total: bool = False,
+    exact_total: bool = True,
 ) -> dict[str, Any]:
     if sort.lstrip("-") not in repo.LEAD_SORTS:
         raise ValidationFailed(

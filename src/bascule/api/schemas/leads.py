@@ -131,9 +131,9 @@ class LeadRead(Output):
 
 class LeadPage(Page):
     items: list[LeadRead]
-    # Present, and false, only when counting stopped at the list's cap: ``total`` is then a
-    # lower bound (at least that many leads match); ``?exact_total=true`` asks for the exact
-    # count. An exact total leaves the page as SPEC §13 draws it: items, total, page, page_size.
+    # Present, and false, only when the caller passed ``exact_total=false`` and counting stopped
+    # at the list's cap: ``total`` is then a lower bound (at least that many leads match). An
+    # exact total (the default) leaves the page as SPEC §13 draws it: items, total, page, page_size.
     total_exact: bool = Field(default=True, exclude_if=lambda exact: exact is True)
 
 
