@@ -10,11 +10,13 @@ from bascule.api import (
     alerts,
     errors,
     events,
+    exports,
     imports,
     intake,
     leads,
     meta,
     opportunities,
+    privacy,
     reports,
     users,
 )
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     errors.install(app)
     for module in (
         leads, accounts, opportunities, events, intake, imports, meta, alerts, reports, users,
+        privacy, exports,
     ):  # fmt: skip
         app.include_router(module.router)
     web.install(app)  # after the API's error handlers: it wraps them for browser pages

@@ -23,18 +23,22 @@ from bascule.errors import ValidationFailed
 from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 from bascule.leads import reading
 from bascule.leads import service as leads
+from bascule.privacy import consents
 from bascule.storage import repositories as repo
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
 
 
 def _read(uow: ReadUow | WriteUow, lead: Any, now: Now, playbook: PlaybookDep) -> dict[str, Any]:
-    tags = repo.tags_by_lead(uow.session, [lead.id])[lead.id]
-    return _body(lead, tags, now, playbook)
+    tags, held = consents.tags_and_consents(uow, [lead.id])
+    return _body(lead, tags[lead.id], now, playbook, held[lead.id])
 
 
-def _body(lead: Any, tags: list[str], now: Now, playbook: PlaybookDep) -> dict[str, Any]:
-    return LeadRead.body(lead, reading.computed(lead, tags, now=now, playbook=playbook))
+def _body(
+    lead: Any, tags: list[str], now: Now, playbook: PlaybookDep, held: list[dict[str, Any]]
+) -> dict[str, Any]:
+    computed = reading.computed(lead, tags, now=now, playbook=playbook)
+    return LeadRead.body(lead, {**computed, "consents": held})
 
 
 @router.get("", response_model=LeadPage)
@@ -67,9 +71,10 @@ def list_leads(
         page_size, conversion_overdue=conversion_overdue,
     )  # fmt: skip
     items, total = repo.list_leads(uow.session, flt)
-    tags = repo.tags_by_lead(uow.session, [lead.id for lead in items])
+    # Tags and consents in one statement: a list stays at three (SPEC §15).
+    tags, held = consents.tags_and_consents(uow, [lead.id for lead in items])
     return {
-        "items": [_body(lead, tags[lead.id], now, playbook) for lead in items],
+        "items": [_body(lead, tags[lead.id], now, playbook, held[lead.id]) for lead in items],
         "total": total,
         "page": page,
         "page_size": page_size,
@@ -87,9 +92,13 @@ def create_lead(
 ) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True) | {"kind": body.kind}
     lead, created = leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
-    # A new lead carries exactly the tags given: no need to read them back.
+    # A new lead carries exactly the tags given, and consents only if some were given: no
+    # need to read them back otherwise.
     tags = repo.normalise_tags(body.tags or [])
-    result = _body(lead, tags, now, playbook) if created else _read(uow, lead, now, playbook)
+    if created and not body.consents:
+        result = _body(lead, tags, now, playbook, [])
+    else:
+        result = _read(uow, lead, now, playbook)
     uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
