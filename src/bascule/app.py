@@ -21,6 +21,9 @@ from bascule.api import (
     users,
 )
 from bascule.config import Settings
+from bascule.http import logs
+from bascule.http.client import trusted_networks
+from bascule.http.limits import BodyLimit
 from bascule.storage.uow import Database
 
 
@@ -41,6 +44,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     ):  # fmt: skip
         app.include_router(module.router)
     web.install(app)  # after the API's error handlers: it wraps them for browser pages
+    # Outermost: a body over its cap is refused before anything else reads it. The events
+    # batch (10 MiB) and the imports' uploads stream their bodies under caps of their own.
+    exempt = ("/api/v1/events", "/api/v1/imports")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt=exempt)
+    trusted_networks(settings.trusted_proxies)  # a malformed setting fails at startup
+    logs.install()
     return app
 
 
