@@ -14,6 +14,7 @@ from bascule.api import (
     imports,
     intake,
     leads,
+    messages,
     meta,
     opportunities,
     privacy,
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     errors.install(app)
     for module in (
         leads, accounts, opportunities, events, intake, imports, meta, alerts, reports, users,
-        privacy, exports,
+        privacy, exports, messages,
     ):  # fmt: skip
         app.include_router(module.router)
     web.install(app)  # after the API's error handlers: it wraps them for browser pages

@@ -28,6 +28,8 @@ def _contacts(uow: UnitOfWork, items: list[Any]) -> list[dict[str, Any]]:
     """Contacts as read, with their consents (one query for the page)."""
     held = consents.of_contacts(uow, [c.id for c in items])
     return [accounts.contact_to_read(c) | {"consents": held[c.id]} for c in items]
+
+
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
 

@@ -6,7 +6,7 @@ spreadsheet would run as a formula are neutralised; leads and contacts carry
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -18,7 +18,9 @@ from bascule.storage import repositories as repo
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
 Search = Annotated[str | None, Query(max_length=200)]
-_CSV = {200: {"content": {"text/csv": {}}, "description": "the rows, as CSV"}}
+_CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "the rows, as CSV"}
+}
 
 
 def _csv(text: str, name: str, now: Now) -> Response:

@@ -15,8 +15,9 @@ router = APIRouter(prefix="/api/v1", tags=["meta"])
 
 @router.get(
     "/health",
-    responses={503: {"description": "the database does not take writes: {status, database, "
-                                    "reason}"}},  # fmt: skip
+    responses={
+        503: {"description": "the database does not take writes: {status, database, reason}"}
+    },
 )
 def health(request: Request) -> JSONResponse:
     """200 ``{"status": "ok"}`` when the database takes writes (a write rolled back), else 503

@@ -63,8 +63,8 @@ def _readable(uow: UnitOfWork, actor: Actor) -> Callable[[int | None], bool]:
     seen = visibility.visible_leads(uow, actor)
     if seen.everything:
         return lambda owner_id: True
-    return lambda owner_id: owner_id in seen.owner_ids or (
-        owner_id is None and seen.unassigned_leads
+    return lambda owner_id: (
+        owner_id in seen.owner_ids or (owner_id is None and seen.unassigned_leads)
     )
 
 
@@ -113,9 +113,7 @@ def contacts(uow: UnitOfWork, *, account_id: int | None, q: str | None, actor: A
     return export.rows_to_csv(CONTACT_COLUMNS, rows())
 
 
-def accounts_csv(
-    uow: UnitOfWork, *, q: str | None, is_customer: bool | None, actor: Actor
-) -> str:
+def accounts_csv(uow: UnitOfWork, *, q: str | None, is_customer: bool | None, actor: Actor) -> str:
     def rows() -> Iterator[dict[str, Any]]:
         fetch = lambda page: accounts.list_accounts(  # noqa: E731
             uow, q=q, is_customer=is_customer, page=page, page_size=PAGE

@@ -114,4 +114,3 @@ class BodyLimit:
 def _too_large(limit: int) -> bytes:
     error = PayloadTooLarge(f"the body is over {limit} bytes")
     return _error(413, error.code, error.message, {"body": f"at most {limit} bytes"})
-

@@ -27,7 +27,7 @@ from bascule.leads import qualification
 from bascule.leads import service as leads
 from bascule.leads.model import Qualification
 from bascule.playbook.schema import IntakeForm, Playbook
-from bascule.privacy import consents
+from bascule.privacy import consents as privacy_consents
 from bascule.routing import service as routing
 from bascule.routing.rules import LeadFacts
 from bascule.scoring import service as scoring
@@ -144,7 +144,7 @@ def _process(
     match model.route(rule, is_customer_contact=customer is not None):
         case Route.CUSTOMER:
             assert customer is not None
-            consents.record(
+            privacy_consents.record(
                 uow, items=answers, contact_id=customer[0].id, source=f"form:{form.form_type}",
                 actor=ACTOR, playbook=playbook, now=now,
             )  # fmt: skip
@@ -153,7 +153,7 @@ def _process(
             return _rfp(uow, form, rule, sub, playbook, today=today, now=now)
         case _:
             return _lead(
-                uow, form, rule, sub, playbook, known, today=today, now=now, answers=answers
+                uow, form, rule, sub, playbook, known, today=today, now=now, consents=answers
             )
 
 
@@ -214,7 +214,7 @@ def _lead(
     *,
     today: date,
     now: datetime,
-    answers: list[dict[str, Any]] | None = None,
+    consents: list[dict[str, Any]] | None = None,
 ) -> Answer:
     # No owner given: leads.take_in routes a new lead (and an unowned one asking again).
     data = dict(sub.lead) | {
@@ -222,7 +222,7 @@ def _lead(
         "kind": rule.kind,
         "temperature": rule.temperature,
         "form_type": form.form_type,
-        "consents": answers,
+        "consents": consents,
     }
     taken = leads.take_in(
         uow, data=data, actor=ACTOR, playbook=playbook, now=now, known=known, prefill=False

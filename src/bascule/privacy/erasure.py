@@ -19,9 +19,14 @@ from bascule.accounts.model import normalise_email
 from bascule.audit import service as audit
 from bascule.errors import ValidationFailed
 from bascule.leads.fields import search_text
-from bascule.privacy.model import ERASED, IDENTITY_FIELDS, erase_changes, erase_qualification
+from bascule.privacy.model import (
+    ERASED,
+    IDENTITY_FIELDS,
+    erase_changes,
+    erase_qualification,
+    scrubber,
+)
 from bascule.privacy.model import fragments as identity_fragments
-from bascule.privacy.model import scrubber
 from bascule.storage import privacy as store
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
@@ -44,9 +49,7 @@ class Erased:
         return asdict(self)
 
 
-def erase(
-    uow: UnitOfWork, *, email: str, reason: str, actor: Actor, now: datetime
-) -> Erased:
+def erase(uow: UnitOfWork, *, email: str, reason: str, actor: Actor, now: datetime) -> Erased:
     """Anonymise everything held about the person with this e-mail (admin only; audited with
     the reason). Erasing someone already erased, or unknown, erases nothing."""
     require(actor, "privacy.erase")
@@ -77,7 +80,6 @@ def anonymise(
     values: list[str | None] = [email_key]
     for row in [*found.leads, *found.contacts]:
         values.extend(getattr(row, name) for name in IDENTITY_FIELDS)
-        values.append(row.email)
     needles = identity_fragments(values)
     scrub = scrubber(needles)
     lead_ids, contact_ids = found.lead_ids, found.contact_ids

@@ -1,5 +1,6 @@
 """Privacy rules (SPEC §11, §18), pure: which consents are valid, how a person's traces are
-scrubbed from text and JSON, when an unconverted lead has been kept long enough. No I/O, no clock."""
+scrubbed from text and JSON, when an unconverted lead has been kept long enough. No I/O, no
+clock."""
 
 from __future__ import annotations
 

@@ -33,7 +33,9 @@ class Stale:
     last_activity_at: datetime
 
 
-def stale(uow: UnitOfWork, *, playbook: Playbook, now: datetime, limit: int | None = None) -> list[Stale]:
+def stale(
+    uow: UnitOfWork, *, playbook: Playbook, now: datetime, limit: int | None = None
+) -> list[Stale]:
     """The leads the next run would anonymise, oldest activity first."""
     before = retention_cutoff(now, playbook.privacy.retention_days)
     rows = store.stale_leads(uow.session, before, limit)

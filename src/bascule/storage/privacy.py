@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, literal, null, or_, select, union_all, update
+from sqlalchemy import and_, delete, func, insert, literal, null, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from bascule.storage import tables as t
@@ -56,7 +56,7 @@ def copy_consents_to_contact(session: Session, lead_id: int, contact_id: int) ->
         c.recorded_at,
     ).where(c.lead_id == lead_id, c.purpose.not_in(mine))  # fmt: skip
     session.execute(
-        t.Consent.__table__.insert().from_select(
+        insert(t.Consent).from_select(
             ["contact_id", "purpose", "granted", "at", "source", "recorded_at"], rows
         )
     )
@@ -119,7 +119,8 @@ def person(session: Session, email_key: str, *, for_update: bool = False) -> Per
     lead_q = select(t.Lead).where(t.Lead.email_key == email_key)
     contact_q = select(t.Contact).where(t.Contact.email_key == email_key)
     if for_update:
-        lead_q, contact_q = lead_q.with_for_update(), contact_q.with_for_update()
+        lead_q = lead_q.with_for_update()
+        contact_q = contact_q.with_for_update()
     leads = {lead.id: lead for lead in session.scalars(lead_q)}
     contacts = {contact.id: contact for contact in session.scalars(contact_q)}
     linked_contacts = {lead.contact_id for lead in leads.values() if lead.contact_id} - set(
@@ -129,13 +130,11 @@ def person(session: Session, email_key: str, *, for_update: bool = False) -> Per
         q = select(t.Contact).where(t.Contact.id.in_(sorted(linked_contacts)))
         contacts.update({c.id: c for c in session.scalars(q)})
     if contacts:
-        q = select(t.Lead).where(
+        more = select(t.Lead).where(
             t.Lead.contact_id.in_(sorted(contacts)), t.Lead.id.not_in(sorted(leads) or [0])
         )
-        leads.update({lead.id: lead for lead in session.scalars(q)})
-    return PersonRows(
-        [leads[i] for i in sorted(leads)], [contacts[i] for i in sorted(contacts)]
-    )
+        leads.update({lead.id: lead for lead in session.scalars(more)})
+    return PersonRows([leads[i] for i in sorted(leads)], [contacts[i] for i in sorted(contacts)])
 
 
 def _of_person(model: Any, lead_ids: Sequence[int], contact_ids: Sequence[int]) -> Any:
@@ -173,7 +172,9 @@ def audit_rows(session: Session, lead_ids: Sequence[int], contact_ids: Sequence[
     return list(session.scalars(select(a).where(where).order_by(a.id)))
 
 
-def alerts_about(session: Session, lead_ids: Sequence[int], contact_ids: Sequence[int]) -> list[Any]:
+def alerts_about(
+    session: Session, lead_ids: Sequence[int], contact_ids: Sequence[int]
+) -> list[Any]:
     """Outbox rows whose payload names one of these leads or contacts."""
     o = t.Outbox
     parts = []

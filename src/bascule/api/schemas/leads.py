@@ -138,8 +138,11 @@ class LeadRead(Output):
         read from the lead's row under its own name. Returned as a dict, validated once as the
         route's response."""
         return {
-            name: computed[name] if name in computed else getattr(lead, name, [])
-            if name == "consents" else getattr(lead, name)
+            name: computed[name]
+            if name in computed
+            else getattr(lead, name, [])
+            if name == "consents"
+            else getattr(lead, name)
             for name in cls.model_fields
         }
 
