@@ -113,7 +113,10 @@ def anonymise(
     consents = store.delete_consents(session, lead_ids, contact_ids)
     store.forget_import_changes(session, lead_ids)
     store.scrub_rows(session, store.history(session, lead_ids), ["reason"], scrub)
-    store.scrub_rows(session, store.opportunities_of(session, lead_ids), ["description"], scrub)
+    for opportunity in store.opportunities_of(session, lead_ids):
+        # Born of the lead: its qualification is the lead's answers, its description free text.
+        opportunity.qualification = erase_qualification(opportunity.qualification, scrub)
+        opportunity.description = scrub(opportunity.description)
     store.scrub_rows(session, store.upsells_of(session, lead_ids, contact_ids), ["summary"], scrub)
     audit_rows = store.audit_rows(session, lead_ids, contact_ids)
     for row in audit_rows:

@@ -15,10 +15,11 @@ from fastapi.responses import HTMLResponse
 from bascule.http.deps import Now, PathId, PlaybookDep, ReadUow
 from bascule.leads import service as leads
 from bascule.opportunities import service as opportunities
+from bascule.privacy import consents
 from bascule.opportunities.model import weighted_amount
 from bascule.sla import service as sla
 from bascule.storage import repositories as repo
-from bascule.web import auth, reports
+from bascule.web import auth, privacy, reports
 from bascule.web.auth import LoginRequired, PageActor
 from bascule.web.errors import error_page
 from bascule.web.render import locale_of, render
@@ -31,6 +32,7 @@ __all__ = ["LoginRequired", "error_page", "router"]
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_form)])
 router.include_router(auth.router)
 router.include_router(reports.router)
+router.include_router(privacy.router)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -79,6 +81,7 @@ def lead_detail(
         history=repo.lead_history(uow.session, lead_id),
         activities=repo.activities(uow.session, lead_id=lead_id),
         sla_status=sla.status_of(lead, now=now, playbook=playbook),
+        consents=consents.of_lead(uow, lead_id),
     )  # fmt: skip
 
 
