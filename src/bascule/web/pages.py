@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse
 from bascule.http.deps import Now, PathId, PlaybookDep, ReadUow
 from bascule.leads import service as leads
 from bascule.opportunities import service as opportunities
-from bascule.privacy import consents
 from bascule.opportunities.model import weighted_amount
+from bascule.privacy import consents
 from bascule.sla import service as sla
 from bascule.storage import repositories as repo
 from bascule.web import auth, privacy, reports

@@ -70,7 +70,9 @@ def test_an_export_holds_only_what_the_caller_may_read(api, users):
     marketing_deals = table(
         api.client.get("/api/v1/exports/opportunities", headers=api.headers("marketing"))
     )
-    sales_deals = table(api.client.get("/api/v1/exports/opportunities", headers=api.headers("sales")))
+    sales_deals = table(
+        api.client.get("/api/v1/exports/opportunities", headers=api.headers("sales"))
+    )
 
     assert [r["last_name"] for r in as_sdr] == ["Mine"]
     assert sorted(r["last_name"] for r in as_admin) == ["Mine", "Theirs"]

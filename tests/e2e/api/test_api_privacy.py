@@ -118,9 +118,11 @@ def test_consents_on_contacts_and_their_errors(api):
         {"purpose": "phone_marketing", "granted": True, "at": "2026-01-15T08:00:00Z",
          "source": "salon"}
     ]  # fmt: skip
-    unknown = api.post("/leads", {"last_name": "X", "consents": [{"purpose": "spam", "granted": True}]})
-    twice = api.patch(f"/contacts/{contact['id']}", {"consents": [
-        {"purpose": "events", "granted": True}, {"purpose": "events", "granted": False}]})  # fmt: skip
+    unknown = api.post(
+        "/leads", {"last_name": "X", "consents": [{"purpose": "spam", "granted": True}]}
+    )
+    both = [{"purpose": "events", "granted": True}, {"purpose": "events", "granted": False}]
+    twice = api.patch(f"/contacts/{contact['id']}", {"consents": both})
     future = api.post("/contacts", {"last_name": "Y", "consents": [
         {"purpose": "events", "granted": True, "at": "2099-01-01T00:00:00Z"}]})  # fmt: skip
 
@@ -162,8 +164,11 @@ def test_erasure_leaves_no_trace_of_the_person_and_every_report_unchanged(
     before = reports(api)
     assert traces(database, EMAIL, FIRST, LAST)  # the scan finds them before
 
-    done = api.ok(api.post("/privacy/erase",
-                           {"email": EMAIL, "reason": f"Demande RGPD de {EMAIL}"}, as_="admin"))
+    done = api.ok(
+        api.post(
+            "/privacy/erase", {"email": EMAIL, "reason": f"Demande RGPD de {EMAIL}"}, as_="admin"
+        )
+    )
 
     assert traces(database, EMAIL, FIRST, LAST, "zephyrine.quatremarre") == []
     assert reports(api) == before

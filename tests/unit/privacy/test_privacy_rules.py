@@ -30,7 +30,12 @@ def test_consents_default_their_time_and_source_and_refuse_the_unknown():
     [answer] = check_consents(
         [{"purpose": "events", "granted": True}], purposes=PURPOSES, default_source="api", now=NOW
     )
-    assert (answer.purpose, answer.granted, answer.at, answer.source) == ("events", True, NOW, "api")
+    assert (answer.purpose, answer.granted, answer.at, answer.source) == (
+        "events",
+        True,
+        NOW,
+        "api",
+    )
     with pytest.raises(ValidationFailed) as refused:
         check_consents(
             [{"purpose": "spam", "granted": True},
@@ -63,8 +68,11 @@ def test_audit_changes_and_qualification_keep_their_shape_not_their_words():
         "email": [None, None], "last_name": [None, None], "score": [1, 2],
         "note": [None, f"rappeler {ERASED}"],
     }  # fmt: skip
-    qualification = {"budget": {"status": "range"}, "need": {"text": "40 vendeurs", "confirmed": True},
-                     "meddic": {"champion": "Dupont", "metrics": ""}}  # fmt: skip
+    qualification = {
+        "budget": {"status": "range"},
+        "need": {"text": "40 vendeurs", "confirmed": True},
+        "meddic": {"champion": "Dupont", "metrics": ""},
+    }
     assert erase_qualification(qualification, scrub) == {
         "budget": {"status": "range"}, "need": {"text": ERASED, "confirmed": True},
         "meddic": {"champion": ERASED, "metrics": ""},
