@@ -10,15 +10,21 @@ from bascule.api import (
     alerts,
     errors,
     events,
+    exports,
     imports,
     intake,
     leads,
+    messages,
     meta,
     opportunities,
+    privacy,
     reports,
     users,
 )
 from bascule.config import Settings
+from bascule.http import logs
+from bascule.http.client import trusted_networks
+from bascule.http.limits import BodyLimit
 from bascule.storage.uow import Database
 
 
@@ -35,9 +41,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     errors.install(app)
     for module in (
         leads, accounts, opportunities, events, intake, imports, meta, alerts, reports, users,
+        privacy, exports, messages,
     ):  # fmt: skip
         app.include_router(module.router)
     web.install(app)  # after the API's error handlers: it wraps them for browser pages
+    # Outermost: a body over its cap is refused before anything else reads it. The events
+    # batch (10 MiB) and the imports' uploads stream their bodies under caps of their own.
+    exempt = ("/api/v1/events", "/api/v1/imports")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt=exempt)
+    trusted_networks(settings.trusted_proxies)  # a malformed setting fails at startup
+    logs.install()
     return app
 
 

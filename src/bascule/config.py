@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     # address, in each process; the largest body read.
     intake_rate_limit_per_minute: int = 60
     intake_max_body_bytes: int = 65536
+    # Every request body (JSON or form): refused with 413 once past this many bytes, counted
+    # while it streams in (``http.limits``). The events batch and imports have their own caps.
+    max_body_bytes: int = 1024 * 1024
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, commas
+    # between: "10.0.0.2, 172.16.0.0/12"). Empty: the header is ignored, the peer's address
+    # is the client's (``http.client``).
+    trusted_proxies: str = ""
     # Imports (POST /api/v1/imports): the largest upload accepted, refused with 413 as soon as
     # the Content-Length or the bytes received pass it (the file is spooled to a temporary
     # file on the way, never held whole in memory).

@@ -40,6 +40,7 @@ from bascule.config import Settings
 from bascule.errors import WorkerAlreadyRunning
 from bascule.playbook import service as playbooks
 from bascule.playbook.schema import Playbook
+from bascule.privacy import retention
 from bascule.scoring import batch as scoring
 from bascule.sla import followup
 from bascule.sla import tick as sla_tick
@@ -72,6 +73,8 @@ register_tick(300, followup.conversion_tick)
 register_tick(60, sla_tick.tick)
 # Ended web sessions and forgotten sign-in failures: rows nobody reads, cleared hourly.
 register_tick(3600, sessions.purge_tick)
+# Retention of unconverted leads counts in days: once a day is on time.
+register_tick(86_400, retention.tick)
 
 
 # --- one worker on SQLite ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ from bascule.accounts.model import (
 from bascule.audit import service as audit
 from bascule.errors import Conflict, NotFound, ValidationFailed
 from bascule.playbook.schema import Playbook
+from bascule.privacy import consents
 from bascule.signals import service as signals
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
@@ -174,6 +175,8 @@ def _clean_contact(data: dict[str, Any], playbook: Playbook, uow: UnitOfWork) ->
         and uow.session.get(t.Account, clean["account_id"]) is None
     ):
         errors["account_id"] = "no such account"
+    if "do_not_contact" in clean and clean["do_not_contact"] is None:
+        errors["do_not_contact"] = "cannot be empty"
     if errors:
         raise ValidationFailed("some contact fields are invalid", fields=errors)
     return clean
@@ -183,6 +186,7 @@ def create_contact(
     uow: UnitOfWork, *, data: dict[str, Any], actor: Actor, playbook: Playbook, now: datetime
 ) -> t.Contact:
     require(actor, "contact.write")
+    answers = data.pop("consents", None)
     clean = _clean_contact(data, playbook, uow)
     if not (clean.get("last_name") or clean.get("email")):
         raise ValidationFailed(
@@ -200,11 +204,16 @@ def create_contact(
         **{k: clean.get(k) for k in CONTACT_FIELDS},
         email_key=email_key,
         owner_id=actor.user_id,
+        do_not_contact=bool(clean.get("do_not_contact")),
         created_at=now,
         updated_at=now,
     )
     uow.session.add(contact)
     uow.session.flush()
+    consents.record(
+        uow, items=answers, contact_id=contact.id, source="api", actor=actor, playbook=playbook,
+        now=now,
+    )  # fmt: skip
     signals.attach_pending(
         uow, email_key=email_key, contact_id=contact.id, account_id=contact.account_id
     )
@@ -231,6 +240,7 @@ def update_contact(
 ) -> t.Contact:
     require(actor, "contact.write")
     contact = get_contact(uow, contact_id)
+    answers = changes.pop("consents", None)
     clean = _clean_contact(changes, playbook, uow)
     if "email" in clean:
         email_key = normalise_email(clean["email"])
@@ -255,6 +265,10 @@ def update_contact(
             fields={k: "cannot be emptied" for k in ("last_name", "email") if k in clean},
         )
     contact.updated_at = now
+    consents.record(
+        uow, items=answers, contact_id=contact.id, source="api", actor=actor, playbook=playbook,
+        now=now,
+    )  # fmt: skip
     audit.record(
         uow,
         actor=actor,
@@ -315,5 +329,6 @@ def contact_to_read(contact: t.Contact) -> dict[str, Any]:
         "job_title": contact.job_title,
         "account_id": contact.account_id,
         "do_not_contact": contact.do_not_contact,
+        "anonymised_at": contact.anonymised_at,
         "created_at": contact.created_at,
     }

@@ -59,6 +59,7 @@ def fan_out_rows(
     _find_recipients(uow, internal)
     users = store.users_by_id(session, [a.recipient_user_id or 0 for a in internal])
     email_on = email_on and playbook.alerts.email
+    flagged = _flagged(session, internal, playbook)
     planned: list[tuple[t.Outbox, Planned]] = []
     told: list[str] = []
     for alert in alerts:
@@ -73,6 +74,7 @@ def fan_out_rows(
                 recipient_email=user.email if user is not None and user.is_active else None,
                 email_on=email_on,
                 webhooks=playbook.alerts.webhooks,
+                about_do_not_contact=_about_flagged(alert.payload, flagged),
             )
             if alert.recipient_user_id is not None:
                 told.append(f"{alert.recipient_user_id}:{alert.id}")
@@ -104,6 +106,18 @@ def fan_out_rows(
         if r.status == Status.SKIPPED
     ]
     store.record_outcomes(session, [], skipped)
+
+
+def _flagged(session: Any, alerts: list[t.Outbox], playbook: Playbook) -> tuple[set[int], set[int]]:
+    """The leads and contacts marked do-not-contact among those these alerts are about; read
+    only when some webhook could be told (and the playbook keeps them from it)."""
+    if not playbook.alerts.webhooks or playbook.privacy.webhooks_about_do_not_contact:
+        return set(), set()
+    return store.do_not_contact_ids(session, _ids(alerts, "lead_id"), _ids(alerts, "contact_id"))
+
+
+def _about_flagged(payload: dict[str, Any], flagged: tuple[set[int], set[int]]) -> bool:
+    return payload.get("lead_id") in flagged[0] or payload.get("contact_id") in flagged[1]
 
 
 def _find_recipients(uow: UnitOfWork, alerts: list[t.Outbox]) -> None:
@@ -156,6 +170,8 @@ class Job:
     idempotency_key: str
     skip_reason: str | None = None
     result: Result | None = None
+    # A webhook job about a lead or contact marked do-not-contact.
+    about_do_not_contact: bool = False
 
     @property
     def slot(self) -> tuple[str, str]:
@@ -183,11 +199,16 @@ class Batch:
 def _job(session: Any, row: Any, *, locale: str) -> Job:
     """A job from a claimed row (``storage.alerts.claim_deliveries``)."""
     skip = None
+    about_flagged = False
     if row.channel == Channel.PERSON_EMAIL:
         # Checked again at each attempt: a flag set after the alert was raised still counts.
         found = store.person(session, row.payload)
         if found is None or found[1]:
             skip = rules.DO_NOT_CONTACT if found is not None else "the person no longer exists"
+    elif row.channel == Channel.WEBHOOK:
+        # The same for a webhook about a person (the playbook decides in ``send``).
+        found = store.person(session, row.payload)
+        about_flagged = found is not None and found[1]
     document = {
         "id": row.outbox_id,
         "kind": row.kind,
@@ -205,6 +226,7 @@ def _job(session: Any, row: Any, *, locale: str) -> Job:
         alert=document,
         idempotency_key=row.idempotency_key,
         skip_reason=skip,
+        about_do_not_contact=about_flagged,
     )
 
 
@@ -252,6 +274,8 @@ class Deliveries:
             return Result(False, error=job.skip_reason, skipped=True)
         timeout = playbook.alerts.timeout_seconds
         if job.channel == Channel.WEBHOOK:
+            if job.about_do_not_contact and not playbook.privacy.webhooks_about_do_not_contact:
+                return Result(False, error=rules.DO_NOT_CONTACT, skipped=True)
             hook = next((w for w in playbook.alerts.webhooks if w.name == job.target), None)
             if hook is None or not hook.enabled:
                 return Result(False, error=f"webhook {job.target} is off or gone", skipped=True)

@@ -55,13 +55,19 @@ def plan_internal(
     recipient_email: str | None,
     email_on: bool,
     webhooks: Sequence[Webhook],
+    about_do_not_contact: bool = False,
 ) -> list[Planned]:
     """An internal alert: e-mail to its recipient, and every webhook subscribed to its kind.
-    Do-not-contact never applies here: the alert is about a lead, not sent to one."""
+    The e-mail goes to a user, never to the person, whatever their wishes; a webhook hands
+    the person's data to another system (which may contact them), so an alert about someone
+    marked do-not-contact (``about_do_not_contact``) reaches no webhook: skipped, logged."""
     planned = []
     if email_on and recipient_email:
         planned.append(Planned(Channel.EMAIL, recipient_email))
-    planned.extend(Planned(Channel.WEBHOOK, w.name) for w in webhooks if w.wants(kind))
+    for hook in webhooks:
+        if hook.wants(kind):
+            skip = (Status.SKIPPED, DO_NOT_CONTACT) if about_do_not_contact else ()
+            planned.append(Planned(Channel.WEBHOOK, hook.name, *skip))
     return planned
 
 

@@ -18,8 +18,18 @@ from bascule.api.schemas.accounts import (
     ContactUpdate,
 )
 from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
+from bascule.privacy import consents
+from bascule.storage.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+def _contacts(uow: UnitOfWork, items: list[Any]) -> list[dict[str, Any]]:
+    """Contacts as read, with their consents (one query for the page)."""
+    held = consents.of_contacts(uow, [c.id for c in items])
+    return [accounts.contact_to_read(c) | {"consents": held[c.id]} for c in items]
+
+
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
 
@@ -77,7 +87,7 @@ def list_contacts(
         uow, account_id=account_id, q=q, page=page, page_size=page_size
     )
     return {
-        "items": [accounts.contact_to_read(c) for c in items],
+        "items": _contacts(uow, items),
         "total": total,
         "page": page,
         "page_size": page_size,
@@ -90,13 +100,14 @@ def create_contact(
 ) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True)
     contact = accounts.create_contact(uow, data=data, actor=actor, playbook=playbook, now=now)
+    result = _contacts(uow, [contact])[0]
     uow.commit()
-    return accounts.contact_to_read(contact)
+    return result
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactRead)
 def get_contact(contact_id: PathId, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
-    return accounts.contact_to_read(accounts.get_contact(uow, contact_id))
+    return _contacts(uow, [accounts.get_contact(uow, contact_id)])[0]
 
 
 @router.patch("/contacts/{contact_id}", response_model=ContactRead)
@@ -108,5 +119,6 @@ def update_contact(
         uow, contact_id=contact_id, changes=body.model_dump(exclude_unset=True), actor=actor,
         playbook=playbook, now=now,
     )  # fmt: skip
+    result = _contacts(uow, [contact])[0]
     uow.commit()
-    return accounts.contact_to_read(contact)
+    return result

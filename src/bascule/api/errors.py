@@ -72,8 +72,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DataError)
     async def _data(_: Request, exc: DataError) -> JSONResponse:
-        # A value the database cannot store (a NUL character, a number out of range).
+        # A value the database cannot store (a number out of range; a NUL character that
+        # went round the bodies' and query strings' checks: the same answer as theirs).
         log.info("data refused by the database: %s", exc.orig)
+        if "NUL" in str(exc.orig):
+            return error_response(
+                422, "validation_failed", "text cannot hold NUL characters", {"body": "NUL"}
+            )
         return error_response(422, "invalid_value", "a value cannot be stored as given")
 
     @app.exception_handler(OperationalError)

@@ -22,7 +22,16 @@ from pydantic import ValidationError
 
 from bascule.api.schemas.common import ErrorBody
 from bascule.api.schemas.intake import IntakeBody, IntakeResult
-from bascule.errors import NotFound, PayloadTooLarge, RateLimited, ValidationFailed
+from bascule.errors import (
+    BasculeError,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+)
+from bascule.http.client import client_address
 from bascule.http.deps import Now, PlaybookDep, WriteUow, database
 from bascule.intake import forms
 from bascule.intake import service as intake
@@ -77,15 +86,26 @@ def intake_form(
     playbook: PlaybookDep,
     x_form_key: Annotated[str | None, Header(alias="X-Form-Key")] = None,
 ) -> FormRef:
-    """The form the key opens, after the form type and the rate limit are checked."""
+    """The form the key opens, after the form type and the rate limit are checked. A valid
+    key's submissions share a bucket per key and client address; every refused key (unknown,
+    revoked, for another form) shares one bucket per client address, so guessing keys is
+    slowed exactly as much as submitting is."""
     if form_type not in playbook.intake.forms:
         raise NotFound(f"no form type {form_type!r}", fields={"form_type": "unknown form type"})
-    client = request.client.host if request.client else "-"
-    wait = _limiter(request).take(f"{forms.hash_key(x_form_key or '')}|{client}", time.monotonic())
+    refused: BasculeError | None = None
+    form: FormRef | None = None
+    with database(request).uow() as uow:
+        try:
+            form = forms.authenticate(uow, form_type=form_type, key=x_form_key)
+        except (Unauthorized, Forbidden) as exc:
+            refused = exc
+    bucket = forms.hash_key(x_form_key or "") if form is not None else "refused-key"
+    wait = _limiter(request).take(f"{bucket}|{client_address(request)}", time.monotonic())
     if wait:
         raise RateLimited(retry_after_seconds(wait))
-    with database(request).uow() as uow:
-        return forms.authenticate(uow, form_type=form_type, key=x_form_key)
+    if refused is not None or form is None:
+        raise refused or Unauthorized("unknown form key")
+    return form
 
 
 async def intake_body(

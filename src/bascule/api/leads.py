@@ -24,6 +24,7 @@ from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, R
 from bascule.http.threads import in_worker_thread
 from bascule.leads import reading
 from bascule.leads import service as leads
+from bascule.privacy import consents
 from bascule.storage import repositories as repo
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
@@ -35,12 +36,15 @@ EXACT_TOTAL_UP_TO = 10_000
 
 
 def _read(uow: ReadUow | WriteUow, lead: Any, now: Now, playbook: PlaybookDep) -> dict[str, Any]:
-    tags = repo.tags_by_lead(uow.session, [lead.id])[lead.id]
-    return _body(lead, tags, now, playbook)
+    tags, held = consents.tags_and_consents(uow, [lead.id])
+    return _body(lead, tags[lead.id], now, playbook, held[lead.id])
 
 
-def _body(lead: Any, tags: list[str], now: Now, playbook: PlaybookDep) -> dict[str, Any]:
-    return LeadRead.body(lead, reading.computed(lead, tags, now=now, playbook=playbook))
+def _body(
+    lead: Any, tags: list[str], now: Now, playbook: PlaybookDep, held: list[dict[str, Any]]
+) -> dict[str, Any]:
+    computed = reading.computed(lead, tags, now=now, playbook=playbook)
+    return LeadRead.body(lead, {**computed, "consents": held})
 
 
 @router.get("", response_model=LeadPage)
@@ -74,11 +78,11 @@ def list_leads(
         statuses, owner, sources, tag, temperature, q, min_score, ready_to_convert, sort, page,
         page_size, conversion_overdue=conversion_overdue,
     )  # fmt: skip
-    rows = repo.lead_page(
-        uow.session, flt, with_tags=True, count_up_to=None if exact_total else EXACT_TOTAL_UP_TO
-    )
+    rows = repo.lead_page(uow.session, flt, count_up_to=None if exact_total else EXACT_TOTAL_UP_TO)
+    # Tags and consents of the page in one statement: a list stays at three (SPEC §15).
+    tags, held = consents.tags_and_consents(uow, [lead.id for lead in rows.items])
     return {
-        "items": [_body(lead, rows.tags[lead.id], now, playbook) for lead in rows.items],
+        "items": [_body(lead, tags[lead.id], now, playbook, held[lead.id]) for lead in rows.items],
         "total": rows.total,
         "total_exact": rows.total_exact,
         "page": page,
@@ -98,9 +102,13 @@ def create_lead(
 ) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True) | {"kind": body.kind}
     lead, created = leads.create(uow, data=data, actor=actor, playbook=playbook, now=now)
-    # A new lead carries exactly the tags given: no need to read them back.
+    # A new lead carries exactly the tags given, and consents only if some were given: no
+    # need to read them back otherwise.
     tags = repo.normalise_tags(body.tags or [])
-    result = _body(lead, tags, now, playbook) if created else _read(uow, lead, now, playbook)
+    if created and not body.consents:
+        result = _body(lead, tags, now, playbook, [])
+    else:
+        result = _read(uow, lead, now, playbook)
     uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK

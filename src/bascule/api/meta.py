@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
-from bascule.http.deps import CurrentActor, PlaybookDep
+from bascule.http.deps import CurrentActor, PlaybookDep, database
+from bascule.storage import health as store
 
 router = APIRouter(prefix="/api/v1", tags=["meta"])
 
 
-@router.get("/health")
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+@router.get(
+    "/health",
+    responses={
+        503: {"description": "the database does not take writes: {status, database, reason}"}
+    },
+)
+def health(request: Request) -> JSONResponse:
+    """200 ``{"status": "ok"}`` when the database takes writes (a write rolled back), else 503
+    with ``database: "not_writable"`` and the database's reason."""
+    refused = store.check(database(request))
+    if refused is None:
+        return JSONResponse({"status": "ok"})
+    body = {"status": "unavailable", "database": "not_writable", "reason": refused}
+    return JSONResponse(body, status_code=503)
 
 
 @router.get("/me")

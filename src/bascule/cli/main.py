@@ -6,7 +6,19 @@ from typing import Annotated, Any
 
 import typer
 
-from bascule.cli import demo, forms, imports, model, playbook, report, score, server, users, worker
+from bascule.cli import (
+    demo,
+    forms,
+    imports,
+    model,
+    playbook,
+    privacy,
+    report,
+    score,
+    server,
+    users,
+    worker,
+)
 from bascule.cli.common import BasculeGroup, State
 from bascule.config import Settings
 
@@ -72,5 +84,6 @@ app.add_typer(forms.app, name="forms")
 app.add_typer(score.app, name="score")
 app.add_typer(model.app, name="model")
 app.add_typer(report.app, name="report")
+app.add_typer(privacy.app, name="privacy")
 imports.register(app)
 worker.register(app)

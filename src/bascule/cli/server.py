@@ -22,6 +22,8 @@ SETTINGS_ENV = {
     "locale": "BASCULE_LOCALE",
     "timezone": "BASCULE_TIMEZONE",
     "env": "BASCULE_ENV",
+    "trusted_proxies": "BASCULE_TRUSTED_PROXIES",
+    "max_body_bytes": "BASCULE_MAX_BODY_BYTES",
 }
 
 
@@ -100,6 +102,9 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        # X-Forwarded-For is read by ``http.client`` only from BASCULE_TRUSTED_PROXIES: uvicorn
+        # would otherwise believe it from any local peer (its default trusts 127.0.0.1).
+        proxy_headers=False,
     )
 
 

@@ -28,6 +28,7 @@ from bascule.leads.model import Qualification, conversion_change
 from bascule.leads.status import record_status_change
 from bascule.opportunities import service as opportunities
 from bascule.playbook.schema import Playbook
+from bascule.privacy import consents
 from bascule.signals import service as signals
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
@@ -215,6 +216,11 @@ def convert(
             changes={"lead_id": [None, lead.id], "contact_id": [None, contact_row.id]},
             now=now,
         )
+    # The person's wishes follow them (SPEC §18): their consents where the contact has no
+    # answer yet (one INSERT ... SELECT), and a do-not-contact on either record holds.
+    consents.copy_to_contact(uow, lead_id=lead.id, contact_id=contact_row.id)
+    if lead.do_not_contact and not contact_row.do_not_contact:
+        contact_row.do_not_contact = True
     # 4. Lead
     lead.account_id = account.id
     lead.contact_id = contact_row.id

@@ -27,6 +27,7 @@ from bascule.leads import qualification
 from bascule.leads import service as leads
 from bascule.leads.model import Qualification
 from bascule.playbook.schema import IntakeForm, Playbook
+from bascule.privacy import consents as privacy_consents
 from bascule.routing import service as routing
 from bascule.routing.rules import LeadFacts
 from bascule.scoring import service as scoring
@@ -129,7 +130,9 @@ def _process(
     playbook: Playbook,
     now: datetime,
 ) -> Answer:
-    sub = model.split(form.form_type, body)
+    # The person's answers per purpose are no free answer: they go to ``consent`` rows.
+    answers = body.get("consents")
+    sub = model.split(form.form_type, {k: v for k, v in body.items() if k != "consents"})
     model.check_free_answers(sub.answers, model.DECLARED_ANSWERS)
     sub = model.clean_identity(sub, playbook.general.country)
     email_key = normalise_email(sub.email)
@@ -141,11 +144,17 @@ def _process(
     match model.route(rule, is_customer_contact=customer is not None):
         case Route.CUSTOMER:
             assert customer is not None
+            privacy_consents.record(
+                uow, items=answers, contact_id=customer[0].id, source=f"form:{form.form_type}",
+                actor=ACTOR, playbook=playbook, now=now,
+            )  # fmt: skip
             return _for_customer(uow, form, rule, sub, *customer, today=today, now=now)
         case Route.OPPORTUNITY:
             return _rfp(uow, form, rule, sub, playbook, today=today, now=now)
         case _:
-            return _lead(uow, form, rule, sub, playbook, known, today=today, now=now)
+            return _lead(
+                uow, form, rule, sub, playbook, known, today=today, now=now, consents=answers
+            )
 
 
 def _local_date(now: datetime, playbook: Playbook) -> date:
@@ -205,6 +214,7 @@ def _lead(
     *,
     today: date,
     now: datetime,
+    consents: list[dict[str, Any]] | None = None,
 ) -> Answer:
     # No owner given: leads.take_in routes a new lead (and an unowned one asking again).
     data = dict(sub.lead) | {
@@ -212,6 +222,7 @@ def _lead(
         "kind": rule.kind,
         "temperature": rule.temperature,
         "form_type": form.form_type,
+        "consents": consents,
     }
     taken = leads.take_in(
         uow, data=data, actor=ACTOR, playbook=playbook, now=now, known=known, prefill=False

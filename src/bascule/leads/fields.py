@@ -27,6 +27,7 @@ class FieldKind(StrEnum):
     TAGS = "tags"  # a list of labels, kept in their own table
     USER = "user"  # a user's id
     FLAG = "flag"
+    CONSENTS = "consents"  # answers per purpose, kept in their own table (``privacy``)
 
 
 # Longest text per kind: the database columns' sizes, the same in the API and in imports.
@@ -60,7 +61,7 @@ class LeadField:
     @property
     def is_column(self) -> bool:
         """Stored on the lead's row (tags have their own table)."""
-        return self.kind is not FieldKind.TAGS
+        return self.kind not in (FieldKind.TAGS, FieldKind.CONSENTS)
 
 
 FIELDS = (
@@ -81,6 +82,8 @@ FIELDS = (
     LeadField("temperature", FieldKind.CHOICE, by_file=True),
     LeadField("owner_id", FieldKind.USER),
     LeadField("do_not_contact", FieldKind.FLAG),
+    # Forms send them too; intake takes them out before the identity (``privacy.consents``).
+    LeadField("consents", FieldKind.CONSENTS, by_form=True),
 )
 BY_NAME = {f.name: f for f in FIELDS}
 

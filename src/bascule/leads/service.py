@@ -22,6 +22,7 @@ from bascule.leads.qualification import qualify_lead
 from bascule.leads.status import record_creation, record_status_change
 from bascule.playbook.schema import Playbook
 from bascule.playbook.sla import RESPONSE_KINDS
+from bascule.privacy import consents
 from bascule.scoring import service as scoring
 from bascule.signals import service as signals
 from bascule.sla import followup
@@ -155,6 +156,9 @@ def take_in(
     # Set by intake, not by API clients: the public form that asked for contact, what SLA
     # and routing rules match (a later form on a known lead replaces it).
     form_type = data.pop("form_type", None)
+    # Answers per purpose (SPEC §18), from a client ("api") or a public form.
+    answers = data.pop("consents", None)
+    source = f"form:{form_type}" if form_type else "api"
     data = {k: v for k, v in data.items() if v is not None}
     clean = _clean(data, playbook, uow)
     clean.setdefault("source", "other")
@@ -174,6 +178,10 @@ def take_in(
                 existing.form_type = form_type
             owner_id = clean.pop("owner_id", None)
             _merge(uow, existing, clean, tags, actor, now)
+            consents.record(
+                uow, items=answers, lead_id=existing.id, source=source, actor=actor,
+                playbook=playbook, now=now,
+            )  # fmt: skip
             if existing.owner_id is None:
                 # Nobody owned it: asking again (a demo after a white paper) routes it now.
                 assignment.assign_new(
@@ -209,6 +217,10 @@ def take_in(
     attached = signals.attach_pending(uow, email_key=email_key, lead_id=lead.id) if pending else 0
     record_creation(uow, lead, actor=actor, now=now)
     assignment.record_placed(uow, lead, placed, actor=actor, now=now)
+    consents.record(
+        uow, items=answers, lead_id=lead.id, source=source, actor=actor, playbook=playbook,
+        now=now,
+    )  # fmt: skip
     if tags:
         repo.set_lead_tags(session, lead.id, tags)
     audit.record(
@@ -281,6 +293,7 @@ def update(
             fields={"status": "converted"},
         )
     tags = changes.pop("tags", None)
+    answers = changes.pop("consents", None)
     clean = _clean(changes, playbook, uow)
     new_owner = clean.pop("owner_id", lead.owner_id)
     if clean.get("email"):
@@ -318,6 +331,9 @@ def update(
     lead.updated_at = now
     if tags is not None:
         repo.set_lead_tags(uow.session, lead.id, tags)
+    consents.record(
+        uow, items=answers, lead_id=lead.id, source="api", actor=actor, playbook=playbook, now=now
+    )
     audit.record(
         uow,
         actor=actor,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from bascule.leads.vocabulary import LEAD_STATUSES
 from bascule.playbook.analytics import Analytics
+from bascule.playbook.privacy import Privacy
 from bascule.playbook.routing import Routing, RoutingRule
 from bascule.playbook.scoring import Scoring
 from bascule.playbook.sla import Calendar, Sla, SlaRule
@@ -331,6 +332,8 @@ class Playbook(Strict):
     """Who owns a new lead."""
     analytics: Analytics = Analytics()
     """Report settings: when a lead or an opportunity counts as stalled."""
+    privacy: Privacy = Privacy()
+    """Consent purposes and the retention of unconverted leads (RGPD)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Playbook:

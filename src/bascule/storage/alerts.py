@@ -100,6 +100,21 @@ def person(session: Session, payload: dict[str, Any]) -> tuple[str | None, bool]
     return None
 
 
+def do_not_contact_ids(
+    session: Session, lead_ids: Iterable[int], contact_ids: Iterable[int]
+) -> tuple[set[int], set[int]]:
+    """Which of these leads and contacts are marked do-not-contact (two small reads)."""
+    found: list[set[int]] = []
+    for model, ids in ((t.Lead, lead_ids), (t.Contact, contact_ids)):
+        wanted = sorted(set(ids))
+        rows: set[int] = set()
+        if wanted:
+            statement = select(model.id).where(model.id.in_(wanted), model.do_not_contact)
+            rows = set(session.scalars(statement))
+        found.append(rows)
+    return found[0], found[1]
+
+
 def add_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> list[Row[Any]]:
     """Insert delivery rows (one executemany); ``(id, status, last_error)`` of each."""
     if not rows:

@@ -42,3 +42,12 @@ def by_key(session: Session, idempotency_key: str) -> t.Outbox | None:
     return session.execute(
         select(t.Outbox).where(t.Outbox.idempotency_key == idempotency_key)
     ).scalar_one_or_none()
+
+
+def id_by_key(session: Session, idempotency_key: str) -> int:
+    """The id of the outbox row written under this key."""
+    return int(
+        session.execute(
+            select(t.Outbox.id).where(t.Outbox.idempotency_key == idempotency_key)
+        ).scalar_one()
+    )

@@ -130,6 +130,8 @@ class Contact(Base):
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Erased on request (RGPD): identity and free text gone, counts kept (migration 0014).
+    anonymised_at: Mapped[datetime | None]
 
 
 class Lead(Base):
@@ -233,6 +235,30 @@ class Lead(Base):
         Boolean, default=False, server_default=text("false")
     )
     conversion_overdue_at: Mapped[datetime | None]
+    # Erased on request or by retention (RGPD): identity and free text gone, the row kept for
+    # the reports' counts (migration 0014).
+    anonymised_at: Mapped[datetime | None]
+
+
+class Consent(Base):
+    """What a lead or contact agreed to, per purpose (``[privacy] consent_purposes``): the
+    latest answer, when it was given and where from; earlier answers are in the audit log
+    (migration 0014)."""
+
+    __tablename__ = "consent"
+    __table_args__ = (
+        UniqueConstraint("lead_id", "purpose", name="uq_consent_lead_purpose"),
+        UniqueConstraint("contact_id", "purpose", name="uq_consent_contact_purpose"),
+        CheckConstraint("(lead_id IS NULL) <> (contact_id IS NULL)", name="one_person"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(60))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime]
+    source: Mapped[str | None] = mapped_column(String(120))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Tag(Base):

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from bascule.http.client import client_address
 from bascule.http.deps import database
 from bascule.users import service as users
 from bascule.users import sessions, sign_in
@@ -77,7 +78,7 @@ def login(
     password: Annotated[str, Form(max_length=4096)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    address = request.client.host if request.client else None
+    address = client_address(request)
     attempt = sign_in.attempt(
         database(request), email=email, password=password, address=address, now=now,
         policy=policy(request),

@@ -14,9 +14,10 @@ from fastapi.responses import HTMLResponse
 
 from bascule.http.deps import Now, PathId, PlaybookDep, ReadUow
 from bascule.leads import service as leads
+from bascule.privacy import consents
 from bascule.sla import service as sla
 from bascule.storage import repositories as repo
-from bascule.web import accounts, analytics_pages, auth, imports, reports
+from bascule.web import accounts, analytics_pages, auth, imports, privacy, reports
 from bascule.web import opportunities as opportunity_pages
 from bascule.web.auth import LoginRequired, PageActor
 from bascule.web.errors import error_page
@@ -34,6 +35,7 @@ router.include_router(accounts.router)
 router.include_router(imports.router)
 router.include_router(analytics_pages.router)
 router.include_router(opportunity_pages.router)
+router.include_router(privacy.router)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -82,4 +84,5 @@ def lead_detail(
         history=repo.lead_history(uow.session, lead_id),
         activities=repo.activities(uow.session, lead_id=lead_id),
         sla_status=sla.status_of(lead, now=now, playbook=playbook),
+        consents=consents.of_lead(uow, lead_id),
     )  # fmt: skip

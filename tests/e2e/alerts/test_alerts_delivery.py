@@ -183,7 +183,7 @@ def test_replaying_a_delivery_that_is_not_dead_is_refused(
     assert "not found" in missing.stderr
 
 
-def test_do_not_contact_stops_messages_to_people_never_internal_alerts(
+def test_do_not_contact_stops_messages_and_webhooks_about_the_person_not_internal_e_mail(
     api, users, smtp, receiver, use_playbook, make_worker, deliveries, database
 ):
     endpoint = receiver("ok")
@@ -209,10 +209,13 @@ def test_do_not_contact_stops_messages_to_people_never_internal_alerts(
     assert smtp.mailbox.to("ne-pas-contacter@exemple.fr") == []
     [message] = smtp.mailbox.to("joignable@exemple.fr")
     assert message["Subject"] == "Votre démo"
-    # The internal alert about the do-not-contact lead still reaches its owner and the webhook.
+    # The internal alert about the do-not-contact lead still reaches its owner (a user), but
+    # no webhook: that would hand the person's data to a system that may contact them.
     assert len(smtp.mailbox.to(users["sales"].email)) == 1
-    assert endpoint.keys() == {"mql:dnc": 1}
+    assert endpoint.keys() == {}
     statuses = {(d.channel, d.target): (d.status, d.last_error) for d in deliveries()}
+    assert statuses[("webhook", "crm")][0] == "skipped"
+    assert "do_not_contact" in statuses[("webhook", "crm")][1]
     assert statuses[("person_email", "ne-pas-contacter@exemple.fr")][0] == "skipped"
     assert "do_not_contact" in statuses[("person_email", "ne-pas-contacter@exemple.fr")][1]
     assert statuses[("person_email", "joignable@exemple.fr")] == ("delivered", None)
@@ -243,6 +246,30 @@ def test_do_not_contact_set_after_the_message_was_queued_still_stops_it(
     [row] = deliveries()
     assert (row.status, row.attempts) == ("skipped", 2)
     assert smtp.mailbox.messages == []
+
+
+def test_a_message_sent_through_the_api_reaches_the_person_unless_they_said_no(
+    api, smtp, use_playbook, make_worker, deliveries
+):
+    use_playbook()
+    reachable = api.create_contact(last_name="Oui", email="oui@exemple.fr")
+    blocked = api.create_contact(last_name="Non", email="non@exemple.fr", do_not_contact=True)
+    late = api.create_lead(email="plus-tard@exemple.fr")
+    message = {"subject": "Votre démo", "body": "Bonjour,\nvoici le lien."}
+
+    api.ok(api.post(f"/contacts/{reachable['id']}/messages", message), 202)
+    refused = api.post(f"/contacts/{blocked['id']}/messages", message)
+    api.ok(api.post(f"/leads/{late['id']}/messages", message), 202)
+    # The lead says no after the message was queued, before the worker sends it.
+    api.ok(api.patch(f"/leads/{late['id']}", {"do_not_contact": True}))
+    make_worker(smtp.url).run(once=True)
+
+    api.error(refused, 409, "do_not_contact")
+    [mail] = smtp.mailbox.to("oui@exemple.fr")
+    assert mail["Subject"] == "Votre démo"
+    assert smtp.mailbox.to("non@exemple.fr") == smtp.mailbox.to("plus-tard@exemple.fr") == []
+    statuses = {d.target: d.status for d in deliveries()}
+    assert statuses == {"oui@exemple.fr": "delivered", "plus-tard@exemple.fr": "skipped"}
 
 
 def test_an_alert_raised_before_the_lead_had_an_owner_goes_to_its_owner(

@@ -39,11 +39,11 @@ def _property(schema: type[BaseModel], name: str) -> dict[str, Any]:
 
 def test_every_field_has_one_name_and_the_subsets_keep_its_order() -> None:
     names = [f.name for f in FIELDS]
-    assert len(names) == len(set(names)) == 17
-    assert tuple(n for n in CLIENT_FIELDS if n != "tags") == WRITABLE
+    assert len(names) == len(set(names)) == 18
+    assert tuple(n for n in CLIENT_FIELDS if n not in ("tags", "consents")) == WRITABLE
     assert FORM_FIELDS == (
         "first_name", "last_name", "email", "phone", "company", "job_title", "employees",
-        "sector", "country", "technology", "campaign", "tags",
+        "sector", "country", "technology", "campaign", "tags", "consents",
     )  # fmt: skip
     assert FILE_FIELDS == (
         "first_name", "last_name", "email", "phone", "company", "job_title", "employees",

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from bascule.api.schemas.common import Id, Input, Name, Output, Page, Text
+from bascule.api.schemas.common import ConsentRead, Consents, Id, Input, Name, Output, Page, Text
 
 
 class AccountCreate(Input):
@@ -52,6 +52,9 @@ class ContactCreate(Input):
     phone: Annotated[str, Field(max_length=40)] | None = None
     job_title: Text | None = None
     account_id: Id | None = None
+    do_not_contact: bool | None = None
+    # Answers per purpose: the purposes given are set, the others kept (SPEC §18).
+    consents: Consents | None = None
 
 
 class ContactUpdate(ContactCreate):
@@ -67,6 +70,8 @@ class ContactRead(Output):
     job_title: str | None
     account_id: int | None
     do_not_contact: bool
+    consents: list[ConsentRead] = []
+    anonymised_at: datetime | None = None
     created_at: datetime
 
 

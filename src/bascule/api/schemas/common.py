@@ -3,10 +3,13 @@ refuses unknown fields, pages and the error shape (SPEC §13)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+
+from bascule.intake.model import check_text
 
 # Identifiers fit a 32-bit integer column on every database.
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
@@ -16,9 +19,37 @@ Text = Annotated[str, Field(max_length=200)]
 
 
 class Input(BaseModel):
-    """Unknown fields are refused: a typo must not be silently ignored."""
+    """Unknown fields are refused: a typo must not be silently ignored. A NUL character or a
+    lone surrogate anywhere in the body is refused as the public forms refuse it (422 naming
+    the field): no database stores it, and PostgreSQL would refuse it only at the INSERT."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        check_text(data)
+        return data
+
+
+class ConsentWrite(Input):
+    """An answer for one purpose (``[privacy] consent_purposes``); ``at`` defaults to now,
+    ``source`` to where the request came from (``api``, ``form:<form type>``)."""
+
+    purpose: Annotated[str, Field(min_length=1, max_length=60)]
+    granted: bool
+    at: AwareDatetime | None = None
+    source: Annotated[str, Field(max_length=120)] | None = None
+
+
+class ConsentRead(BaseModel):
+    purpose: str
+    granted: bool
+    at: datetime
+    source: str | None
+
+
+Consents = Annotated[list[ConsentWrite], Field(max_length=20)]
 
 
 class Output(BaseModel):

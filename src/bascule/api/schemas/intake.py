@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
-from bascule.api.schemas.common import Id, Name, Output, Text
+from bascule.api.schemas.common import Consents, Id, Name, Output, Text
 
 
 def _number_or_text(value: Any) -> Any:
@@ -74,6 +74,8 @@ class IntakeBody(BaseModel):
     contacts: Annotated[list[IntakeContact], Field(max_length=50)] | None = None
     # freemium_signup
     workspace: Annotated[str, Field(max_length=120)] | None = None
+    # What the person agreed to on the form, per purpose (source: ``form:<form type>``).
+    consents: Consents | None = None
 
 
 class IntakeResult(Output):

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
-from bascule.api.schemas.common import Id, Input, Name, Output, Page, Text
+from bascule.api.schemas.common import (
+    ConsentRead,
+    Consents,
+    Id,
+    Input,
+    Name,
+    Output,
+    Page,
+    Text,
+)
 from bascule.playbook.sla import ACTIVITY_OUTCOMES
 
 Temperature = Literal["hot", "warm", "cold"]
@@ -38,6 +47,8 @@ class LeadFields(Input):
     temperature: Temperature | None = None
     owner_id: Id | None = None
     do_not_contact: bool | None = None
+    # Answers per purpose: the purposes given are set, the others kept (SPEC §18).
+    consents: Consents | None = None
 
 
 class LeadCreate(LeadFields):
@@ -99,6 +110,9 @@ class LeadRead(Output):
     # Consecutive failed outbound attempts (SPEC §9); at the playbook's count: nurturing.
     failed_attempts: int = 0
     do_not_contact: bool
+    consents: list[ConsentRead] = []
+    # Set when the person was erased (RGPD) or the lead anonymised by retention.
+    anonymised_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
     assigned_at: datetime | None
@@ -124,7 +138,11 @@ class LeadRead(Output):
         read from the lead's row under its own name. Returned as a dict, validated once as the
         route's response."""
         return {
-            name: computed[name] if name in computed else getattr(lead, name)
+            name: computed[name]
+            if name in computed
+            else getattr(lead, name, [])
+            if name == "consents"
+            else getattr(lead, name)
             for name in cls.model_fields
         }
 

@@ -1,7 +1,7 @@
 """leads by account and by contact
 
 Revision ID: 0017
-Revises: 0009
+Revises: 0014
 Create Date: 2026-12-05 08:00:00
 
 The account and contact pages of the web UI list the leads converted into them
@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0017"
-down_revision = "0009"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

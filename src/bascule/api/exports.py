@@ -1,0 +1,87 @@
+"""CSV exports of the lists (SPEC §11): ``GET /api/v1/exports/leads|contacts|accounts|
+opportunities`` take the filters of the list they export (no paging: every matching row the
+caller may read), and answer ``text/csv`` (UTF-8, CRLF lines, a header line). Cells that a
+spreadsheet would run as a formula are neutralised; leads and contacts carry
+``do_not_contact`` and their consents."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from bascule.errors import ValidationFailed
+from bascule.exports import service as exports
+from bascule.http.deps import CurrentActor, Now, QueryId, ReadUow
+from bascule.storage import repositories as repo
+
+router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
+Search = Annotated[str | None, Query(max_length=200)]
+_CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "the rows, as CSV"}
+}
+
+
+def _csv(text: str, name: str, now: Now) -> Response:
+    filename = f"{name}-{now:%Y%m%d-%H%M%S}.csv"
+    return Response(
+        text, media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )  # fmt: skip
+
+
+@router.get("/leads", response_class=Response, responses=_CSV)
+def leads(
+    uow: ReadUow, actor: CurrentActor, now: Now,
+    status_: Annotated[list[str] | None, Query(alias="status")] = None,
+    owner: QueryId | None = None, source: Annotated[list[str] | None, Query()] = None,
+    tag: str | None = None, temperature: str | None = None, q: Search = None,
+    min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
+    ready_to_convert: bool | None = None, conversion_overdue: bool | None = None,
+    sort: str = "-created_at",
+) -> Response:  # fmt: skip
+    """The lead list (``GET /api/v1/leads``'s filters and sort) as CSV."""
+    if sort.lstrip("-") not in repo.LEAD_SORTS:
+        raise ValidationFailed(
+            "unknown sort", fields={"sort": f"one of {', '.join(sorted(repo.LEAD_SORTS))}"}
+        )
+    flt = repo.LeadFilter(
+        status=[s for v in status_ or [] for s in v.split(",") if s], owner_id=owner,
+        source=[s for v in source or [] for s in v.split(",") if s], tag=tag,
+        temperature=temperature, q=q, min_score=min_score, ready_to_convert=ready_to_convert,
+        sort=sort, conversion_overdue=conversion_overdue,
+    )  # fmt: skip
+    return _csv(exports.leads(uow, flt=flt, actor=actor), "leads", now)
+
+
+@router.get("/contacts", response_class=Response, responses=_CSV)
+def contacts(
+    uow: ReadUow, actor: CurrentActor, now: Now, account_id: QueryId | None = None,
+    q: Search = None,
+) -> Response:  # fmt: skip
+    """The contact list (``GET /api/v1/contacts``'s filters) as CSV."""
+    return _csv(exports.contacts(uow, account_id=account_id, q=q, actor=actor), "contacts", now)
+
+
+@router.get("/accounts", response_class=Response, responses=_CSV)
+def accounts(
+    uow: ReadUow, actor: CurrentActor, now: Now, q: Search = None,
+    is_customer: bool | None = None,
+) -> Response:  # fmt: skip
+    """The account list (``GET /api/v1/accounts``'s filters) as CSV."""
+    text = exports.accounts_csv(uow, q=q, is_customer=is_customer, actor=actor)
+    return _csv(text, "accounts", now)
+
+
+@router.get("/opportunities", response_class=Response, responses=_CSV)
+def opportunities(
+    uow: ReadUow, actor: CurrentActor, now: Now, account_id: QueryId | None = None,
+    stage: str | None = None, type: str | None = None, owner: QueryId | None = None,
+    is_closed: bool | None = None,
+) -> Response:  # fmt: skip
+    """The opportunity list (``GET /api/v1/opportunities``'s filters) as CSV; without the
+    amounts for marketing."""
+    filters = {"account_id": account_id, "stage": stage, "type": type, "owner_id": owner,
+               "is_closed": is_closed}  # fmt: skip
+    return _csv(exports.opportunities_csv(uow, filters=filters, actor=actor), "opportunities", now)

@@ -1,0 +1,1 @@
+"""CSV exports of the lead, contact, account and opportunity lists."""

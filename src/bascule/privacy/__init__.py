@@ -1,0 +1,1 @@
+"""Privacy (SPEC §11, §18): consents, do-not-contact, export, erasure and retention."""
