@@ -26,11 +26,12 @@ PageSize = Annotated[int, Query(ge=1, le=200)]
 
 @router.get("/accounts", response_model=AccountPage)
 def list_accounts(
-    uow: ReadUow, actor: CurrentActor, q: Annotated[str | None, Query(max_length=200)] = None,
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, q: Annotated[str | None, Query(max_length=200)] = None,
     is_customer: bool | None = None, page: PageNo = 1, page_size: PageSize = 20,
 ) -> dict[str, Any]:  # fmt: skip
     items, total = accounts.list_accounts(
-        uow, q=q, is_customer=is_customer, page=page, page_size=page_size
+        uow, q=q, is_customer=is_customer, page=page, page_size=page_size, actor=actor,
+        playbook=playbook,
     )
     return {
         "items": [accounts.account_to_read(a) for a in items],
@@ -51,17 +52,21 @@ def create_account(
 
 
 @router.get("/accounts/{account_id}", response_model=AccountRead)
-def get_account(account_id: PathId, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
-    return accounts.account_to_read(accounts.get_account(uow, account_id))
+def get_account(
+    account_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep
+) -> dict[str, Any]:
+    account = accounts.read_account(uow, account_id, actor=actor, playbook=playbook)
+    return accounts.account_to_read(account)
 
 
 @router.patch("/accounts/{account_id}", response_model=AccountRead)
 def update_account(
-    account_id: PathId, body: AccountUpdate, uow: WriteUow, actor: CurrentActor, now: Now
-) -> dict[str, Any]:
+    account_id: PathId, body: AccountUpdate, uow: WriteUow, actor: CurrentActor,
+    playbook: PlaybookDep, now: Now,
+) -> dict[str, Any]:  # fmt: skip
     changes = body.model_dump(exclude_unset=True)
     account = accounts.update_account(
-        uow, account_id=account_id, changes=changes, actor=actor, now=now
+        uow, account_id=account_id, changes=changes, actor=actor, playbook=playbook, now=now
     )
     uow.commit()
     return accounts.account_to_read(account)
@@ -69,12 +74,13 @@ def update_account(
 
 @router.get("/contacts", response_model=ContactPage)
 def list_contacts(
-    uow: ReadUow, actor: CurrentActor, account_id: QueryId | None = None,
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, account_id: QueryId | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None, page: PageNo = 1,
     page_size: PageSize = 20,
 ) -> dict[str, Any]:  # fmt: skip
     items, total = accounts.list_contacts(
-        uow, account_id=account_id, q=q, page=page, page_size=page_size
+        uow, account_id=account_id, q=q, page=page, page_size=page_size, actor=actor,
+        playbook=playbook,
     )
     return {
         "items": [accounts.contact_to_read(c) for c in items],
@@ -95,8 +101,11 @@ def create_contact(
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactRead)
-def get_contact(contact_id: PathId, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
-    return accounts.contact_to_read(accounts.get_contact(uow, contact_id))
+def get_contact(
+    contact_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep
+) -> dict[str, Any]:
+    contact = accounts.read_contact(uow, contact_id, actor=actor, playbook=playbook)
+    return accounts.contact_to_read(contact)
 
 
 @router.patch("/contacts/{contact_id}", response_model=ContactRead)

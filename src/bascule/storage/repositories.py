@@ -46,6 +46,8 @@ class LeadFilter:
     page: int = 1
     page_size: int = 20
     conversion_overdue: bool | None = None
+    # What the caller may read (``access.service.where``); None: every lead.
+    readable: Any = None
 
 
 LEAD_SORTS = {
@@ -65,7 +67,7 @@ NULLABLE_SORTS = frozenset({"sla_due_at", "first_response_due_at", "last_name", 
 
 def list_leads(session: Session, f: LeadFilter) -> tuple[list[t.Lead], int]:
     """One query: the page and the total (window count), so a list costs one round trip."""
-    where: list[Any] = []
+    where: list[Any] = [] if f.readable is None else [f.readable]
     if f.status:
         where.append(t.Lead.status.in_(f.status))
     if f.owner_id is not None:
@@ -312,11 +314,12 @@ def playbook_versions(session: Session) -> list[t.PlaybookVersion]:
     )
 
 
-def open_pipeline_by_stage(session: Session) -> list[tuple[str, int, Any]]:
-    """(stage, count, total amount) of open opportunities."""
+def open_pipeline_by_stage(session: Session, readable: Any = None) -> list[tuple[str, int, Any]]:
+    """(stage, count, total amount) of open opportunities (those ``readable`` when given)."""
+    where = [t.Opportunity.is_closed.is_(False)] + ([] if readable is None else [readable])
     rows = session.execute(
         select(t.Opportunity.stage, func.count(), func.coalesce(func.sum(t.Opportunity.amount), 0))
-        .where(t.Opportunity.is_closed.is_(False))
+        .where(*where)
         .group_by(t.Opportunity.stage)
     )
     return [(stage, int(count), amount) for stage, count, amount in rows]

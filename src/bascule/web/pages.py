@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from bascule.access import service as access
 from bascule.http.deps import Now, PathId, PlaybookDep, ReadUow
 from bascule.leads import service as leads
 from bascule.opportunities import service as opportunities
@@ -54,7 +55,7 @@ def lead_list(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     flt = repo.LeadFilter(status=[status] if status else [], q=q or None, page=page, page_size=25)
-    items, total = repo.list_leads(uow.session, flt)
+    items, total = leads.listed(uow, flt, actor=actor, playbook=playbook)
     # From the lead's own columns: no query per lead (SPEC §15, at most 3 per list).
     sla_status = {lead.id: sla.status_of(lead, now=now, playbook=playbook) for lead in items}
     return render(
@@ -72,7 +73,7 @@ def lead_detail(
     playbook: PlaybookDep,
     now: Now,
 ) -> HTMLResponse:
-    lead = leads.get(uow, lead_id)
+    lead = leads.read(uow, lead_id, actor=actor, playbook=playbook)
     return render(
         request, "leads/detail.html", playbook, lead=lead,
         tags=repo.tags_by_lead(uow.session, [lead_id])[lead_id],
@@ -86,8 +87,11 @@ def lead_detail(
 def pipeline(
     request: Request, uow: ReadUow, actor: PageActor, playbook: PlaybookDep
 ) -> HTMLResponse:
+    readable = access.where(uow, actor, playbook, "opportunity")
     by_stage = {stage: (count, amount) for stage, count, amount in
-                repo.open_pipeline_by_stage(uow.session)}  # fmt: skip
+                repo.open_pipeline_by_stage(uow.session, readable)}  # fmt: skip
+    # A role that reads no amounts (playbook ``[access]``) sees the bars sized by count.
+    amounts = access.sees_amounts(uow, actor, playbook)
     rows: list[dict[str, Any]] = []
     for stage in playbook.stages:
         if stage.outcome != "open":
@@ -96,14 +100,15 @@ def pipeline(
         amount = Decimal(amount)
         rows.append(
             {"stage": stage, "count": count, "amount": amount,
-             "weighted": weighted_amount(amount, stage.probability)}
+             "weighted": weighted_amount(amount, stage.probability),
+             "size": amount if amounts else Decimal(count)}
         )  # fmt: skip
     items, total = opportunities.list_opportunities(
         uow, account_id=None, stage=None, type=None, owner_id=None, is_closed=False, page=1,
-        page_size=50,
+        page_size=50, actor=actor, playbook=playbook,
     )  # fmt: skip
-    top = max((r["amount"] for r in rows), default=Decimal(0)) or Decimal(1)
+    top = max((r["size"] for r in rows), default=Decimal(0)) or Decimal(1)
     return render(
         request, "opportunities/pipeline.html", playbook, rows=rows, top=top,
-        opportunities=items, total=total,
+        opportunities=items, total=total, amounts=amounts,
     )  # fmt: skip
