@@ -18,7 +18,6 @@ from bascule.errors import Forbidden, NotFound
 from bascule.playbook.access import Access
 from bascule.playbook.schema import Playbook
 from bascule.storage import access as store
-from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
 from bascule.users.model import Actor
 
@@ -30,7 +29,9 @@ def everything(policy: Access, actor: Actor) -> bool:
     if actor.role is None or actor.user_id is None:
         return True
     grants = policy.of(actor.role.value)
-    return all(grants.grant(e).read == "all" and grants.grant(e).edit == "all" for e in rules.ENTITIES)
+    return all(
+        grants.grant(e).read == "all" and grants.grant(e).edit == "all" for e in rules.ENTITIES
+    )
 
 
 def reach_of(uow: UnitOfWork, actor: Actor, playbook: Playbook) -> Reach:
@@ -101,3 +102,10 @@ def sees_amounts(uow: UnitOfWork, actor: Actor, playbook: Playbook) -> bool:
         return True
     return rules.sees_amounts(playbook.access, Reach(actor.user_id, actor.role.value))
 
+
+def where_owner(
+    uow: UnitOfWork, actor: Actor, playbook: Playbook, entity: str, column: Any
+) -> ColumnElement[bool] | None:
+    """A condition on another table's owner column (an SLA clock's, say): the rows owned by
+    someone whose ``entity`` records ``actor`` may read."""
+    return store.owned_by(column, owners(uow, actor, playbook, entity).ids)

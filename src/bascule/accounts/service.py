@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bascule.access import service as access
 from bascule.accounts.identity import check_email, check_phone
 from bascule.accounts.model import (
     AccountFacts,
@@ -13,7 +14,6 @@ from bascule.accounts.model import (
     normalise_domain,
     normalise_email,
 )
-from bascule.access import service as access
 from bascule.audit import service as audit
 from bascule.errors import Conflict, NotFound, ValidationFailed
 from bascule.playbook.schema import Playbook

@@ -26,11 +26,16 @@ PageSize = Annotated[int, Query(ge=1, le=200)]
 
 @router.get("/accounts", response_model=AccountPage)
 def list_accounts(
-    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, q: Annotated[str | None, Query(max_length=200)] = None,
-    is_customer: bool | None = None, page: PageNo = 1, page_size: PageSize = 20,
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep,
+    q: Annotated[str | None, Query(max_length=200)] = None, is_customer: bool | None = None, page: PageNo = 1, page_size: PageSize = 20,
 ) -> dict[str, Any]:  # fmt: skip
     items, total = accounts.list_accounts(
-        uow, q=q, is_customer=is_customer, page=page, page_size=page_size, actor=actor,
+        uow,
+        q=q,
+        is_customer=is_customer,
+        page=page,
+        page_size=page_size,
+        actor=actor,
         playbook=playbook,
     )
     return {
@@ -79,7 +84,12 @@ def list_contacts(
     page_size: PageSize = 20,
 ) -> dict[str, Any]:  # fmt: skip
     items, total = accounts.list_contacts(
-        uow, account_id=account_id, q=q, page=page, page_size=page_size, actor=actor,
+        uow,
+        account_id=account_id,
+        q=q,
+        page=page,
+        page_size=page_size,
+        actor=actor,
         playbook=playbook,
     )
     return {

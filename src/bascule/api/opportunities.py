@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
+from bascule.access import service as access
 from bascule.api.schemas.opportunities import (
     OpportunityCreate,
     OpportunityPage,
@@ -13,7 +14,6 @@ from bascule.api.schemas.opportunities import (
     OpportunityUpdate,
     StageBody,
 )
-from bascule.access import service as access
 from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 from bascule.opportunities import service as opportunities
 from bascule.storage import repositories as repo
@@ -30,7 +30,8 @@ def _read(
 
 @router.get("", response_model=OpportunityPage)
 def list_opportunities(
-    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, account_id: QueryId | None = None, stage: str | None = None,
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, account_id: QueryId | None = None,
+    stage: str | None = None,
     type: str | None = None, owner: QueryId | None = None, is_closed: bool | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,

@@ -268,15 +268,18 @@ def report(
     group_by: tuple[str, ...],
     now: datetime,
     playbook: Playbook,
+    readable: Any = None,
 ) -> dict[str, Any]:
     """The SLA report (SPEC §10, §13) over the clocks started from ``start`` to ``end``
-    (both included, days of the calendar's time zone), grouped by rule and/or owner."""
+    (both included, days of the calendar's time zone), grouped by rule and/or owner; only the
+    clocks ``readable`` (a condition on their owner) when given."""
     zone = ZoneInfo(playbook.calendar.timezone)
     since = datetime.combine(start, time(), zone)
     until = datetime.combine(end + timedelta(days=1), time(), zone)
     calendar = calendar_of(playbook)
     clocks = [
-        sla_report.ClockFacts(*row) for row in store.clocks_started(uow.session, since, until)
+        sla_report.ClockFacts(*row)
+        for row in store.clocks_started(uow.session, since, until, readable)
     ]
     lines, total = sla_report.summarize(
         clocks, group_by=group_by, now=now, elapsed=calendar.elapsed

@@ -18,7 +18,9 @@ MODELS: dict[str, Any] = {
 }
 
 
-def people(session: Session) -> tuple[list[tuple[int, int | None, int | None]], dict[int, int | None]]:
+def people(
+    session: Session,
+) -> tuple[list[tuple[int, int | None, int | None]], dict[int, int | None]]:
     """Every active user's ``(id, team_id, manager_id)`` and each team's manager: two small
     reads (a company has hundreds of users, not millions) from which the hierarchy is built."""
     users = [
@@ -55,3 +57,10 @@ def condition(
     if not parts:
         return false()
     return parts[0] if len(parts) == 1 else or_(*parts)
+
+
+def owned_by(column: Any, ids: frozenset[int] | None) -> ColumnElement[bool] | None:
+    """Rows whose ``column`` (an owner) is one of ``ids`` (None: every row)."""
+    if ids is None:
+        return None
+    return column.in_(sorted(ids)) if ids else false()

@@ -128,8 +128,11 @@ def managers(
     return {row[0]: (row[1], row[2]) for row in session.execute(query)}
 
 
-def clocks_started(session: Session, start: datetime, end: datetime) -> list[Any]:
-    """The report's rows: every clock started in [start, end) (index on started_at)."""
+def clocks_started(
+    session: Session, start: datetime, end: datetime, readable: Any = None
+) -> list[Any]:
+    """The report's rows: every clock started in [start, end) (index on started_at), those
+    ``readable`` (a condition on ``owner_id``, ``access.service.where_owner``) when given."""
     query = select(
         _clock.c.rule,
         _clock.c.owner_id,
@@ -139,6 +142,8 @@ def clocks_started(session: Session, start: datetime, end: datetime) -> list[Any
         _clock.c.stopped_by,
         _clock.c.escalated_at,
     ).where(_clock.c.started_at >= start, _clock.c.started_at < end)
+    if readable is not None:
+        query = query.where(readable)
     return list(session.execute(query).all())
 
 
