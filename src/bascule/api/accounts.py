@@ -27,7 +27,8 @@ PageSize = Annotated[int, Query(ge=1, le=200)]
 @router.get("/accounts", response_model=AccountPage)
 def list_accounts(
     uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep,
-    q: Annotated[str | None, Query(max_length=200)] = None, is_customer: bool | None = None, page: PageNo = 1, page_size: PageSize = 20,
+    q: Annotated[str | None, Query(max_length=200)] = None, is_customer: bool | None = None,
+    page: PageNo = 1, page_size: PageSize = 20,
 ) -> dict[str, Any]:  # fmt: skip
     items, total = accounts.list_accounts(
         uow,
