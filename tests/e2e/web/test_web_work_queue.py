@@ -1,6 +1,6 @@
 """The work queue at ``/`` (TestClient), on SQLite and PostgreSQL: each role's sections, the
 most urgent first-response deadlines first with the business time left, and only what the
-user may see (``users.visibility``).
+user may read (``access.service``).
 
 Monday 23 November 2026 in Paris, on the default calendar; the API's clock is the test's."""
 
