@@ -109,3 +109,11 @@ def where_owner(
     """A condition on another table's owner column (an SLA clock's, say): the rows owned by
     someone whose ``entity`` records ``actor`` may read."""
     return store.owned_by(column, owners(uow, actor, playbook, entity).ids)
+
+
+def reads_owner(
+    uow: UnitOfWork, actor: Actor, playbook: Playbook, entity: str, owner_id: int | None
+) -> bool:
+    """Whether ``actor`` reads the ``entity`` records of ``owner_id`` (an import's user, say)."""
+    found = owners(uow, actor, playbook, entity)
+    return found.ids is None or (owner_id is not None and owner_id in found.ids)
