@@ -128,6 +128,19 @@ def managers(
     return {row[0]: (row[1], row[2]) for row in session.execute(query)}
 
 
+def queue_managers(session: Session, lead_ids: Iterable[int]) -> dict[int, int]:
+    """{lead id: the manager of the team whose queue holds it} for leads nobody owns."""
+    wanted = sorted(set(lead_ids))
+    if not wanted:
+        return {}
+    query = (
+        select(t.Lead.id, t.Team.manager_id)
+        .join(t.Team, t.Team.id == t.Lead.team_id)
+        .where(t.Lead.id.in_(wanted), t.Team.manager_id.is_not(None))
+    )
+    return {lead: manager for lead, manager in session.execute(query) if manager is not None}
+
+
 def clocks_started(
     session: Session, start: datetime, end: datetime, readable: Any = None
 ) -> list[Any]:
