@@ -90,25 +90,40 @@ def owners(uow: UnitOfWork, actor: Actor, playbook: Playbook, entity: str) -> Ow
 def where(
     uow: UnitOfWork, actor: Actor, playbook: Playbook, entity: str, *, model: Any = None
 ) -> ColumnElement[bool] | None:
-    """The one SQL condition a list or a report of ``entity`` adds (None: every record)."""
-    found = owners(uow, actor, playbook, entity)
+    """The one SQL condition a list or a report of ``entity`` adds (None: every record). The
+    actor's place rides in it as subqueries: no statement of its own."""
+    if actor.role is None or actor.user_id is None:
+        return None
+    scope = rules.scope_of(playbook.access, Reach(actor.user_id, actor.role.value), entity, "read")
     return store.condition(
-        entity, ids=found.ids, queues=found.queues, unowned=found.unowned, model=model
-    )
+        entity, scope, actor.user_id, hierarchy=playbook.access.managers_see_their_people,
+        model=model,
+    )  # fmt: skip
+
+
+def where_owner(
+    uow: UnitOfWork, actor: Actor, playbook: Playbook, entity: str, column: Any
+) -> ColumnElement[bool] | None:
+    """A condition on another table's owner column (an SLA clock's, an import's user): the
+    rows owned by someone whose ``entity`` records ``actor`` may read."""
+    if actor.role is None or actor.user_id is None:
+        return None
+    scope = rules.scope_of(playbook.access, Reach(actor.user_id, actor.role.value), entity, "read")
+    if scope in ("all", "none"):
+        return (
+            None
+            if scope == "all"
+            else store.condition(entity, scope, actor.user_id, hierarchy=False)
+        )
+    hierarchy = playbook.access.managers_see_their_people
+    people = store.managed(actor.user_id) if hierarchy else None
+    return store.owned_within(column, actor.user_id, scope, people=people)
 
 
 def sees_amounts(uow: UnitOfWork, actor: Actor, playbook: Playbook) -> bool:
     if actor.role is None:
         return True
     return rules.sees_amounts(playbook.access, Reach(actor.user_id, actor.role.value))
-
-
-def where_owner(
-    uow: UnitOfWork, actor: Actor, playbook: Playbook, entity: str, column: Any
-) -> ColumnElement[bool] | None:
-    """A condition on another table's owner column (an SLA clock's, say): the rows owned by
-    someone whose ``entity`` records ``actor`` may read."""
-    return store.owned_by(column, owners(uow, actor, playbook, entity).ids)
 
 
 def reads_owner(

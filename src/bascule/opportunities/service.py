@@ -187,12 +187,12 @@ def create(
     lead_id = data.get("lead_id")
     if lead_id is not None:
         lead = uow.session.get(t.Lead, lead_id)
-        if lead is None:
+        if lead is None or not access.decide(uow, actor, playbook, "lead", lead).read:
             raise ValidationFailed("unknown lead", fields={"lead_id": "no such lead"})
         # SPEC §3: the original lead source is copied from the lead when not given.
         fields["lead_source"] = fields.get("lead_source") or lead.source
     new = validate_new(fields, playbook)
-    account = accounts.get_account(uow, new.account_id)
+    account = accounts.read_account(uow, new.account_id, actor=actor, playbook=playbook)
     contacts = _check_contacts(uow, list(data.get("contacts") or []), playbook)
     return insert(
         uow,
