@@ -264,9 +264,7 @@ def users(database: Database) -> dict[str, TestUser]:
 
 
 @pytest.fixture
-def api(
-    app: FastAPI, users: dict[str, TestUser], request: pytest.FixtureRequest
-) -> Iterator[Api]:
+def api(app: FastAPI, users: dict[str, TestUser], request: pytest.FixtureRequest) -> Iterator[Api]:
     # A module written around one role's own records says so: ``AS = "sales"``.
     driver = Api(app, users, default=getattr(request.module, "AS", AS))
     with driver.client:
