@@ -8,6 +8,7 @@ from bascule import __version__, web
 from bascule.api import (
     accounts,
     alerts,
+    audit,
     errors,
     events,
     imports,
@@ -16,6 +17,7 @@ from bascule.api import (
     meta,
     opportunities,
     reports,
+    tokens,
     users,
 )
 from bascule.config import Settings
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     errors.install(app)
     for module in (
         leads, accounts, opportunities, events, intake, imports, meta, alerts, reports, users,
+        tokens, audit,
     ):  # fmt: skip
         app.include_router(module.router)
     web.install(app)  # after the API's error handlers: it wraps them for browser pages

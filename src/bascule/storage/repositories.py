@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -273,6 +274,56 @@ def opportunity_contact(
 
 
 # --- users, tokens, playbooks -----------------------------------------------------------------
+
+
+def token_with_user(session: Session, token_hash: str) -> tuple[t.User, t.ApiToken] | None:
+    """The live (not revoked) token with this hash and its active user; its expiry is the
+    caller's to check (``users.tokens.check``)."""
+    row = session.execute(
+        select(t.User, t.ApiToken)
+        .join(t.ApiToken, t.ApiToken.user_id == t.User.id)
+        .where(
+            t.ApiToken.token_hash == token_hash,
+            t.ApiToken.revoked_at.is_(None),
+            t.User.is_active.is_(True),
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+def touch_token(session: Session, token_id: int, now: datetime) -> None:
+    session.execute(update(t.ApiToken).where(t.ApiToken.id == token_id).values(last_used_at=now))
+
+
+def live_tokens(session: Session, *, user_id: int) -> list[t.ApiToken]:
+    return list(
+        session.scalars(
+            select(t.ApiToken).where(t.ApiToken.user_id == user_id, t.ApiToken.revoked_at.is_(None))
+        )
+    )
+
+
+def token_by(
+    session: Session, *, prefix: str | None = None, token_id: int | None = None
+) -> t.ApiToken | None:
+    """One token by its id, or by its prefix (None if no token or several share it)."""
+    if token_id is not None:
+        return session.get(t.ApiToken, token_id)
+    if not prefix:
+        return None
+    found = list(session.scalars(select(t.ApiToken).where(t.ApiToken.prefix == prefix).limit(2)))
+    return found[0] if len(found) == 1 else None
+
+
+def tokens_with_email(session: Session, *, user_id: int | None) -> list[tuple[t.ApiToken, str]]:
+    query = (
+        select(t.ApiToken, t.User.email)
+        .join(t.User, t.User.id == t.ApiToken.user_id)
+        .order_by(t.ApiToken.created_at.desc(), t.ApiToken.id.desc())
+    )
+    if user_id is not None:
+        query = query.where(t.ApiToken.user_id == user_id)
+    return [(row[0], row[1]) for row in session.execute(query)]
 
 
 def user_by_token_hash(session: Session, token_hash: str) -> t.User | None:
