@@ -41,15 +41,16 @@ def people(session: Session) -> tuple[People, dict[int, int | None]]:
     return rows, team_managers
 
 
-def managed(user_id: int) -> Select[Any]:
+def managed(user_id: int, name: str = "managed") -> Select[Any]:
     """The ids of the people ``user_id`` manages, directly or as their team's manager, and
-    down the line (a recursive CTE; UNION stops at a cycle)."""
+    down the line (a recursive CTE called ``name``, unique within a statement; UNION stops at
+    a cycle)."""
     user, team = aliased(t.User), aliased(t.Team)
     first = (
         select(user.id.label("id"))
         .outerjoin(team, team.id == user.team_id)
         .where(user.id != user_id, or_(user.manager_id == user_id, team.manager_id == user_id))
-        .cte("managed", recursive=True)
+        .cte(name, recursive=True)
     )
     below, below_team = aliased(t.User), aliased(t.Team)
     step = (
@@ -110,7 +111,7 @@ def condition(
         return false()
     table = model if model is not None else MODELS[entity]
     # One CTE object however many times the condition names it (SQL names it once).
-    people = managed(user_id) if hierarchy else None
+    people = managed(user_id, f"managed_{entity}") if hierarchy else None
     owned = owned_within(table.owner_id, user_id, scope, people=people)
     if entity == "lead":
         queued = and_(table.owner_id.is_(None), table.team_id.in_(queues(user_id, people)))
