@@ -13,13 +13,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from bascule.access import service as access
+from bascule.audit import reading
 from bascule.http.deps import Now, PathId, PlaybookDep, ReadUow
 from bascule.leads import service as leads
 from bascule.opportunities import service as opportunities
 from bascule.opportunities.model import weighted_amount
 from bascule.sla import service as sla
 from bascule.storage import repositories as repo
-from bascule.web import auth, reports
+from bascule.web import admin, auth, reports
 from bascule.web.auth import LoginRequired, PageActor
 from bascule.web.errors import error_page
 from bascule.web.render import locale_of, render
@@ -32,6 +33,7 @@ __all__ = ["LoginRequired", "error_page", "router"]
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_form)])
 router.include_router(auth.router)
 router.include_router(reports.router)
+router.include_router(admin.router)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -74,8 +76,9 @@ def lead_detail(
     now: Now,
 ) -> HTMLResponse:
     lead = leads.read(uow, lead_id, actor=actor, playbook=playbook)
+    audit = reading.of_record(uow, "lead", lead_id, actor=actor, playbook=playbook)
     return render(
-        request, "leads/detail.html", playbook, lead=lead,
+        request, "leads/detail.html", playbook, lead=lead, audit=audit,
         tags=repo.tags_by_lead(uow.session, [lead_id])[lead_id],
         history=repo.lead_history(uow.session, lead_id),
         activities=repo.activities(uow.session, lead_id=lead_id),
