@@ -97,7 +97,7 @@ def where(
     scope = rules.scope_of(playbook.access, Reach(actor.user_id, actor.role.value), entity, "read")
     return store.condition(
         entity, scope, actor.user_id, hierarchy=playbook.access.managers_see_their_people,
-        model=model,
+        model=model, postgresql=not uow.is_sqlite,
     )  # fmt: skip
 
 
@@ -117,7 +117,9 @@ def where_owner(
         )
     hierarchy = playbook.access.managers_see_their_people
     people = store.managed(actor.user_id) if hierarchy else None
-    return store.owned_within(column, actor.user_id, scope, people=people)
+    return store.owned_within(
+        column, actor.user_id, scope, people=people, postgresql=not uow.is_sqlite
+    )
 
 
 def sees_amounts(uow: UnitOfWork, actor: Actor, playbook: Playbook) -> bool:

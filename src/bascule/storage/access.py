@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, any_, false, func, literal, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from bascule.storage import tables as t
@@ -82,17 +82,36 @@ def teammates(user_id: int) -> Select[Any]:
     return select(t.User.id).where(t.User.team_id == mine)
 
 
+def among(column: Any, ids: Select[Any], *, postgresql: bool) -> ColumnElement[bool]:
+    """``column IN (ids)``. On PostgreSQL written ``= ANY(ARRAY(ids))``: the subquery runs once
+    (an InitPlan) and its array is an index condition, so a condition ORing several of them is
+    answered from the indexes (BitmapOr) rather than by a filter on every row."""
+    found: ColumnElement[bool] = (
+        column == any_(func.array(ids.scalar_subquery())) if postgresql else column.in_(ids)
+    )
+    return found
+
+
 def owned_within(
-    column: Any, user_id: int, scope: str, *, people: Select[Any] | None
+    column: Any,
+    user_id: int,
+    scope: str,
+    *,
+    people: Select[Any] | None,
+    postgresql: bool = False,
 ) -> ColumnElement[bool]:
     """``column`` (an owner) is the user, one of ``people`` (those they manage, ``managed``),
     or (``team``) a teammate."""
-    parts: list[ColumnElement[bool]] = [column == user_id]
+    ids: list[Select[Any]] = [select(literal(user_id))]
     if people is not None:
-        parts.append(column.in_(people))
+        ids.append(people)
     if scope == "team":
-        parts.append(column.in_(teammates(user_id)))
-    return or_(*parts)
+        ids.append(teammates(user_id))
+    if len(ids) == 1:
+        mine: ColumnElement[bool] = column == user_id
+        return mine
+    everyone = select(union(*ids).subquery().c[0])
+    return among(column, everyone, postgresql=postgresql)
 
 
 def condition(
@@ -102,6 +121,7 @@ def condition(
     *,
     hierarchy: bool,
     model: Any = None,
+    postgresql: bool = False,
 ) -> ColumnElement[bool] | None:
     """The records of ``entity`` within ``scope`` (``access.rules``) for ``user_id``: None for
     ``all`` (no condition). ``model``: an alias of the table, if the query names it so."""
@@ -112,9 +132,10 @@ def condition(
     table = model if model is not None else MODELS[entity]
     # One CTE object however many times the condition names it (SQL names it once).
     people = managed(user_id, f"managed_{entity}") if hierarchy else None
-    owned = owned_within(table.owner_id, user_id, scope, people=people)
+    owned = owned_within(table.owner_id, user_id, scope, people=people, postgresql=postgresql)
     if entity == "lead":
-        queued = and_(table.owner_id.is_(None), table.team_id.in_(queues(user_id, people)))
+        queue = among(table.team_id, queues(user_id, people), postgresql=postgresql)
+        queued = and_(table.owner_id.is_(None), queue)
         return or_(owned, queued)
     if entity in ("account", "contact"):
         return or_(owned, table.owner_id.is_(None))
