@@ -106,7 +106,9 @@ def test_what_an_import_writes_besides_leads(count, database, actor):
         }
         assert len(history) == 10
         # per chunk, one audit row listing the leads it created, one for their owners
-        audit = uow.session.scalars(select(t.AuditLog).order_by(t.AuditLog.id)).all()
+        audit = uow.session.scalars(
+            select(t.AuditLog).where(t.AuditLog.entity == "import").order_by(t.AuditLog.id)
+        ).all()
         owners = {str(actor.user_id): 2}
         assert [(a.entity, a.entity_id, a.action, a.changes) for a in audit] == [
             ("import", batch.id, "create_leads", {"created": 2, "lead_ids": [[1, 2]]}),
