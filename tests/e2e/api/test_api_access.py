@@ -38,7 +38,7 @@ MATRIX: dict[str, dict[str, tuple[str, str]]] = {
         "opportunity": ("all", "none"),
         "account": ("all", "none"),
         "contact": ("all", "none"),
-    },  # fmt: skip
+    },
     "sdr": SELLER,
     "sales": SELLER,
     "account_manager": SELLER,
