@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from bascule.api.schemas.common import Input
 from bascule.errors import Forbidden
 from bascule.http.deps import CurrentActor, Now, PathId, QueryId, ReadUow, WriteUow
 from bascule.users import tokens
@@ -29,8 +30,11 @@ class TokenRead(BaseModel):
     state: str
 
 
-class RevokeBody(BaseModel):
+class RevokeBody(Input):
     reason: Annotated[str, Field(max_length=500)] | None = None
+
+
+NO_REASON = RevokeBody()
 
 
 @router.get("", response_model=list[TokenRead])
@@ -48,10 +52,10 @@ def list_tokens(
 
 @router.post("/{token_id}/revoke", response_model=TokenRead)
 def revoke_token(
-    token_id: PathId, uow: WriteUow, actor: CurrentActor, now: Now, body: RevokeBody | None = None
+    token_id: PathId, uow: WriteUow, actor: CurrentActor, now: Now, body: RevokeBody = NO_REASON
 ) -> dict[str, Any]:
     """Revoke one of one's tokens (an admin: anyone's). Revoking it again changes nothing."""
-    reason = body.reason if body is not None else None
+    reason = body.reason
     [token] = tokens.revoke(uow, actor=actor, now=now, token_id=token_id, reason=reason)
     result = tokens.one_to_read(uow, token, now)
     uow.commit()
