@@ -8,6 +8,7 @@ from bascule import __version__, web
 from bascule.api import (
     accounts,
     alerts,
+    audit,
     errors,
     events,
     exports,
@@ -19,6 +20,7 @@ from bascule.api import (
     opportunities,
     privacy,
     reports,
+    tokens,
     users,
 )
 from bascule.config import Settings
@@ -41,7 +43,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     errors.install(app)
     for module in (
         leads, accounts, opportunities, events, intake, imports, meta, alerts, reports, users,
-        privacy, exports, messages,
+        privacy, exports, messages, tokens, audit,
     ):  # fmt: skip
         app.include_router(module.router)
     web.install(app)  # after the API's error handlers: it wraps them for browser pages

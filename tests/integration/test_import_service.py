@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bascule.imports import service as imports
 from bascule.imports import writer
 from bascule.playbook import service as playbooks
+from bascule.playbook.load import default_playbook
 from bascule.storage import tables as t
 from bascule.storage.uow import Database
 from bascule.users.model import Actor
@@ -87,7 +88,7 @@ def test_an_import_that_fails_half_way_is_marked_failed_and_can_be_undone(
         assert (batch.rows_total, batch.rows_created, batch.finished_at) == (6, 6, None)
     assert count(t.Lead) == 6
     with database.uow(write=True) as uow:
-        undone = imports.undo(uow, import_id=1, actor=actor, now=NOW)
+        undone = imports.undo(uow, import_id=1, actor=actor, playbook=default_playbook(), now=NOW)
         uow.commit()
     assert undone["deleted"] == 6
     assert count(t.Lead) == 0
@@ -105,7 +106,9 @@ def test_what_an_import_writes_besides_leads(count, database, actor):
         }
         assert len(history) == 10
         # per chunk, one audit row listing the leads it created, one for their owners
-        audit = uow.session.scalars(select(t.AuditLog).order_by(t.AuditLog.id)).all()
+        audit = uow.session.scalars(
+            select(t.AuditLog).where(t.AuditLog.entity == "import").order_by(t.AuditLog.id)
+        ).all()
         owners = {str(actor.user_id): 2}
         assert [(a.entity, a.entity_id, a.action, a.changes) for a in audit] == [
             ("import", batch.id, "create_leads", {"created": 2, "lead_ids": [[1, 2]]}),

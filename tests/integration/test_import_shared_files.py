@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bascule.imports import service as imports
 from bascule.playbook import service as playbooks
+from bascule.playbook.load import default_playbook
 from bascule.storage import tables as t
 from bascule.storage.uow import Database
 from bascule.users.model import Actor
@@ -160,7 +161,9 @@ def test_contacts_then_leads_of_the_same_org_are_merged_by_email(count, database
     assert len(kept_ids) == leads.rows_updated
     # and undoing the second import leaves the contacts as they were
     with database.uow(write=True) as uow:
-        undone = imports.undo(uow, import_id=leads.id, actor=actor, now=NOW)
+        undone = imports.undo(
+            uow, import_id=leads.id, actor=actor, playbook=default_playbook(), now=NOW
+        )
         uow.commit()
     assert (undone["deleted"], undone["restored"], undone["kept"]) == (
         leads.rows_created,

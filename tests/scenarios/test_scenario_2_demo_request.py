@@ -12,6 +12,9 @@ from datetime import datetime
 
 from bascule.storage import tables as t
 
+# Written around a seller's own records: the driver calls as the sales user.
+AS = "sales"
+
 
 def test_a_demo_request_becomes_an_opportunity_after_the_scoping_call(api, users, rows):
     # Given a sales manager's demo request: 25 users, 20-30 k€, "before the summer"

@@ -73,7 +73,10 @@ def test_trade_show_cards_imported_and_the_it_director_converted(api, users, row
         "Notes": "Contrat CRM actuel jusqu'à fin septembre, budget prévu"
     }
 
-    # When the SDR calls him: the contract ends in 6 months, the budget is planned
+    # When sales ops give him to the SDR (the import left him unassigned: SPEC §18 lets
+    # only those who read every lead see him), who calls him: the contract ends in 6
+    # months, the budget is planned
+    api.ok(api.patch(f"/leads/{director['id']}", {"owner_id": users["sdr"].id}))
     api.ok(
         api.post(
             f"/leads/{director['id']}/activities",

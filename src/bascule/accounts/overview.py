@@ -1,5 +1,5 @@
 """What the account and contact pages show, read within what the reader may see
-(``users.visibility``): the record, its people, opportunities (open, then closed), converted
+(``bascule.access``): the record, its people, opportunities (open, then closed), converted
 leads, upsell suggestions and latest signals, with the owners' names. A bounded number of
 statements whatever the account's size: each part is one query with a limit."""
 
@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bascule.access import service as access
 from bascule.accounts import service as accounts
+from bascule.playbook.schema import Playbook
 from bascule.storage import account_pages as store
 from bascule.storage import tables as t
-from bascule.storage import visibility as clauses
 from bascule.storage.uow import UnitOfWork
-from bascule.users import visibility
 from bascule.users.model import Actor
 
 # Enough for a page; an account with more shows the first ones and says how many are listed.
@@ -47,26 +47,22 @@ class ContactOverview:
     names: dict[int, str] = field(default_factory=dict)
 
 
-def _owner_filters(uow: UnitOfWork, actor: Actor) -> tuple[Any, Any]:
-    """The WHERE clauses on the lead and opportunity owners for this reader."""
-    seen = visibility.visible_leads(uow, actor)
-    lead = clauses.owner_clause(
-        t.Lead.owner_id, everything=seen.everything, owner_ids=seen.owner_ids,
-        unassigned=seen.unassigned_leads,
-    )  # fmt: skip
-    opportunity = clauses.owner_clause(
-        t.Opportunity.owner_id, everything=seen.everything, owner_ids=seen.owner_ids,
-        unassigned=False,
-    )  # fmt: skip
-    return lead, opportunity
+def _owner_filters(uow: UnitOfWork, actor: Actor, playbook: Playbook) -> tuple[Any, Any]:
+    """The WHERE clauses on the leads and opportunities this reader may read."""
+    return (
+        access.where(uow, actor, playbook, "lead"),
+        access.where(uow, actor, playbook, "opportunity"),
+    )
 
 
-def account_overview(uow: UnitOfWork, account_id: int, *, actor: Actor) -> AccountOverview:
+def account_overview(
+    uow: UnitOfWork, account_id: int, *, actor: Actor, playbook: Playbook
+) -> AccountOverview:
     """NotFound for an unknown account. Accounts and contacts are readable by every role
     (SPEC §18); opportunities and leads only as far as the reader may see them."""
     account = accounts.get_account(uow, account_id)
     session = uow.session
-    lead_owner, opportunity_owner = _owner_filters(uow, actor)
+    lead_owner, opportunity_owner = _owner_filters(uow, actor, playbook)
     opportunities = store.opportunities_of(
         session, account_id=account_id, owner=opportunity_owner, limit=OPPORTUNITIES_SHOWN
     )
@@ -85,10 +81,12 @@ def account_overview(uow: UnitOfWork, account_id: int, *, actor: Actor) -> Accou
     return overview
 
 
-def contact_overview(uow: UnitOfWork, contact_id: int, *, actor: Actor) -> ContactOverview:
+def contact_overview(
+    uow: UnitOfWork, contact_id: int, *, actor: Actor, playbook: Playbook
+) -> ContactOverview:
     contact = accounts.get_contact(uow, contact_id)
     session = uow.session
-    lead_owner, opportunity_owner = _owner_filters(uow, actor)
+    lead_owner, opportunity_owner = _owner_filters(uow, actor, playbook)
     opportunities = store.opportunities_of(
         session, contact_id=contact_id, owner=opportunity_owner, limit=OPPORTUNITIES_SHOWN
     )
@@ -117,9 +115,11 @@ class AccountRow:
     open_amount: Any
 
 
-def account_rows(uow: UnitOfWork, items: list[t.Account], *, actor: Actor) -> list[AccountRow]:
+def account_rows(
+    uow: UnitOfWork, items: list[t.Account], *, actor: Actor, playbook: Playbook
+) -> list[AccountRow]:
     """One page of the account list with owners and open pipeline: two statements."""
-    _, opportunity_owner = _owner_filters(uow, actor)
+    _, opportunity_owner = _owner_filters(uow, actor, playbook)
     session = uow.session
     names = store.user_names(session, [a.owner_id for a in items])
     counts = store.open_opportunity_counts(session, [a.id for a in items], opportunity_owner)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bascule.access import service as access
 from bascule.accounts.identity import check_email, check_phone
 from bascule.accounts.model import (
     AccountFacts,
@@ -38,6 +39,24 @@ def get_contact(uow: UnitOfWork, contact_id: int) -> t.Contact:
     contact: t.Contact | None = uow.session.get(t.Contact, contact_id)
     if contact is None:
         raise NotFound(f"contact {contact_id} not found", fields={"contact_id": "no such contact"})
+    return contact
+
+
+def read_account(
+    uow: UnitOfWork, account_id: int, *, actor: Actor, playbook: Playbook
+) -> t.Account:
+    """The account if ``actor`` may read it; else ``NotFound``, as if it did not exist."""
+    account = get_account(uow, account_id)
+    access.check(uow, actor, playbook, "account", account)
+    return account
+
+
+def read_contact(
+    uow: UnitOfWork, contact_id: int, *, actor: Actor, playbook: Playbook
+) -> t.Contact:
+    """The contact if ``actor`` may read it; else ``NotFound``, as if it did not exist."""
+    contact = get_contact(uow, contact_id)
+    access.check(uow, actor, playbook, "contact", contact)
     return contact
 
 
@@ -101,10 +120,17 @@ def create_account(
 
 
 def update_account(
-    uow: UnitOfWork, *, account_id: int, changes: dict[str, Any], actor: Actor, now: datetime
+    uow: UnitOfWork,
+    *,
+    account_id: int,
+    changes: dict[str, Any],
+    actor: Actor,
+    playbook: Playbook,
+    now: datetime,
 ) -> t.Account:
     require(actor, "account.write")
     account = get_account(uow, account_id, for_update=True)
+    access.check(uow, actor, playbook, "account", account, edit=True)
     if "name" in changes and not str(changes["name"] or "").strip():
         raise ValidationFailed("an account needs a name", fields={"name": "required"})
     if "owner_id" in changes:
@@ -147,9 +173,17 @@ def mark_customer(uow: UnitOfWork, account: t.Account, *, actor: Actor, now: dat
 
 
 def list_accounts(
-    uow: UnitOfWork, *, q: str | None, is_customer: bool | None, page: int, page_size: int
+    uow: UnitOfWork,
+    *,
+    q: str | None,
+    is_customer: bool | None,
+    page: int,
+    page_size: int,
+    actor: Actor,
+    playbook: Playbook,
 ) -> tuple[list[t.Account], int]:
-    where = []
+    readable = access.where(uow, actor, playbook, "account")
+    where = [] if readable is None else [readable]
     if q:
         where.append(t.Account.name_key.contains(normalise_company_name(q)))
     if is_customer is not None:
@@ -240,6 +274,7 @@ def update_contact(
 ) -> t.Contact:
     require(actor, "contact.write")
     contact = get_contact(uow, contact_id)
+    access.check(uow, actor, playbook, "contact", contact, edit=True)
     answers = changes.pop("consents", None)
     clean = _clean_contact(changes, playbook, uow)
     if "email" in clean:
@@ -282,9 +317,17 @@ def update_contact(
 
 
 def list_contacts(
-    uow: UnitOfWork, *, account_id: int | None, q: str | None, page: int, page_size: int
+    uow: UnitOfWork,
+    *,
+    account_id: int | None,
+    q: str | None,
+    page: int,
+    page_size: int,
+    actor: Actor,
+    playbook: Playbook,
 ) -> tuple[list[t.Contact], int]:
-    where = []
+    readable = access.where(uow, actor, playbook, "contact")
+    where = [] if readable is None else [readable]
     if account_id is not None:
         where.append(t.Contact.account_id == account_id)
     if q:

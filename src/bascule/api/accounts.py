@@ -36,11 +36,18 @@ PageSize = Annotated[int, Query(ge=1, le=200)]
 
 @router.get("/accounts", response_model=AccountPage)
 def list_accounts(
-    uow: ReadUow, actor: CurrentActor, q: Annotated[str | None, Query(max_length=200)] = None,
-    is_customer: bool | None = None, page: PageNo = 1, page_size: PageSize = 20,
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep,
+    q: Annotated[str | None, Query(max_length=200)] = None, is_customer: bool | None = None,
+    page: PageNo = 1, page_size: PageSize = 20,
 ) -> dict[str, Any]:  # fmt: skip
     items, total = accounts.list_accounts(
-        uow, q=q, is_customer=is_customer, page=page, page_size=page_size
+        uow,
+        q=q,
+        is_customer=is_customer,
+        page=page,
+        page_size=page_size,
+        actor=actor,
+        playbook=playbook,
     )
     return {
         "items": [accounts.account_to_read(a) for a in items],
@@ -61,17 +68,21 @@ def create_account(
 
 
 @router.get("/accounts/{account_id}", response_model=AccountRead)
-def get_account(account_id: PathId, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
-    return accounts.account_to_read(accounts.get_account(uow, account_id))
+def get_account(
+    account_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep
+) -> dict[str, Any]:
+    account = accounts.read_account(uow, account_id, actor=actor, playbook=playbook)
+    return accounts.account_to_read(account)
 
 
 @router.patch("/accounts/{account_id}", response_model=AccountRead)
 def update_account(
-    account_id: PathId, body: AccountUpdate, uow: WriteUow, actor: CurrentActor, now: Now
-) -> dict[str, Any]:
+    account_id: PathId, body: AccountUpdate, uow: WriteUow, actor: CurrentActor,
+    playbook: PlaybookDep, now: Now,
+) -> dict[str, Any]:  # fmt: skip
     changes = body.model_dump(exclude_unset=True)
     account = accounts.update_account(
-        uow, account_id=account_id, changes=changes, actor=actor, now=now
+        uow, account_id=account_id, changes=changes, actor=actor, playbook=playbook, now=now
     )
     uow.commit()
     return accounts.account_to_read(account)
@@ -79,12 +90,18 @@ def update_account(
 
 @router.get("/contacts", response_model=ContactPage)
 def list_contacts(
-    uow: ReadUow, actor: CurrentActor, account_id: QueryId | None = None,
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, account_id: QueryId | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None, page: PageNo = 1,
     page_size: PageSize = 20,
 ) -> dict[str, Any]:  # fmt: skip
     items, total = accounts.list_contacts(
-        uow, account_id=account_id, q=q, page=page, page_size=page_size
+        uow,
+        account_id=account_id,
+        q=q,
+        page=page,
+        page_size=page_size,
+        actor=actor,
+        playbook=playbook,
     )
     return {
         "items": _contacts(uow, items),
@@ -106,8 +123,11 @@ def create_contact(
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactRead)
-def get_contact(contact_id: PathId, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
-    return _contacts(uow, [accounts.get_contact(uow, contact_id)])[0]
+def get_contact(
+    contact_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep
+) -> dict[str, Any]:
+    contact = accounts.read_contact(uow, contact_id, actor=actor, playbook=playbook)
+    return _contacts(uow, [contact])[0]
 
 
 @router.patch("/contacts/{contact_id}", response_model=ContactRead)

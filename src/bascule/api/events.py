@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from bascule.api.schemas.signals import EventBatchResult, EventIn, SignalPage
 from bascule.errors import ValidationFailed
-from bascule.http.deps import CurrentActor, Now, PathId, ReadUow, WriteUow
+from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, ReadUow, WriteUow
 from bascule.signals import service as signals
 from bascule.signals.model import MAX_BATCH
 
@@ -88,27 +88,36 @@ def post_events(
 
 @router.get("/leads/{lead_id}/signals", response_model=SignalPage)
 def lead_signals(
-    lead_id: PathId, uow: ReadUow, actor: CurrentActor, page: PageNo = 1, page_size: PageSize = 20
-) -> dict[str, Any]:
-    items, total = signals.list_signals(uow, lead_id=lead_id, page=page, page_size=page_size)
+    lead_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, page: PageNo = 1,
+    page_size: PageSize = 20,
+) -> dict[str, Any]:  # fmt: skip
+    items, total = signals.list_signals(
+        uow, lead_id=lead_id, page=page, page_size=page_size, actor=actor, playbook=playbook
+    )
     return _page(items, total, page, page_size)
 
 
 @router.get("/contacts/{contact_id}/signals", response_model=SignalPage)
 def contact_signals(
-    contact_id: PathId, uow: ReadUow, actor: CurrentActor, page: PageNo = 1,
-    page_size: PageSize = 20,
+    contact_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep,
+    page: PageNo = 1, page_size: PageSize = 20,
 ) -> dict[str, Any]:  # fmt: skip
-    items, total = signals.list_signals(uow, contact_id=contact_id, page=page, page_size=page_size)
+    items, total = signals.list_signals(
+        uow, contact_id=contact_id, page=page, page_size=page_size, actor=actor,
+        playbook=playbook,
+    )  # fmt: skip
     return _page(items, total, page, page_size)
 
 
 @router.get("/accounts/{account_id}/signals", response_model=SignalPage)
 def account_signals(
-    account_id: PathId, uow: ReadUow, actor: CurrentActor, page: PageNo = 1,
-    page_size: PageSize = 20,
+    account_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep,
+    page: PageNo = 1, page_size: PageSize = 20,
 ) -> dict[str, Any]:  # fmt: skip
-    items, total = signals.list_signals(uow, account_id=account_id, page=page, page_size=page_size)
+    items, total = signals.list_signals(
+        uow, account_id=account_id, page=page, page_size=page_size, actor=actor,
+        playbook=playbook,
+    )  # fmt: skip
     return _page(items, total, page, page_size)
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from bascule.errors import ValidationFailed
 from bascule.exports import service as exports
-from bascule.http.deps import CurrentActor, Now, QueryId, ReadUow
+from bascule.http.deps import CurrentActor, Now, PlaybookDep, QueryId, ReadUow
 from bascule.storage import repositories as repo
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
@@ -33,7 +33,7 @@ def _csv(text: str, name: str, now: Now) -> Response:
 
 @router.get("/leads", response_class=Response, responses=_CSV)
 def leads(
-    uow: ReadUow, actor: CurrentActor, now: Now,
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, now: Now,
     status_: Annotated[list[str] | None, Query(alias="status")] = None,
     owner: QueryId | None = None, source: Annotated[list[str] | None, Query()] = None,
     tag: str | None = None, temperature: str | None = None, q: Search = None,
@@ -52,36 +52,39 @@ def leads(
         temperature=temperature, q=q, min_score=min_score, ready_to_convert=ready_to_convert,
         sort=sort, conversion_overdue=conversion_overdue,
     )  # fmt: skip
-    return _csv(exports.leads(uow, flt=flt, actor=actor), "leads", now)
+    return _csv(exports.leads(uow, flt=flt, actor=actor, playbook=playbook), "leads", now)
 
 
 @router.get("/contacts", response_class=Response, responses=_CSV)
 def contacts(
-    uow: ReadUow, actor: CurrentActor, now: Now, account_id: QueryId | None = None,
-    q: Search = None,
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, now: Now,
+    account_id: QueryId | None = None, q: Search = None,
 ) -> Response:  # fmt: skip
     """The contact list (``GET /api/v1/contacts``'s filters) as CSV."""
-    return _csv(exports.contacts(uow, account_id=account_id, q=q, actor=actor), "contacts", now)
+    text = exports.contacts(uow, account_id=account_id, q=q, actor=actor, playbook=playbook)
+    return _csv(text, "contacts", now)
 
 
 @router.get("/accounts", response_class=Response, responses=_CSV)
 def accounts(
-    uow: ReadUow, actor: CurrentActor, now: Now, q: Search = None,
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, now: Now, q: Search = None,
     is_customer: bool | None = None,
 ) -> Response:  # fmt: skip
     """The account list (``GET /api/v1/accounts``'s filters) as CSV."""
-    text = exports.accounts_csv(uow, q=q, is_customer=is_customer, actor=actor)
+    text = exports.accounts_csv(uow, q=q, is_customer=is_customer, actor=actor, playbook=playbook)
     return _csv(text, "accounts", now)
 
 
 @router.get("/opportunities", response_class=Response, responses=_CSV)
 def opportunities(
-    uow: ReadUow, actor: CurrentActor, now: Now, account_id: QueryId | None = None,
-    stage: str | None = None, type: str | None = None, owner: QueryId | None = None,
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, now: Now,
+    account_id: QueryId | None = None, stage: str | None = None, type: str | None = None,
+    owner: QueryId | None = None,
     is_closed: bool | None = None,
 ) -> Response:  # fmt: skip
     """The opportunity list (``GET /api/v1/opportunities``'s filters) as CSV; without the
     amounts for marketing."""
     filters = {"account_id": account_id, "stage": stage, "type": type, "owner_id": owner,
                "is_closed": is_closed}  # fmt: skip
-    return _csv(exports.opportunities_csv(uow, filters=filters, actor=actor), "opportunities", now)
+    text = exports.opportunities_csv(uow, filters=filters, actor=actor, playbook=playbook)
+    return _csv(text, "opportunities", now)

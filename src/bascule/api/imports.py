@@ -160,10 +160,13 @@ async def create_import(
 def list_imports(
     uow: ReadUow,
     actor: CurrentActor,
+    playbook: PlaybookDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:
-    items, total = imports.list_imports(uow, page=page, page_size=page_size)
+    items, total = imports.list_imports(
+        uow, page=page, page_size=page_size, actor=actor, playbook=playbook
+    )
     return {
         "items": [import_read(b) for b in items],
         "total": total,
@@ -173,8 +176,10 @@ def list_imports(
 
 
 @router.get("/{import_id}", response_model=ImportRead)
-def get_import(import_id: PathId, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
-    return import_read(imports.get(uow, import_id))
+def get_import(
+    import_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep
+) -> dict[str, Any]:
+    return import_read(imports.read(uow, import_id, actor=actor, playbook=playbook))
 
 
 @router.get(
@@ -182,8 +187,12 @@ def get_import(import_id: PathId, uow: ReadUow, actor: CurrentActor) -> dict[str
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}, "description": "row, field, reason"}},
 )
-def import_errors(import_id: PathId, request: Request, actor: CurrentActor) -> StreamingResponse:
+def import_errors(
+    import_id: PathId, request: Request, actor: CurrentActor, playbook: PlaybookDep
+) -> StreamingResponse:
     """Every row error of an import as CSV (UTF-8 with a byte-order mark, for Excel)."""
+    with database(request).uow() as uow:
+        imports.read(uow, import_id, actor=actor, playbook=playbook)
     rows = imports.error_rows(database(request), import_id)
     headers = {"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'}
     return StreamingResponse(_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
@@ -203,10 +212,12 @@ def _csv(rows: Iterator[list[str]]) -> Iterator[bytes]:
 
 
 @router.post("/{import_id}/undo", response_model=ImportUndoResult)
-def undo_import(import_id: PathId, uow: WriteUow, actor: CurrentActor, now: Now) -> dict[str, Any]:
+def undo_import(
+    import_id: PathId, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep, now: Now
+) -> dict[str, Any]:
     """Delete the leads the import created (unless worked on since) and restore the leads it
     enriched."""
-    result = imports.undo(uow, import_id=import_id, actor=actor, now=now)
+    result = imports.undo(uow, import_id=import_id, actor=actor, playbook=playbook, now=now)
     batch = imports.get(uow, import_id)
     uow.commit()
     return {"import": import_read(batch), **result}

@@ -78,7 +78,10 @@ def list_leads(
         statuses, owner, sources, tag, temperature, q, min_score, ready_to_convert, sort, page,
         page_size, conversion_overdue=conversion_overdue,
     )  # fmt: skip
-    rows = repo.lead_page(uow.session, flt, count_up_to=None if exact_total else EXACT_TOTAL_UP_TO)
+    rows = leads.listed(
+        uow, flt, actor=actor, playbook=playbook,
+        count_up_to=None if exact_total else EXACT_TOTAL_UP_TO,
+    )  # fmt: skip
     # Tags and consents of the page in one statement: a list stays at three (SPEC §15).
     tags, held = consents.tags_and_consents(uow, [lead.id for lead in rows.items])
     return {
@@ -120,7 +123,7 @@ def create_lead(
 def get_lead(
     lead_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, now: Now
 ) -> dict[str, Any]:
-    return _read(uow, leads.get(uow, lead_id), now, playbook)
+    return _read(uow, leads.read(uow, lead_id, actor=actor, playbook=playbook), now, playbook)
 
 
 @router.patch("/{lead_id}", response_model=LeadRead)
@@ -181,14 +184,18 @@ def log_activity(
 
 
 @router.get("/{lead_id}/activities", response_model=list[ActivityRead])
-def list_activities(lead_id: PathId, uow: ReadUow, actor: CurrentActor) -> list[Any]:
-    leads.get(uow, lead_id)
+def list_activities(
+    lead_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep
+) -> list[Any]:
+    leads.read(uow, lead_id, actor=actor, playbook=playbook)
     return repo.activities(uow.session, lead_id=lead_id)
 
 
 @router.get("/{lead_id}/history", response_model=list[HistoryRead])
-def status_history(lead_id: PathId, uow: ReadUow, actor: CurrentActor) -> list[Any]:
-    return leads.history(uow, lead_id)
+def status_history(
+    lead_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep
+) -> list[Any]:
+    return leads.history(uow, lead_id, actor=actor, playbook=playbook)
 
 
 @router.post("/{lead_id}/convert", response_model=ConvertResult, status_code=201)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
+from bascule.access import service as access
 from bascule.api.schemas.opportunities import (
     OpportunityCreate,
     OpportunityPage,
@@ -20,25 +21,29 @@ from bascule.storage import repositories as repo
 router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"])
 
 
-def _read(uow: ReadUow | WriteUow, opp: Any) -> dict[str, Any]:
+def _read(
+    uow: ReadUow | WriteUow, opp: Any, actor: CurrentActor, playbook: PlaybookDep
+) -> dict[str, Any]:
     contacts = repo.opportunity_contacts(uow.session, [opp.id])[opp.id]
-    return opportunities.to_read(opp, contacts)
+    return opportunities.to_read(opp, contacts, amounts=access.sees_amounts(uow, actor, playbook))
 
 
 @router.get("", response_model=OpportunityPage)
 def list_opportunities(
-    uow: ReadUow, actor: CurrentActor, account_id: QueryId | None = None, stage: str | None = None,
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, account_id: QueryId | None = None,
+    stage: str | None = None,
     type: str | None = None, owner: QueryId | None = None, is_closed: bool | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:  # fmt: skip
     items, total = opportunities.list_opportunities(
         uow, account_id=account_id, stage=stage, type=type, owner_id=owner, is_closed=is_closed,
-        page=page, page_size=page_size,
+        page=page, page_size=page_size, actor=actor, playbook=playbook,
     )  # fmt: skip
     contacts = repo.opportunity_contacts(uow.session, [o.id for o in items])
+    amounts = access.sees_amounts(uow, actor, playbook)
     return {
-        "items": [opportunities.to_read(o, contacts[o.id]) for o in items],
+        "items": [opportunities.to_read(o, contacts[o.id], amounts=amounts) for o in items],
         "total": total,
         "page": page,
         "page_size": page_size,
@@ -51,14 +56,17 @@ def create_opportunity(
 ) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True)
     opp = opportunities.create(uow, data=data, actor=actor, playbook=playbook, now=now)
-    result = _read(uow, opp)
+    result = _read(uow, opp, actor, playbook)
     uow.commit()
     return result
 
 
 @router.get("/{opportunity_id}", response_model=OpportunityRead)
-def get_opportunity(opportunity_id: PathId, uow: ReadUow, actor: CurrentActor) -> dict[str, Any]:
-    return _read(uow, opportunities.get(uow, opportunity_id))
+def get_opportunity(
+    opportunity_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep
+) -> dict[str, Any]:
+    opp = opportunities.read(uow, opportunity_id, actor=actor, playbook=playbook)
+    return _read(uow, opp, actor, playbook)
 
 
 @router.patch("/{opportunity_id}", response_model=OpportunityRead)
@@ -70,7 +78,7 @@ def update_opportunity(
         uow, opportunity_id=opportunity_id, changes=body.model_dump(exclude_unset=True),
         actor=actor, playbook=playbook, now=now,
     )  # fmt: skip
-    result = _read(uow, opp)
+    result = _read(uow, opp, actor, playbook)
     uow.commit()
     return result
 
@@ -84,6 +92,6 @@ def change_stage(
         uow, opportunity_id=opportunity_id, stage=body.stage, loss_reason=body.loss_reason,
         actor=actor, playbook=playbook, now=now,
     )  # fmt: skip
-    result = _read(uow, opp)
+    result = _read(uow, opp, actor, playbook)
     uow.commit()
     return result

@@ -14,10 +14,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from bascule.access import service as access
 from bascule.analytics import backtest as backtests
 from bascule.analytics import export
 from bascule.analytics import reports as analytics
-from bascule.analytics.access import readable_by
+from bascule.analytics.access import blank_amounts, readable_by
 from bascule.api.schemas.reports import (
     BacktestRequest,
     BacktestResult,
@@ -30,6 +31,7 @@ from bascule.leads import reports as lead_reports
 from bascule.leads import requalifications
 from bascule.sla import report as sla_report
 from bascule.sla import service as sla
+from bascule.storage import tables as t
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -44,6 +46,7 @@ def sla_compliance(
     return sla.report(
         uow, start=period.start, end=period.end, group_by=groups(group_by, sla_report.GROUPS),
         now=now, playbook=playbook,
+        readable=access.where_owner(uow, actor, playbook, "lead", t.SlaClock.owner_id),
     )  # fmt: skip
 
 
@@ -57,6 +60,7 @@ def requalifications_report(
     return lead_reports.requalifications(
         uow, start=period.start, end=period.end, playbook=playbook,
         group_by=groups(group_by, requalifications.GROUPS),
+        readable=access.where(uow, actor, playbook, "lead"),
     )  # fmt: skip
 
 
@@ -85,13 +89,17 @@ LanguageDep = Annotated[str, Depends(language)]
 
 
 def _query(
-    report: str, period: Period, group_by: str, locale: str, actor: CurrentActor
-) -> analytics.Query:
+    uow: ReadUow, report: str, period: Period, group_by: str, locale: str, actor: CurrentActor,
+    playbook: PlaybookDep,
+) -> analytics.Query:  # fmt: skip
     analytics.check_group(report, group_by)
-    return analytics.Query(period.start, period.end, group_by, locale, readable_by(actor))
+    readable = readable_by(uow, actor, playbook)
+    return analytics.Query(period.start, period.end, group_by, locale, readable)
 
 
-def _answer(report: dict[str, Any], format: str) -> Any:
+def _answer(report: dict[str, Any], format: str, q: analytics.Query) -> Any:
+    if not q.readable.amounts:
+        report = blank_amounts(report)
     if format == "csv":
         name = f"{report['report']}-{report['from']}-{report['to']}.csv"
         return Response(
@@ -114,8 +122,8 @@ def funnel(
     sql / mql, sql_to_opportunity = opportunities / sql, opportunity_to_won = won /
     opportunities, lead_to_won = won / leads. group_by: none, source, campaign, owner, segment
     (company size band of the scoring playbook), month (of creation)."""
-    q = _query("funnel", period, group_by, locale, actor)
-    return _answer(analytics.funnel(uow, query=q, playbook=playbook), format)
+    q = _query(uow, "funnel", period, group_by, locale, actor, playbook)
+    return _answer(analytics.funnel(uow, query=q, playbook=playbook), format, q)
 
 
 @router.get("/pipeline")
@@ -128,8 +136,8 @@ def pipeline(
     or lost with their close time in the period (won_count, won_amount, lost_count,
     lost_amount, win_rate = won / (won + lost) by count). group_by: none, stage, month (open
     rows by expected close month, closed rows by close month), owner, source, type."""
-    q = _query("pipeline", period, group_by, locale, actor)
-    return _answer(analytics.pipeline(uow, query=q, playbook=playbook), format)
+    q = _query(uow, "pipeline", period, group_by, locale, actor, playbook)
+    return _answer(analytics.pipeline(uow, query=q, playbook=playbook), format, q)
 
 
 @router.get("/loss-reasons")
@@ -141,8 +149,8 @@ def loss_reasons(
     grouped): count, amount, share of the lost (of the group's when grouped). no_real_need_share
     = lost for no_real_need / every closed (won or lost) opportunity in the period (of the row's
     group on each row): high, the criteria for creating opportunities are too loose."""
-    q = _query("loss-reasons", period, group_by, locale, actor)
-    return _answer(analytics.loss_reasons(uow, query=q, playbook=playbook), format)
+    q = _query(uow, "loss-reasons", period, group_by, locale, actor, playbook)
+    return _answer(analytics.loss_reasons(uow, query=q, playbook=playbook), format, q)
 
 
 @router.get("/stage-times")
@@ -155,9 +163,9 @@ def stage_times(
     period), left (stays ended in it), median_hours and p90_hours (calendar hours of the stays
     that ended in the period), current (in it now), stalled (in an open status or stage now for
     longer than the playbook's analytics stall threshold)."""
-    q = _query("stage-times", period, "none", locale, actor)
+    q = _query(uow, "stage-times", period, "none", locale, actor, playbook)
     found = analytics.stage_times(uow, query=q, pipeline=pipeline, playbook=playbook, now=now)
-    return _answer(found, format)
+    return _answer(found, format, q)
 
 
 @router.post("/backtest", response_model=BacktestResult)
@@ -174,5 +182,7 @@ def backtest(
     median_days_to_mql (from creation). 422 names a bad override (``playbook.scoring...``)."""
     days = period(playbook, now, body.from_, body.to)
     proposed = backtests.propose(playbook, body.playbook)
-    checked = backtests.Backtest(days.start, days.end, playbook, proposed, readable_by(actor))
+    checked = backtests.Backtest(
+        days.start, days.end, playbook, proposed, readable_by(uow, actor, playbook)
+    )
     return backtests.run(uow, backtest=checked, now=now)

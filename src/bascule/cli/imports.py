@@ -228,8 +228,13 @@ def list_imports(
     limit: Annotated[int, typer.Option(min=1, max=200, help="How many, newest first.")] = 20,
 ) -> None:
     """The latest imports: who, when, which file, created / updated / rejected."""
-    with state(ctx).database.uow() as uow:
-        batches, total = imports.list_imports(uow, page=1, page_size=limit)
+    database = state(ctx).database
+    with database.uow() as uow:
+        # The command line is the operator's: every import, whoever ran it.
+        batches, total = imports.list_imports(
+            uow, page=1, page_size=limit, actor=Actor(user_id=None, name="cli"),
+            playbook=playbooks.active(database, max_age=0),
+        )  # fmt: skip
         table = Table(title=f"Imports ({total})")
         for column in ("#", "when", "by", "file", "status", "created", "updated", "rejected"):
             table.add_column(column, justify="right" if column in ("#",) else "left")
@@ -262,7 +267,8 @@ def undo(
     database = state(ctx).database
     actor = _actor(database, as_)
     with database.uow(write=True) as uow:
-        result = imports.undo(uow, import_id=import_id, actor=actor, now=now())
+        playbook = playbooks.active(database, max_age=0)
+        result = imports.undo(uow, import_id=import_id, actor=actor, playbook=playbook, now=now())
         uow.commit()
     for kept in result["kept_leads"]:
         typer.echo(f"kept lead {kept['lead_id']}: {kept['reason']}")

@@ -1,18 +1,20 @@
 """``bascule users create | password | away | activate | deactivate`` and ``bascule tokens
-create``."""
+create | revoke | list``."""
 
 from __future__ import annotations
 
 import sys
 from collections import Counter
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from bascule.cli.common import CommandFailed, console, now, state
 from bascule.playbook import service as playbooks
-from bascule.users import availability, sign_in
+from bascule.storage import repositories as repo
+from bascule.users import availability, sign_in, tokens
 from bascule.users import service as users
 from bascule.users.model import Role
 
@@ -188,11 +190,74 @@ def create_token(
     ctx: typer.Context,
     email: Annotated[str, typer.Argument(help="E-mail of the user the token acts as.")],
     label: Annotated[str | None, typer.Option(help="What the token is for.")] = None,
+    expires_in: Annotated[
+        str | None,
+        typer.Option(
+            "--expires-in", help="How long it works: 90d, 12h, 2w (default: until revoked)."
+        ),
+    ] = None,
 ) -> None:
     """Print a new API token for a user (on the last line; it is shown only once)."""
+    at = now()
+    expires_at = at + tokens.parse_duration(expires_in) if expires_in else None
     with state(ctx).database.uow(write=True) as uow:
-        token = users.create_token(uow, email=email, label=label, now=now())
+        token = users.create_token(uow, email=email, label=label, now=at, expires_at=expires_at)
         uow.commit()
     what = f" ({label})" if label else ""
-    typer.echo(f"API token for {email.strip().lower()}{what}; it is shown only once:")
+    until = f", until {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else ""
+    typer.echo(f"API token for {email.strip().lower()}{what}{until}; it is shown only once:")
     typer.echo(token)
+
+
+@tokens_app.command("revoke")
+def revoke_token(
+    ctx: typer.Context,
+    prefix: Annotated[
+        str | None, typer.Argument(help="The token's first 12 characters (bascule tokens list).")
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", metavar="EMAIL", help="Revoke every token of a user.")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the audit log).")] = None,
+) -> None:
+    """Revoke one token (by its prefix) or every token of a user: they stop working at once."""
+    if (prefix is None) == (user is None):
+        raise CommandFailed("give a token prefix or --user EMAIL (one of them)")
+    with state(ctx).database.uow(write=True) as uow:
+        done = tokens.revoke(
+            uow, actor=users.CLI, now=now(), prefix=prefix, user_email=user, reason=reason
+        )
+        uow.commit()
+        names = [tok.prefix or f"#{tok.id}" for tok in done]
+    typer.echo(f"Revoked {len(names)} token(s): {', '.join(names) or 'none was live'}")
+
+
+@tokens_app.command("list")
+def list_tokens(
+    ctx: typer.Context,
+    email: Annotated[str | None, typer.Argument(help="One user's tokens (default: all).")] = None,
+) -> None:
+    """Tokens with their prefix, user, label, creation, expiry, last use and state."""
+    at = now()
+    with state(ctx).database.uow() as uow:
+        user_id = None
+        if email:
+            found = repo.user_by_email(uow.session, email.strip().lower())
+            if found is None:
+                raise CommandFailed(f"no user {email}")
+            user_id = found.id
+        rows = [tokens.to_read(tok, mail, at) for tok, mail in tokens.listed(uow, user_id=user_id)]
+    table = Table(title=f"API tokens ({len(rows)})")
+    table.add_column("prefix", no_wrap=True, min_width=12)
+    for column in ("user", "label", "created", "expires", "last used", "state"):
+        table.add_column(column)
+
+    def day(value: Any) -> str:
+        return f"{value:%Y-%m-%d %H:%M}" if value else "-"
+
+    for row in rows:
+        table.add_row(
+            row["prefix"] or f"#{row['id']}", row["user_email"], row["label"] or "",
+            day(row["created_at"]), day(row["expires_at"]), day(row["last_used_at"]), row["state"],
+        )  # fmt: skip
+    console().print(table)

@@ -65,7 +65,7 @@ def convert(
     session = uow.session
     # The row lock (PostgreSQL) or the write lock taken at BEGIN (SQLite) makes concurrent
     # conversions of one lead run one after the other; the second sees the first's result.
-    lead = leads.get(uow, lead_id, for_update=True)
+    lead = leads.editable(uow, lead_id, actor=actor, playbook=playbook)
     fingerprint = request_fingerprint(request)
     done = repo.lead_conversion(session, lead_id)
     if done is not None:
@@ -87,10 +87,10 @@ def convert(
     contact_row = repo.contact_by_email(session, lead.email_key)
     target = None
     if req.opportunity_id is not None:
-        opp = opportunities.get(uow, req.opportunity_id, for_update=True)
+        opp = opportunities.editable(uow, req.opportunity_id, actor=actor, playbook=playbook)
         target = OpportunityFacts(opp.id, opp.account_id, opp.is_closed)
     if req.account_id is not None:
-        accounts.get_account(uow, req.account_id)
+        accounts.read_account(uow, req.account_id, actor=actor, playbook=playbook)
     candidates: list[AccountFacts] = []
     needs_match = (
         target is None

@@ -1,7 +1,7 @@
 """CSV exports of the lists (SPEC §11): leads, contacts, accounts and opportunities, with the
 filters of the list they export, through the same list services, page after page, so that
 whatever those lists apply (filters, and the record-level access the access layer adds to
-them) applies here too; rows outside ``users.visibility`` are left out as the lists' pages
+them) applies here too; rows outside ``bascule.access`` are left out as the lists' pages
 leave them out. Every person's row says whether they asked not to be contacted. The file is
 written by ``analytics.export`` (formula-looking cells neutralised)."""
 
@@ -11,15 +11,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+from bascule.access import service as access
 from bascule.accounts import service as accounts
 from bascule.analytics import export
 from bascule.opportunities import service as opportunities
 from bascule.opportunities.model import weighted_amount
+from bascule.playbook.schema import Playbook
 from bascule.privacy import consents
 from bascule.storage import repositories as repo
 from bascule.storage.uow import UnitOfWork
-from bascule.users import visibility
-from bascule.users.model import Actor, Role
+from bascule.users.model import Actor
 
 # Rows read per page of the underlying list: memory stays flat whatever the export's size.
 PAGE = 500
@@ -58,16 +59,6 @@ def _pages(fetch: Callable[[int], tuple[list[Any], int]]) -> Iterator[list[Any]]
         page += 1
 
 
-def _readable(uow: UnitOfWork, actor: Actor) -> Callable[[int | None], bool]:
-    """Whether a record of this owner is in the actor's lists (``users.visibility``)."""
-    seen = visibility.visible_leads(uow, actor)
-    if seen.everything:
-        return lambda owner_id: True
-    return lambda owner_id: (
-        owner_id in seen.owner_ids or (owner_id is None and seen.unassigned_leads)
-    )
-
-
 def _consents_cell(items: Sequence[dict[str, Any]]) -> str:
     return ";".join(f"{c['purpose']}={'yes' if c['granted'] else 'no'}" for c in items)
 
@@ -80,16 +71,16 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def leads(uow: UnitOfWork, *, flt: repo.LeadFilter, actor: Actor) -> str:
-    readable = _readable(uow, actor)
+def leads(uow: UnitOfWork, *, flt: repo.LeadFilter, actor: Actor, playbook: Playbook) -> str:
+    readable = replace(flt, readable=access.where(uow, actor, playbook, "lead"))
 
     def rows() -> Iterator[dict[str, Any]]:
-        fetch = lambda page: repo.list_leads(uow.session, replace(flt, page=page, page_size=PAGE))  # noqa: E731
+        fetch = lambda page: repo.list_leads(  # noqa: E731
+            uow.session, replace(readable, page=page, page_size=PAGE)
+        )
         for items in _pages(fetch):
             tags, held = consents.tags_and_consents(uow, [lead.id for lead in items])
             for lead in items:
-                if not readable(lead.owner_id):
-                    continue
                 row = {c: _cell(getattr(lead, c, None)) for c in LEAD_COLUMNS}
                 row["tags"] = ";".join(tags[lead.id])
                 row["consents"] = _consents_cell(held[lead.id])
@@ -98,10 +89,18 @@ def leads(uow: UnitOfWork, *, flt: repo.LeadFilter, actor: Actor) -> str:
     return export.rows_to_csv(LEAD_COLUMNS, rows())
 
 
-def contacts(uow: UnitOfWork, *, account_id: int | None, q: str | None, actor: Actor) -> str:
+def contacts(
+    uow: UnitOfWork, *, account_id: int | None, q: str | None, actor: Actor, playbook: Playbook
+) -> str:
     def rows() -> Iterator[dict[str, Any]]:
         fetch = lambda page: accounts.list_contacts(  # noqa: E731
-            uow, account_id=account_id, q=q, page=page, page_size=PAGE
+            uow,
+            account_id=account_id,
+            q=q,
+            page=page,
+            page_size=PAGE,
+            actor=actor,
+            playbook=playbook,
         )
         for items in _pages(fetch):
             held = consents.of_contacts(uow, [c.id for c in items])
@@ -113,10 +112,18 @@ def contacts(uow: UnitOfWork, *, account_id: int | None, q: str | None, actor: A
     return export.rows_to_csv(CONTACT_COLUMNS, rows())
 
 
-def accounts_csv(uow: UnitOfWork, *, q: str | None, is_customer: bool | None, actor: Actor) -> str:
+def accounts_csv(
+    uow: UnitOfWork, *, q: str | None, is_customer: bool | None, actor: Actor, playbook: Playbook
+) -> str:
     def rows() -> Iterator[dict[str, Any]]:
         fetch = lambda page: accounts.list_accounts(  # noqa: E731
-            uow, q=q, is_customer=is_customer, page=page, page_size=PAGE
+            uow,
+            q=q,
+            is_customer=is_customer,
+            page=page,
+            page_size=PAGE,
+            actor=actor,
+            playbook=playbook,
         )
         for items in _pages(fetch):
             for account in items:
@@ -125,20 +132,19 @@ def accounts_csv(uow: UnitOfWork, *, q: str | None, is_customer: bool | None, ac
     return export.rows_to_csv(ACCOUNT_COLUMNS, rows())
 
 
-def opportunities_csv(uow: UnitOfWork, *, filters: dict[str, Any], actor: Actor) -> str:
-    readable = _readable(uow, actor)
-    columns = tuple(
-        c for c in OPPORTUNITY_COLUMNS if not (actor.role == Role.MARKETING and c in AMOUNTS)
-    )
+def opportunities_csv(
+    uow: UnitOfWork, *, filters: dict[str, Any], actor: Actor, playbook: Playbook
+) -> str:
+    # A role that reads no amounts (playbook ``[access]``) gets the file without those columns.
+    amounts = access.sees_amounts(uow, actor, playbook)
+    columns = tuple(c for c in OPPORTUNITY_COLUMNS if amounts or c not in AMOUNTS)
 
     def rows() -> Iterator[dict[str, Any]]:
         fetch = lambda page: opportunities.list_opportunities(  # noqa: E731
-            uow, **filters, page=page, page_size=PAGE
+            uow, **filters, page=page, page_size=PAGE, actor=actor, playbook=playbook
         )
         for items in _pages(fetch):
             for opp in items:
-                if not readable(opp.owner_id):
-                    continue
                 row = {c: _cell(getattr(opp, c, None)) for c in columns if c in OPPORTUNITY_COLUMNS}
                 if "weighted_amount" in columns:
                     row["weighted_amount"] = weighted_amount(opp.amount, opp.probability)

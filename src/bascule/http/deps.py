@@ -14,6 +14,7 @@ from bascule.playbook.schema import Playbook
 from bascule.storage.db import utcnow
 from bascule.storage.uow import Database, UnitOfWork
 from bascule.users import service as users
+from bascule.users import tokens
 from bascule.users.model import Actor
 
 
@@ -61,9 +62,17 @@ async def _close(uow: UnitOfWork) -> None:
 
 def current_actor(request: Request) -> Actor:
     # Authentication uses its own short read: a write transaction must not start before it.
-    with database(request).uow() as uow:
-        user = users.authenticate(uow, bearer(request))
-        return users.actor_for(user)
+    now = utcnow()
+    db = database(request)
+    with db.uow() as uow:
+        found = users.authenticated(uow, bearer(request), now=now)
+        actor = users.actor_for(found.user)
+    if found.stale:
+        # The token's last use, written at most once a minute (``users.tokens``).
+        with db.uow(write=True) as uow:
+            tokens.touch(uow, found.token_id, now)
+            uow.commit()
+    return actor
 
 
 async def active_playbook(request: Request) -> Playbook:

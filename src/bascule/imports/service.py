@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, cast
 
+from bascule.access import service as access
 from bascule.errors import NotFound, ValidationFailed
 from bascule.imports.enumerated import TEMPERATURES, ValueMap, ValueMapError, parse_value_map
 from bascule.imports.parse import ImportReader, open_import
@@ -344,10 +345,29 @@ def get(uow: UnitOfWork, import_id: int) -> t.ImportBatch:
     return batch
 
 
-def list_imports(uow: UnitOfWork, *, page: int, page_size: int) -> tuple[list[t.ImportBatch], int]:
+def read(uow: UnitOfWork, import_id: int, *, actor: Actor, playbook: Playbook) -> t.ImportBatch:
+    """The import if ``actor`` reads the leads of the person who ran it (SPEC §18), else
+    ``NotFound`` as if it did not exist."""
+    batch = get(uow, import_id)
+    if not access.reads_owner(uow, actor, playbook, "lead", batch.user_id):
+        raise NotFound(f"import {import_id} not found", fields={"id": "no such import"})
+    return batch
+
+
+def list_imports(
+    uow: UnitOfWork, *, page: int, page_size: int, actor: Actor, playbook: Playbook
+) -> tuple[list[t.ImportBatch], int]:
+    """The imports run by people whose leads ``actor`` reads, newest first."""
+    readable = access.where_owner(uow, actor, playbook, "lead", t.ImportBatch.user_id)
     return cast(
         tuple[list[t.ImportBatch], int],
-        repo.list_page(uow.session, t.ImportBatch, page=page, page_size=page_size),
+        repo.list_page(
+            uow.session,
+            t.ImportBatch,
+            where=[] if readable is None else [readable],
+            page=page,
+            page_size=page_size,
+        ),
     )
 
 

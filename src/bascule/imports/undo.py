@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bascule.access import service as access
 from bascule.audit import service as audit
 from bascule.errors import Conflict, Forbidden, NotFound
 from bascule.imports.plan import LEAD_COLUMNS
 from bascule.leads.fields import search_text
+from bascule.playbook.schema import Playbook
 from bascule.storage import bulk
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
@@ -22,7 +24,9 @@ UNDO_ROLES = frozenset({Role.ADMIN, Role.SALES_OPS})
 KEPT_SHOWN = 100
 
 
-def undo(uow: UnitOfWork, *, import_id: int, actor: Actor, now: datetime) -> dict[str, Any]:
+def undo(
+    uow: UnitOfWork, *, import_id: int, actor: Actor, playbook: Playbook, now: datetime
+) -> dict[str, Any]:
     """Undo an import: delete the leads it created that nobody has worked on since, and give
     the leads it enriched back the blanks they had, where nobody has changed them since.
 
@@ -30,7 +34,8 @@ def undo(uow: UnitOfWork, *, import_id: int, actor: Actor, now: datetime) -> dic
     logged) are kept and listed with the reason. The caller commits.
     """
     batch = repo.get(uow.session, t.ImportBatch, import_id, for_update=True)
-    if batch is None:
+    if batch is None or not access.reads_owner(uow, actor, playbook, "lead", batch.user_id):
+        # An import of someone whose leads the actor may not read is not found (SPEC §18).
         raise NotFound(f"import {import_id} not found", fields={"id": "no such import"})
     if actor.user_id != batch.user_id and actor.role is not None and actor.role not in UNDO_ROLES:
         raise Forbidden(

@@ -11,11 +11,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from bascule.audit import service as audit
 from bascule.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from bascule.playbook.schema import Playbook
 from bascule.storage import intake as store
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
+from bascule.users.model import Actor
 
 KEY_PREFIX = "bfk_"
 HEADER = "X-Form-Key"
@@ -33,10 +35,20 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+# Who acts when nobody signed in does: the operator at the command line.
+CLI = Actor(user_id=None, role=None, rule="cli", name="cli")
+
+
 def create(
-    uow: UnitOfWork, *, form_type: str, label: str | None, playbook: Playbook, now: datetime
+    uow: UnitOfWork,
+    *,
+    form_type: str,
+    label: str | None,
+    playbook: Playbook,
+    now: datetime,
+    actor: Actor = CLI,
 ) -> tuple[t.IntakeForm, str]:
-    """A new key for a form of this type: (the stored form, the key to show once)."""
+    """A new key for a form of this type: (the stored form, the key to show once). Audited."""
     if form_type not in playbook.intake.forms:
         known = ", ".join(playbook.intake.forms)
         raise ValidationFailed(
@@ -49,11 +61,23 @@ def create(
     form = t.IntakeForm(form_type=form_type, key_hash=hash_key(key), label=label, created_at=now)
     uow.session.add(form)
     uow.session.flush()
+    audit.record(
+        uow, actor=actor, entity="form", entity_id=form.id, action="create",
+        changes={"form_type": [None, form_type], "label": [None, label]}, now=now,
+    )  # fmt: skip
     return form, key
 
 
-def revoke(uow: UnitOfWork, *, key_or_id: str, now: datetime) -> t.IntakeForm:
-    """Close a form, named by its id or by its key. Revoking twice keeps the first date."""
+def revoke(
+    uow: UnitOfWork,
+    *,
+    key_or_id: str,
+    now: datetime,
+    actor: Actor = CLI,
+    reason: str | None = None,
+) -> t.IntakeForm:
+    """Close a form, named by its id or by its key. Revoking twice keeps the first date.
+    Audited (with the reason, if given)."""
     text = key_or_id.strip()
     form: t.IntakeForm | None
     if text.isdigit() and len(text) < 10:
@@ -64,6 +88,10 @@ def revoke(uow: UnitOfWork, *, key_or_id: str, now: datetime) -> t.IntakeForm:
         raise NotFound("no such form key", fields={"key_or_id": "no form with this id or key"})
     if form.revoked_at is None:
         form.revoked_at = now
+        audit.record(
+            uow, actor=actor, entity="form", entity_id=form.id, action="revoke",
+            changes={"revoked_at": [None, audit.jsonable(now)]}, reason=reason, now=now,
+        )  # fmt: skip
     return form
 
 

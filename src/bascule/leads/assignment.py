@@ -204,6 +204,15 @@ class Placement:
     owner_id: int | None
     reason: str
     rule: str | None = None
+    # Nobody owns it: the team whose queue holds it (SPEC §18), if any.
+    team_id: int | None = None
+
+
+def _queue(uow: UnitOfWork, decision: Decision, playbook: Playbook) -> int | None:
+    """The team whose queue holds a lead nobody got: the matched rule's team, else the
+    playbook's ``access.unrouted_team``; None if neither (or the team does not exist)."""
+    name = decision.team or playbook.access.unrouted_team
+    return routing_store.team_id(uow.session, name) if name else None
 
 
 def place_new(
@@ -226,6 +235,9 @@ def place_new(
     if decision.owner_id is None and actor.user_id is not None:
         reason = f"{actor.name or 'its creator'} keeps it: {decision.explanation}"
         return Placement(actor.user_id, reason)
+    if decision.owner_id is None:
+        team_id = _queue(uow, decision, playbook)
+        return Placement(None, decision.explanation, decision.rule, team_id)
     return Placement(decision.owner_id, decision.explanation, decision.rule)
 
 
@@ -240,6 +252,9 @@ def assign_new(
 ) -> None:
     """Give an open lead nobody owns its owner (``place_new``), now."""
     placed = place_new(uow, lead, owner_id=owner_id, actor=actor, now=now, playbook=playbook)
+    if placed.owner_id is None and placed.team_id is not None and lead.team_id is None:
+        lead.team_id = placed.team_id
+        sla.on_queued(uow, lead, now=now, playbook=playbook)
     assign(
         uow, lead, owner_id=placed.owner_id, actor=actor, reason=placed.reason, now=now,
         playbook=playbook, rule=placed.rule,
@@ -254,6 +269,10 @@ def place_unwritten(
     would write every index on ``owner_id`` twice). Its history and audit rows, which need its
     id, are ``record_placed``'s, after the flush."""
     if placed.owner_id is None:
+        if placed.team_id is not None:
+            # In its team's queue: the team sees it, its clock runs against the team.
+            lead.team_id = placed.team_id
+            sla.on_queued(uow, lead, now=now, playbook=playbook)
         return
     lead.owner_id = placed.owner_id
     lead.assigned_at = now

@@ -20,13 +20,14 @@ def requalifications(
     end: date,
     group_by: tuple[str, ...],
     playbook: Playbook,
+    readable: Any = None,
 ) -> dict[str, Any]:
     """Hand-backs from ``start`` to ``end`` (both included, days of the calendar's time zone),
-    grouped by owner, reason and/or source."""
+    grouped by owner, reason and/or source; of the leads ``readable`` when given."""
     zone = ZoneInfo(playbook.calendar.timezone)
     since = datetime.combine(start, time(), zone)
     until = datetime.combine(end + timedelta(days=1), time(), zone)
-    rows = store.handbacks(uow.session, since, until)
+    rows = store.handbacks(uow.session, since, until, readable)
     lines, total = summarize((Handback(*row) for row in rows), group_by=group_by)
     if "owner" in group_by:
         names = store.user_names(uow.session, [n["owner_id"] for n in lines if n["owner_id"]])

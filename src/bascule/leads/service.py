@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from bascule.access import service as access
 from bascule.accounts import service as accounts
 from bascule.accounts.identity import check_email, check_phone
 from bascule.accounts.model import normalise_email
 from bascule.audit import service as audit
-from bascule.errors import DuplicateLead, ExistingCustomer, NotFound, ValidationFailed
+from bascule.errors import Conflict, DuplicateLead, ExistingCustomer, NotFound, ValidationFailed
 from bascule.leads import assignment
 from bascule.leads.fields import SEARCHED, WRITABLE, search_text
 from bascule.leads.model import (
@@ -37,9 +38,40 @@ CLOSED = (LeadStatus.CONVERTED.value, LeadStatus.DISQUALIFIED.value)
 
 
 def get(uow: UnitOfWork, lead_id: int, *, for_update: bool = False) -> t.Lead:
+    """The lead, whoever asks (rules, jobs): a user's request goes through ``read`` or
+    ``editable``, which check their access."""
     lead: t.Lead | None = repo.get(uow.session, t.Lead, lead_id, for_update=for_update)
     if lead is None:
         raise NotFound(f"lead {lead_id} not found", fields={"id": "no such lead"})
+    return lead
+
+
+def read(uow: UnitOfWork, lead_id: int, *, actor: Actor, playbook: Playbook) -> t.Lead:
+    """The lead if ``actor`` may read it; else ``NotFound``, as if it did not exist."""
+    lead = get(uow, lead_id)
+    access.check(uow, actor, playbook, "lead", lead)
+    return lead
+
+
+def listed(
+    uow: UnitOfWork,
+    flt: repo.LeadFilter,
+    *,
+    actor: Actor,
+    playbook: Playbook,
+    count_up_to: int | None = None,
+) -> repo.LeadRows:
+    """A page of the leads ``actor`` may read that match ``flt``, and their total (counted up
+    to ``count_up_to`` when given)."""
+    readable = access.where(uow, actor, playbook, "lead")
+    return repo.lead_page(uow.session, replace(flt, readable=readable), count_up_to=count_up_to)
+
+
+def editable(uow: UnitOfWork, lead_id: int, *, actor: Actor, playbook: Playbook) -> t.Lead:
+    """The lead, locked, if ``actor`` may change it: ``NotFound`` unless they may read it,
+    ``Forbidden`` (with the reason) unless they may edit it."""
+    lead = get(uow, lead_id, for_update=True)
+    access.check(uow, actor, playbook, "lead", lead, edit=True)
     return lead
 
 
@@ -128,6 +160,12 @@ def create(
                 contact_id=contact.id,
             )
     taken = take_in(uow, data=data, actor=actor, playbook=playbook, now=now, known=known)
+    if not taken.created and not access.decide(uow, actor, playbook, "lead", taken.lead).read:
+        # The e-mail is an open lead the caller may not read: neither merged nor shown.
+        raise Conflict(
+            "an open lead with this e-mail exists and belongs to someone else",
+            fields={"email": "already used by an open lead you may not read"},
+        )
     if not taken.scored:
         scoring.score_lead(
             uow, taken.lead, now=now, playbook=playbook, read_signals=taken.read_signals,
@@ -286,7 +324,7 @@ def update(
     now: datetime,
 ) -> t.Lead:
     require(actor, "lead.write")
-    lead = get(uow, lead_id, for_update=True)
+    lead = editable(uow, lead_id, actor=actor, playbook=playbook)
     if lead.status == LeadStatus.CONVERTED:
         raise ValidationFailed(
             "a converted lead is read-only: edit its contact, account or opportunity",
@@ -359,7 +397,7 @@ def change_status(
     now: datetime,
 ) -> t.Lead:
     require(actor, "lead.accept" if status == LeadStatus.SQL else "lead.write")
-    lead = get(uow, lead_id, for_update=True)
+    lead = editable(uow, lead_id, actor=actor, playbook=playbook)
     change = check_transition(lead.status, status, reason, playbook)
     if change.kind == "recycling" and lead.email_key:
         other = repo.open_lead_by_email(uow.session, lead.email_key)
@@ -379,7 +417,7 @@ def qualify(
     now: datetime,
 ) -> t.Lead:
     require(actor, "lead.write")
-    lead = get(uow, lead_id, for_update=True)
+    lead = editable(uow, lead_id, actor=actor, playbook=playbook)
     qualify_lead(uow, lead, answers=answers, actor=actor, playbook=playbook, now=now)
     return lead
 
@@ -394,7 +432,7 @@ def log_activity(
     now: datetime,
 ) -> t.Activity:
     require(actor, "lead.write")
-    lead = get(uow, lead_id, for_update=True)
+    lead = editable(uow, lead_id, actor=actor, playbook=playbook)
     occurred_at = data.get("occurred_at") or now
     activity = t.Activity(
         kind=data["kind"],
@@ -424,6 +462,8 @@ def log_activity(
     return activity
 
 
-def history(uow: UnitOfWork, lead_id: int) -> list[t.LeadStatusHistory]:
-    get(uow, lead_id)
+def history(
+    uow: UnitOfWork, lead_id: int, *, actor: Actor, playbook: Playbook
+) -> list[t.LeadStatusHistory]:
+    read(uow, lead_id, actor=actor, playbook=playbook)
     return repo.lead_history(uow.session, lead_id)

@@ -1,5 +1,5 @@
 """What the opportunity pages read: the board, the list and one opportunity, each within what
-the reader may see (``users.visibility``: the one place that answers it). Writes are not here:
+the reader may see (``bascule.access``: the one place that answers it). Writes are not here:
 pages move and edit through ``opportunities.service``, as the API does."""
 
 from __future__ import annotations
@@ -9,34 +9,24 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
+from bascule.access import service as access
 from bascule.errors import NotFound
 from bascule.opportunities.board import Column, OpportunityFilter, columns
 from bascule.playbook.schema import Playbook
 from bascule.storage import opportunity_pages as store
 from bascule.storage import tables as t
-from bascule.storage import visibility as clauses
 from bascule.storage.uow import UnitOfWork
-from bascule.users import visibility
 from bascule.users.model import Actor
-from bascule.users.visibility import Visibility
 
 # Enough to work a column from the board; the rest is one click away in the list.
 CARDS_PER_COLUMN = 12
 
 
-def _seen(uow: UnitOfWork, actor: Actor) -> Visibility:
-    # Opportunities follow the leads' rule until the access layer gives them their own.
-    return visibility.visible_leads(uow, actor)
-
-
-def _where(seen: Visibility, flt: OpportunityFilter, playbook: Playbook) -> list[Any]:
+def _where(uow: UnitOfWork, actor: Actor, flt: OpportunityFilter, playbook: Playbook) -> list[Any]:
     where: list[ColumnElement[bool]] = []
-    owned = clauses.owner_clause(
-        t.Opportunity.owner_id, everything=seen.everything, owner_ids=seen.owner_ids,
-        unassigned=False,
-    )  # fmt: skip
-    if owned is not None:
-        where.append(owned)
+    readable = access.where(uow, actor, playbook, "opportunity")
+    if readable is not None:
+        where.append(readable)
     if flt.owner_id is not None:
         where.append(t.Opportunity.owner_id == flt.owner_id)
     if flt.close_month is not None:
@@ -51,10 +41,10 @@ def _where(seen: Visibility, flt: OpportunityFilter, playbook: Playbook) -> list
     return where
 
 
-def owners(uow: UnitOfWork, actor: Actor) -> list[tuple[int, str]]:
+def owners(uow: UnitOfWork, actor: Actor, playbook: Playbook) -> list[tuple[int, str]]:
     """The people the owner filter offers: everyone the reader may see the records of."""
-    seen = _seen(uow, actor)
-    return store.owners(uow.session, None if seen.everything else seen.owner_ids)
+    found = access.owners(uow, actor, playbook, "opportunity")
+    return store.owners(uow.session, found.ids)
 
 
 @dataclass(frozen=True)
@@ -69,12 +59,13 @@ def board(
 ) -> Board:  # fmt: skip
     """The open pipeline by stage within the owner and close-month filters; ``cards``:
     with the first cards of each column (the board), or the totals alone (the list)."""
-    seen = _seen(uow, actor)
-    where = _where(seen, OpportunityFilter(flt.owner_id, flt.close_month, None, "open"), playbook)
+    where = _where(
+        uow, actor, OpportunityFilter(flt.owner_id, flt.close_month, None, "open"), playbook
+    )
     totals = [(s.stage, s.count, s.amount, s.amount_points)
               for s in store.totals_by_stage(uow.session, where)]  # fmt: skip
     shown = store.cards_by_stage(uow.session, where, CARDS_PER_COLUMN) if cards else []
-    people = store.owners(uow.session, None if seen.everything else seen.owner_ids)
+    people = owners(uow, actor, playbook)
     return Board(columns(playbook, totals, shown), people)
 
 
@@ -83,7 +74,7 @@ def listing(
     page_size: int, playbook: Playbook,
 ) -> tuple[list[store.OpportunityRow], int]:  # fmt: skip
     """One page of the list; ``sort`` is one of ``store.SORTS``, ``-`` first for descending."""
-    where = _where(_seen(uow, actor), flt, playbook)
+    where = _where(uow, actor, flt, playbook)
     column = store.sort_column(sort.lstrip("-"))
     order = [column.desc() if sort.startswith("-") else column.asc()]
     return store.page_of(uow.session, where, order, page, page_size)
@@ -97,11 +88,14 @@ class OpportunityPage:
     activities: list[tuple[t.Activity, str | None]]
 
 
-def readable(uow: UnitOfWork, opportunity_id: int, actor: Actor) -> store.OpportunityRow:
+def readable(
+    uow: UnitOfWork, opportunity_id: int, actor: Actor, playbook: Playbook
+) -> store.OpportunityRow:
     """The opportunity with its names; one the reader may not see is not found (SPEC §18)."""
     row = store.one(uow.session, opportunity_id)
-    seen = _seen(uow, actor)
-    if row is None or not (seen.everything or row.opportunity.owner_id in seen.owner_ids):
+    if row is not None:
+        access.check(uow, actor, playbook, "opportunity", row.opportunity)
+    else:
         raise NotFound(
             f"opportunity {opportunity_id} not found",
             fields={"opportunity_id": "no such opportunity"},
@@ -109,8 +103,10 @@ def readable(uow: UnitOfWork, opportunity_id: int, actor: Actor) -> store.Opport
     return row
 
 
-def detail(uow: UnitOfWork, *, opportunity_id: int, actor: Actor) -> OpportunityPage:
-    row = readable(uow, opportunity_id, actor)
+def detail(
+    uow: UnitOfWork, *, opportunity_id: int, actor: Actor, playbook: Playbook
+) -> OpportunityPage:
+    row = readable(uow, opportunity_id, actor, playbook)
     session = uow.session
     return OpportunityPage(
         row=row,

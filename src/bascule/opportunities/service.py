@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from bascule.access import service as access
 from bascule.accounts import service as accounts
 from bascule.audit import service as audit
 from bascule.errors import ClosedOpportunity, DuplicateOpportunity, NotFound, ValidationFailed
@@ -36,6 +37,24 @@ def get(uow: UnitOfWork, opportunity_id: int, *, for_update: bool = False) -> t.
             f"opportunity {opportunity_id} not found",
             fields={"opportunity_id": "no such opportunity"},
         )
+    return opp
+
+
+def read(
+    uow: UnitOfWork, opportunity_id: int, *, actor: Actor, playbook: Playbook
+) -> t.Opportunity:
+    """The opportunity if ``actor`` may read it; else ``NotFound``, as if it did not exist."""
+    opp = get(uow, opportunity_id)
+    access.check(uow, actor, playbook, "opportunity", opp)
+    return opp
+
+
+def editable(
+    uow: UnitOfWork, opportunity_id: int, *, actor: Actor, playbook: Playbook
+) -> t.Opportunity:
+    """The opportunity, locked, if ``actor`` may change it (``NotFound`` / ``Forbidden``)."""
+    opp = get(uow, opportunity_id, for_update=True)
+    access.check(uow, actor, playbook, "opportunity", opp, edit=True)
     return opp
 
 
@@ -170,12 +189,12 @@ def create(
     lead_id = data.get("lead_id")
     if lead_id is not None:
         lead = uow.session.get(t.Lead, lead_id)
-        if lead is None:
+        if lead is None or not access.decide(uow, actor, playbook, "lead", lead).read:
             raise ValidationFailed("unknown lead", fields={"lead_id": "no such lead"})
         # SPEC §3: the original lead source is copied from the lead when not given.
         fields["lead_source"] = fields.get("lead_source") or lead.source
     new = validate_new(fields, playbook)
-    account = accounts.get_account(uow, new.account_id)
+    account = accounts.read_account(uow, new.account_id, actor=actor, playbook=playbook)
     contacts = _check_contacts(uow, list(data.get("contacts") or []), playbook)
     return insert(
         uow,
@@ -202,7 +221,7 @@ def update(
     now: datetime,
 ) -> t.Opportunity:
     require(actor, "opportunity.write")
-    opp = get(uow, opportunity_id, for_update=True)
+    opp = editable(uow, opportunity_id, actor=actor, playbook=playbook)
     if opp.is_closed:
         raise ClosedOpportunity(
             f"the opportunity is closed ({opp.stage}) and cannot change",
@@ -321,7 +340,7 @@ def change_stage(
     now: datetime,
 ) -> t.Opportunity:
     require(actor, "opportunity.write")
-    opp = get(uow, opportunity_id, for_update=True)
+    opp = editable(uow, opportunity_id, actor=actor, playbook=playbook)
     change = check_stage_change(opp.stage, stage, loss_reason, playbook)
     record_stage_change(uow, opp, change, actor=actor, now=now)
     return opp
@@ -337,8 +356,12 @@ def list_opportunities(
     is_closed: bool | None,
     page: int,
     page_size: int,
+    actor: Actor,
+    playbook: Playbook,
 ) -> tuple[list[t.Opportunity], int]:
-    where = []
+    """A page of the opportunities ``actor`` may read that match, and their total."""
+    readable = access.where(uow, actor, playbook, "opportunity")
+    where = [] if readable is None else [readable]
     if account_id is not None:
         where.append(t.Opportunity.account_id == account_id)
     if stage:
@@ -359,14 +382,18 @@ def list_opportunities(
     )
 
 
-def to_read(opp: t.Opportunity, contacts: list[t.OpportunityContact]) -> dict[str, Any]:
+def to_read(
+    opp: t.Opportunity, contacts: list[t.OpportunityContact], *, amounts: bool = True
+) -> dict[str, Any]:
+    """The opportunity as read; without its amounts for a role that may not see them
+    (``access.service.sees_amounts``)."""
     return {
         "id": opp.id,
         "name": opp.name,
         "account_id": opp.account_id,
-        "amount": opp.amount,
+        "amount": opp.amount if amounts else None,
         "currency": opp.currency,
-        "weighted_amount": weighted_amount(opp.amount, opp.probability),
+        "weighted_amount": weighted_amount(opp.amount, opp.probability) if amounts else None,
         "expected_close_date": opp.expected_close_date,
         "stage": opp.stage,
         "probability": opp.probability,

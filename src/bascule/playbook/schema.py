@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from bascule.leads.vocabulary import LEAD_STATUSES
+from bascule.playbook.access import Access
 from bascule.playbook.analytics import Analytics
 from bascule.playbook.privacy import Privacy
 from bascule.playbook.routing import Routing, RoutingRule
@@ -334,6 +335,8 @@ class Playbook(Strict):
     """Report settings: when a lead or an opportunity counts as stalled."""
     privacy: Privacy = Privacy()
     """Consent purposes and the retention of unconverted leads (RGPD)."""
+    access: Access = Access()
+    """Who reads and who edits which records."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Playbook:

@@ -79,6 +79,8 @@ class Decision:
     rule: str
     explanation: str
     counters: Mapping[int, int] = field(default_factory=dict)
+    # Nobody got it but a team rule matched: the lead waits in that team's queue (SPEC §18).
+    team: str | None = None
 
 
 def matches(rule: RoutingRule, facts: LeadFacts) -> bool:
@@ -199,9 +201,11 @@ def decide(routing: Routing, facts: LeadFacts, people: People, *, now: datetime)
     fallback = people.users.get((routing.fallback_owner or "").lower())
     if fallback is not None and fallback.is_active:
         return Decision(fallback.user_id, FALLBACK, f"{why}; fallback owner {fallback.email}")
+    queue = rule.team if rule is not None else None
     if routing.fallback_owner:
-        return Decision(None, FALLBACK, f"{why}; fallback owner {routing.fallback_owner} inactive")
-    return Decision(None, FALLBACK, f"{why}; no fallback owner")
+        why = f"{why}; fallback owner {routing.fallback_owner} inactive"
+        return Decision(None, FALLBACK, why, team=queue)
+    return Decision(None, FALLBACK, f"{why}; no fallback owner", team=queue)
 
 
 def decide_all(

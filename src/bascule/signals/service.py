@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bascule.access import service as access
 from bascule.errors import NotFound, ValidationFailed
 from bascule.playbook.schema import Playbook
 from bascule.scoring import batch as scoring
@@ -29,6 +30,7 @@ from bascule.storage import repositories as repo
 from bascule.storage import signals as store
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
+from bascule.users.model import Actor
 
 
 @dataclass
@@ -149,8 +151,11 @@ def list_signals(
     account_id: int | None = None,
     page: int = 1,
     page_size: int = 20,
+    actor: Actor,
+    playbook: Playbook,
 ) -> tuple[list[t.Signal], int]:
-    """A page of one lead's, contact's or account's signals, newest first."""
+    """A page of one lead's, contact's or account's signals, newest first, if ``actor`` may
+    read that record (else ``NotFound``, as if it did not exist)."""
     where: list[Any] = []
     for model, column, value in (
         (t.Lead, t.Signal.lead_id, lead_id),
@@ -158,9 +163,11 @@ def list_signals(
         (t.Account, t.Signal.account_id, account_id),
     ):
         if value is not None:
-            if uow.session.get(model, value) is None:
-                name = model.__tablename__
+            row = uow.session.get(model, value)
+            name = model.__tablename__
+            if row is None:
                 raise NotFound(f"{name} {value} not found", fields={"id": f"no such {name}"})
+            access.check(uow, actor, playbook, name, row)
             where.append(column == value)
     return repo.list_page(
         uow.session,

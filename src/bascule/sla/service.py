@@ -70,10 +70,25 @@ def on_assigned(uow: UnitOfWork, lead: t.Lead, *, now: datetime, playbook: Playb
     if running is not None:
         if running.owner_id == lead.owner_id:
             return
+        if running.owner_id is None and lead.owner_id is not None:
+            # Taken from the team's queue: the clock started against the team runs on, now
+            # against its new owner (the deadline still counts from the lead's arrival).
+            running.owner_id = lead.owner_id
+            return
         reason = StopReason.UNASSIGNED if lead.owner_id is None else StopReason.REASSIGNED
         _stop(running, reason, at=now)
         lead.first_response_due_at = None
     if lead.owner_id is None or not _is_open(lead) or lead.first_response_at is not None:
+        return
+    found = _deadline(lead, now, playbook)
+    if found is not None:
+        _start(uow, lead, found)
+
+
+def on_queued(uow: UnitOfWork, lead: t.Lead, *, now: datetime, playbook: Playbook) -> None:
+    """A new lead nobody owns waits in its team's queue (``lead.team_id``): its clock starts
+    now, against the team (no owner), so a breach alerts the team's manager (SPEC §18)."""
+    if lead.owner_id is not None or lead.team_id is None or not _is_open(lead):
         return
     found = _deadline(lead, now, playbook)
     if found is not None:
@@ -268,15 +283,18 @@ def report(
     group_by: tuple[str, ...],
     now: datetime,
     playbook: Playbook,
+    readable: Any = None,
 ) -> dict[str, Any]:
     """The SLA report (SPEC §10, §13) over the clocks started from ``start`` to ``end``
-    (both included, days of the calendar's time zone), grouped by rule and/or owner."""
+    (both included, days of the calendar's time zone), grouped by rule and/or owner; only the
+    clocks ``readable`` (a condition on their owner) when given."""
     zone = ZoneInfo(playbook.calendar.timezone)
     since = datetime.combine(start, time(), zone)
     until = datetime.combine(end + timedelta(days=1), time(), zone)
     calendar = calendar_of(playbook)
     clocks = [
-        sla_report.ClockFacts(*row) for row in store.clocks_started(uow.session, since, until)
+        sla_report.ClockFacts(*row)
+        for row in store.clocks_started(uow.session, since, until, readable)
     ]
     lines, total = sla_report.summarize(
         clocks, group_by=group_by, now=now, elapsed=calendar.elapsed

@@ -95,12 +95,15 @@ def breach_batch(
     store.mark_breached(
         uow.session, [c.id for c in clocks], breached_at=now, escalate_at=escalate_at
     )
+    # A lead nobody owns ran out in its team's queue: its team's manager hears of it.
+    queued = [c.lead_id for c in clocks if c.owner_id is None and c.lead_id is not None]
+    team_managers = store.queue_managers(uow.session, queued)
     outbox.enqueue_many(
         uow,
         [
             {
                 "kind": BREACHED,
-                "recipient_user_id": c.owner_id,
+                "recipient_user_id": c.owner_id or team_managers.get(c.lead_id),
                 "payload": _payload(c),
                 "idempotency_key": f"{BREACHED}:clock:{c.id}",
             }

@@ -1,6 +1,6 @@
 """The reads behind the account and contact pages: one bounded statement per part of a page
 (contacts, opportunities, leads, suggestions, signals, names), never one per row. Owner
-filters come from the caller (``storage.visibility`` clauses), as for the work queue."""
+filters come from the caller (``bascule.access`` conditions), as for the work queue."""
 
 from __future__ import annotations
 

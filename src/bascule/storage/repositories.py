@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, delete, func, or_, select, text
+from sqlalchemy import String, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -47,6 +48,8 @@ class LeadFilter:
     page: int = 1
     page_size: int = 20
     conversion_overdue: bool | None = None
+    # What the caller may read (``access.service.where``); None: every lead.
+    readable: Any = None
 
 
 LEAD_SORTS = {
@@ -141,7 +144,8 @@ def lead_page(
 
 
 def _lead_conditions(f: LeadFilter) -> list[Any]:
-    where: list[Any] = []
+    # What the caller may read (``bascule.access``) first: every other filter narrows it.
+    where: list[Any] = [] if f.readable is None else [f.readable]
     if f.status:
         where.append(t.Lead.status.in_(f.status))
     if f.owner_id is not None:
@@ -343,8 +347,8 @@ def opportunity_contact(
 
 
 # Every API request runs it: built once, so its cache key is worked out once.
-_USER_BY_TOKEN = (
-    select(t.User)
+_TOKEN_WITH_USER = (
+    select(t.User, t.ApiToken)
     .join(t.ApiToken, t.ApiToken.user_id == t.User.id)
     .where(
         t.ApiToken.token_hash == bindparam("token_hash", type_=String),
@@ -354,8 +358,46 @@ _USER_BY_TOKEN = (
 )
 
 
-def user_by_token_hash(session: Session, token_hash: str) -> t.User | None:
-    return session.execute(_USER_BY_TOKEN, {"token_hash": token_hash}).scalar_one_or_none()
+def token_with_user(session: Session, token_hash: str) -> tuple[t.User, t.ApiToken] | None:
+    """The live (not revoked) token with this hash and its active user; its expiry is the
+    caller's to check (``users.tokens.check``)."""
+    row = session.execute(_TOKEN_WITH_USER, {"token_hash": token_hash}).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+def touch_token(session: Session, token_id: int, now: datetime) -> None:
+    session.execute(update(t.ApiToken).where(t.ApiToken.id == token_id).values(last_used_at=now))
+
+
+def live_tokens(session: Session, *, user_id: int) -> list[t.ApiToken]:
+    return list(
+        session.scalars(
+            select(t.ApiToken).where(t.ApiToken.user_id == user_id, t.ApiToken.revoked_at.is_(None))
+        )
+    )
+
+
+def token_by(
+    session: Session, *, prefix: str | None = None, token_id: int | None = None
+) -> t.ApiToken | None:
+    """One token by its id, or by its prefix (None if no token or several share it)."""
+    if token_id is not None:
+        return session.get(t.ApiToken, token_id)
+    if not prefix:
+        return None
+    found = list(session.scalars(select(t.ApiToken).where(t.ApiToken.prefix == prefix).limit(2)))
+    return found[0] if len(found) == 1 else None
+
+
+def tokens_with_email(session: Session, *, user_id: int | None) -> list[tuple[t.ApiToken, str]]:
+    query = (
+        select(t.ApiToken, t.User.email)
+        .join(t.User, t.User.id == t.ApiToken.user_id)
+        .order_by(t.ApiToken.created_at.desc(), t.ApiToken.id.desc())
+    )
+    if user_id is not None:
+        query = query.where(t.ApiToken.user_id == user_id)
+    return [(row[0], row[1]) for row in session.execute(query)]
 
 
 def user_by_email(session: Session, email: str) -> t.User | None:
@@ -385,11 +427,12 @@ def playbook_versions(session: Session) -> list[t.PlaybookVersion]:
     )
 
 
-def open_pipeline_by_stage(session: Session) -> list[tuple[str, int, Any]]:
-    """(stage, count, total amount) of open opportunities."""
+def open_pipeline_by_stage(session: Session, readable: Any = None) -> list[tuple[str, int, Any]]:
+    """(stage, count, total amount) of open opportunities (those ``readable`` when given)."""
+    where = [t.Opportunity.is_closed.is_(False)] + ([] if readable is None else [readable])
     rows = session.execute(
         select(t.Opportunity.stage, func.count(), func.coalesce(func.sum(t.Opportunity.amount), 0))
-        .where(t.Opportunity.is_closed.is_(False))
+        .where(*where)
         .group_by(t.Opportunity.stage)
     )
     return [(stage, int(count), amount) for stage, count, amount in rows]

@@ -15,7 +15,9 @@ from bascule.storage import tables as t
 KIND = "requalification"
 
 
-def handbacks(session: Session, since: datetime, until: datetime) -> list[Any]:
+def handbacks(
+    session: Session, since: datetime, until: datetime, readable: Any = None
+) -> list[Any]:
     """``lead_id``, ``reason``, ``actor_user_id``, ``actor_rule``, ``owner_id`` (the lead's)
     and ``source`` of every requalification from ``since`` (included) to ``until`` (not)."""
     h = t.LeadStatusHistory
@@ -23,6 +25,7 @@ def handbacks(session: Session, since: datetime, until: datetime) -> list[Any]:
         select(h.lead_id, h.reason, h.actor_user_id, h.actor_rule, t.Lead.owner_id, t.Lead.source)
         .join(t.Lead, t.Lead.id == h.lead_id)
         .where(h.kind == KIND, h.changed_at >= since, h.changed_at < until)
+        .where(*([] if readable is None else [readable]))
         .order_by(h.changed_at, h.id)
     )
     return list(session.execute(query).all())

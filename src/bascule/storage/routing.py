@@ -104,3 +104,9 @@ def leads_by_id(session: Session, lead_ids: Sequence[int]) -> list[t.Lead]:
     if not lead_ids:
         return []
     return list(session.scalars(select(t.Lead).where(t.Lead.id.in_(lead_ids)).order_by(t.Lead.id)))
+
+
+def team_id(session: Session, name: str) -> int | None:
+    """The id of the team called ``name`` (None: no such team)."""
+    found: int | None = session.scalar(select(t.Team.id).where(t.Team.name == name))
+    return found

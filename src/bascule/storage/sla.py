@@ -128,8 +128,24 @@ def managers(
     return {row[0]: (row[1], row[2]) for row in session.execute(query)}
 
 
-def clocks_started(session: Session, start: datetime, end: datetime) -> list[Any]:
-    """The report's rows: every clock started in [start, end) (index on started_at)."""
+def queue_managers(session: Session, lead_ids: Iterable[int]) -> dict[int, int]:
+    """{lead id: the manager of the team whose queue holds it} for leads nobody owns."""
+    wanted = sorted(set(lead_ids))
+    if not wanted:
+        return {}
+    query = (
+        select(t.Lead.id, t.Team.manager_id)
+        .join(t.Team, t.Team.id == t.Lead.team_id)
+        .where(t.Lead.id.in_(wanted), t.Team.manager_id.is_not(None))
+    )
+    return {lead: manager for lead, manager in session.execute(query) if manager is not None}
+
+
+def clocks_started(
+    session: Session, start: datetime, end: datetime, readable: Any = None
+) -> list[Any]:
+    """The report's rows: every clock started in [start, end) (index on started_at), those
+    ``readable`` (a condition on ``owner_id``, ``access.service.where_owner``) when given."""
     query = select(
         _clock.c.rule,
         _clock.c.owner_id,
@@ -139,6 +155,8 @@ def clocks_started(session: Session, start: datetime, end: datetime) -> list[Any
         _clock.c.stopped_by,
         _clock.c.escalated_at,
     ).where(_clock.c.started_at >= start, _clock.c.started_at < end)
+    if readable is not None:
+        query = query.where(readable)
     return list(session.execute(query).all())
 
 

@@ -69,6 +69,12 @@ class ApiToken(Base):
     label: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    # Migration 0013: the token's first characters (what ``bascule tokens revoke`` and the
+    # token list name it by; too short to guess the rest), its end, and when it was last used
+    # (written at most once a minute, ``users.tokens.TOUCH_EVERY``).
+    prefix: Mapped[str | None] = mapped_column(String(16), index=True)
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
 
 
 class WebSession(Base):
@@ -188,6 +194,11 @@ class Lead(Base):
     status: Mapped[str] = mapped_column(String(20), default="new")
     disqualification_reason: Mapped[str | None] = mapped_column(String(200))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # The team whose queue holds the lead while nobody owns it (migration 0013, SPEC §18):
+    # the routing rule's team when none of its members could take it.
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("team.id", ondelete="SET NULL"), index=True
+    )
     score: Mapped[int] = mapped_column(Integer, default=0)
     score_explanation: Mapped[list[Any]] = mapped_column(default=list)
     qualification: Mapped[dict[str, Any] | None]
@@ -463,7 +474,12 @@ class Activity(Base):
 
 class AuditLog(Base):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+        # The audit page reads newest first, by period and by actor (migration 0013).
+        Index("ix_audit_log_at", "at", "id"),
+        Index("ix_audit_log_actor", "actor_user_id", "at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

@@ -1,5 +1,5 @@
 """The work queue's reads: one query per section, each bounded (``limit``), each filtered by
-owner through ``storage.visibility`` clauses built by the caller."""
+owner through the conditions of ``access.service`` built by the caller."""
 
 from __future__ import annotations
 
@@ -55,10 +55,13 @@ def leads_to_convert(
     return list(session.scalars(query))
 
 
-def unassigned_leads(session: Session, limit: int) -> list[t.Lead]:
+def unassigned_leads(
+    session: Session, readable: ColumnElement[bool] | None, limit: int
+) -> list[t.Lead]:
+    """Open leads nobody owns, oldest first, among those ``readable`` (their teams' queues)."""
     query = (
         select(t.Lead)
-        .where(OPEN_LEAD, t.Lead.owner_id.is_(None))
+        .where(OPEN_LEAD, t.Lead.owner_id.is_(None), *_where(readable))
         .order_by(t.Lead.created_at, t.Lead.id)
         .limit(limit)
     )

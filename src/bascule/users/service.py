@@ -7,11 +7,17 @@ import secrets
 from datetime import datetime
 
 from bascule.accounts.identity import check_email
+from bascule.audit import service as audit
 from bascule.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
+from bascule.storage.db import utcnow
 from bascule.storage.uow import UnitOfWork
+from bascule.users import tokens
 from bascule.users.model import Actor, Role
+
+# Who acts when nobody signed in does: the operator at the command line.
+CLI = Actor(user_id=None, role=None, rule="cli", name="cli")
 
 TOKEN_PREFIX = "bsc_"
 
@@ -29,7 +35,10 @@ def create_user(
     team: str | None = None,
     manager_email: str | None = None,
     now: datetime,
+    actor: Actor = CLI,
+    reason: str | None = None,
 ) -> t.User:
+    """A new active user (their team created if new). Audited, the team's creation too."""
     normalised, err = check_email(email)
     if err or normalised is None:
         raise ValidationFailed(f"invalid e-mail: {err}", fields={"email": err or "required"})
@@ -55,6 +64,10 @@ def create_user(
             team_row = t.Team(name=team)
             uow.session.add(team_row)
             uow.session.flush()
+            audit.record(
+                uow, actor=actor, entity="team", entity_id=team_row.id, action="create",
+                changes={"name": [None, team]}, reason=reason, now=now,
+            )  # fmt: skip
     user = t.User(
         email=email_key,
         name=name or email_key.split("@", 1)[0],
@@ -68,28 +81,55 @@ def create_user(
     uow.session.flush()
     if team_row is not None and manager is not None and team_row.manager_id is None:
         team_row.manager_id = manager.id
+        audit.record(
+            uow, actor=actor, entity="team", entity_id=team_row.id, action="update",
+            changes={"manager_id": [None, manager.id]}, reason=reason, now=now,
+        )  # fmt: skip
+    audit.record(
+        uow, actor=actor, entity="user", entity_id=user.id, action="create",
+        changes={
+            "email": [None, user.email], "role": [None, user.role],
+            "team_id": [None, user.team_id], "manager_id": [None, user.manager_id],
+        },
+        reason=reason, now=now,
+    )  # fmt: skip
     return user
 
 
-def create_token(uow: UnitOfWork, *, email: str, label: str | None, now: datetime) -> str:
-    """Make a new API token; only its hash is stored, so it is shown once."""
-    user = repo.user_by_email(uow.session, email)
+def create_token(
+    uow: UnitOfWork,
+    *,
+    email: str,
+    label: str | None,
+    now: datetime,
+    expires_at: datetime | None = None,
+    actor: Actor | None = None,
+) -> str:
+    """Make a new API token (ending at ``expires_at``, if given); only its hash is stored, so
+    it is shown once. Audited (``actor``: who made it; the command line by default)."""
+    user = repo.user_by_email(uow.session, email.strip().lower())
     if user is None:
         raise NotFound(f"user {email} not found", fields={"email": "no such user"})
+    if expires_at is not None and expires_at <= now:
+        raise ValidationFailed("a token must end later", fields={"expires_in": "in the past"})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    uow.session.add(
-        t.ApiToken(user_id=user.id, token_hash=hash_token(token), label=label, created_at=now)
-    )
+    tokens.add(
+        uow, user=user, token=token, token_hash=hash_token(token), label=label,
+        expires_at=expires_at, actor=actor or CLI, now=now,
+    )  # fmt: skip
     return token
 
 
-def authenticate(uow: UnitOfWork, token: str | None) -> t.User:
+def authenticate(uow: UnitOfWork, token: str | None, *, now: datetime | None = None) -> t.User:
+    return authenticated(uow, token, now=now or utcnow()).user
+
+
+def authenticated(uow: UnitOfWork, token: str | None, *, now: datetime) -> tokens.Authenticated:
+    """The token's user (``Unauthorized`` if missing, unknown, revoked or expired), and
+    whether its last use is worth writing (``tokens.touch``, once a minute at most)."""
     if not token:
         raise Unauthorized("a bearer token is required", fields={"Authorization": "missing"})
-    user = repo.user_by_token_hash(uow.session, hash_token(token))
-    if user is None:
-        raise Unauthorized("invalid or revoked token", fields={"Authorization": "invalid"})
-    return user
+    return tokens.check(repo.token_with_user(uow.session, hash_token(token)), now)
 
 
 def actor_for(user: t.User) -> Actor:

@@ -36,9 +36,9 @@ def account_list(
     search = (q or "").strip()
     items, total = accounts.list_accounts(
         uow, q=search or None, is_customer=CUSTOMER_CHOICES[customer], page=page,
-        page_size=PAGE_SIZE,
+        page_size=PAGE_SIZE, actor=actor, playbook=playbook,
     )  # fmt: skip
-    rows = overview.account_rows(uow, items, actor=actor)
+    rows = overview.account_rows(uow, items, actor=actor, playbook=playbook)
     return render(
         request, "accounts/list.html", playbook, rows=rows, total=total, page=page,
         page_size=PAGE_SIZE, q=search, customer=customer,
@@ -54,7 +54,7 @@ def account_page(
     playbook: PlaybookDep,
     now: Now,
 ) -> HTMLResponse:
-    found = overview.account_overview(uow, account_id, actor=actor)
+    found = overview.account_overview(uow, account_id, actor=actor, playbook=playbook)
     return render(request, "accounts/detail.html", playbook, view=found, now=now)
 
 
@@ -69,7 +69,13 @@ def contact_list(
 ) -> HTMLResponse:
     search = (q or "").strip()
     items, total = accounts.list_contacts(
-        uow, account_id=None, q=search or None, page=page, page_size=PAGE_SIZE
+        uow,
+        account_id=None,
+        q=search or None,
+        page=page,
+        page_size=PAGE_SIZE,
+        actor=actor,
+        playbook=playbook,
     )
     return render(
         request, "contacts/list.html", playbook, contacts=items, total=total, page=page,
@@ -85,5 +91,5 @@ def contact_page(
     actor: PageActor,
     playbook: PlaybookDep,
 ) -> HTMLResponse:
-    found = overview.contact_overview(uow, contact_id, actor=actor)
+    found = overview.contact_overview(uow, contact_id, actor=actor, playbook=playbook)
     return render(request, "contacts/detail.html", playbook, view=found)

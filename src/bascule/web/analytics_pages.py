@@ -23,6 +23,7 @@ from bascule.analytics.access import readable_by
 from bascule.errors import ValidationFailed
 from bascule.http.deps import Now, PlaybookDep, ReadUow
 from bascule.playbook.schema import Playbook
+from bascule.storage.uow import UnitOfWork
 from bascule.users.model import Actor
 from bascule.web import backtest_page, formats
 from bascule.web import report_links as links
@@ -59,13 +60,15 @@ GROUPINGS = {
 
 
 def _query(
-    report: str, asked: Asked, playbook: Playbook, now: dt.datetime, actor: Actor
+    report: str, asked: Asked, playbook: Playbook, now: dt.datetime, actor: Actor, uow: UnitOfWork
 ) -> analytics.Query:
     """The API's checks on the typed query (``ValidationFailed`` names the field)."""
     allowed = analytics.GROUPS.get(report, ("none",))
     checked = check(asked, allowed, playbook, now)
     group = analytics.check_group(report, ",".join(checked.groups))
-    return analytics.Query(checked.start, checked.end, group, language(), readable_by(actor))
+    return analytics.Query(
+        checked.start, checked.end, group, language(), readable_by(uow, actor, playbook)
+    )
 
 
 def _page(
@@ -120,7 +123,7 @@ def funnel_page(
     asked = asked_of(from_, to, group_by, "none")
     name = "reports/analytics.html"
     try:
-        q = _query("funnel", asked, playbook, now, actor)
+        q = _query("funnel", asked, playbook, now, actor, uow)
     except ValidationFailed as exc:
         return _page(
             request,
@@ -235,7 +238,7 @@ def pipeline_page(
     asked = asked_of(from_, to, group_by, "stage")
     name = "reports/analytics.html"
     try:
-        q = _query("pipeline", asked, playbook, now, actor)
+        q = _query("pipeline", asked, playbook, now, actor, uow)
     except ValidationFailed as exc:
         return _page(
             request,
@@ -350,7 +353,7 @@ def loss_reasons_page(
     name = "reports/analytics.html"
     title = _("Loss reasons")
     try:
-        q = _query("loss-reasons", asked, playbook, now, actor)
+        q = _query("loss-reasons", asked, playbook, now, actor, uow)
     except ValidationFailed as exc:
         return _page(
             request,
@@ -456,7 +459,7 @@ def stage_times_page(
         text = _("Unknown pipeline: “{value}”. Choose one from the list.")
         problems.append(text.format(value=chosen[:60]))
     try:
-        q = _query("stage-times", asked, playbook, now, actor)
+        q = _query("stage-times", asked, playbook, now, actor, uow)
     except ValidationFailed as exc:
         problems += problems_of(exc, asked)
     if problems:

@@ -62,7 +62,9 @@ def backtest_page(
     except PlaybookInvalid:
         context["problems"] = [_("MQL threshold: a whole number from 1 to 100.")]
         return render(request, name, playbook, status_code=422, **context)
-    test = backtests.Backtest(checked.start, checked.end, playbook, proposed, readable_by(actor))
+    test = backtests.Backtest(
+        checked.start, checked.end, playbook, proposed, readable_by(uow, actor, playbook)
+    )
     result = backtests.run(uow, backtest=test, now=now)
     lines = []
     for m in BACKTEST_MEASURES:

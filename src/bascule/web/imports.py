@@ -86,10 +86,12 @@ def _percent(import_id: int) -> int | None:
 
 
 def _upload_form(
-    request: Request, uow: Any, playbook: Playbook, *, status_code: int = 200,
+    request: Request, uow: Any, actor: Actor, playbook: Playbook, *, status_code: int = 200,
     error: str | None = None,
 ) -> HTMLResponse:  # fmt: skip
-    items, total = imports.list_imports(uow, page=1, page_size=RECENT)
+    items, total = imports.list_imports(
+        uow, page=1, page_size=RECENT, actor=actor, playbook=playbook
+    )
     return render(
         request, "imports/upload.html", playbook, status_code=status_code, imports=items,
         total=total, error=error, max_megabytes=request.app.state.settings.import_max_bytes
@@ -101,7 +103,7 @@ def _upload_form(
 def import_home(
     request: Request, uow: ReadUow, actor: PageActor, playbook: PlaybookDep
 ) -> HTMLResponse:
-    return _upload_form(request, uow, playbook)
+    return _upload_form(request, uow, actor, playbook)
 
 
 @router.post("/imports", response_model=None)
@@ -114,7 +116,7 @@ async def upload(request: Request, actor: PageActor, playbook: PlaybookDep) -> R
         received = await read_upload(request, max_bytes=settings.import_max_bytes)
     except BasculeError as exc:
         with database(request).uow() as uow:
-            return _upload_form(request, uow, playbook, status_code=exc.status,
+            return _upload_form(request, uow, actor, playbook, status_code=exc.status,
                                 error=_first_reason(exc))  # fmt: skip
     try:
         check_token(request, received.fields.get(CSRF_FIELD))
@@ -139,7 +141,7 @@ def _staged(staged_id: str, actor: Actor) -> staging.Staged:
 
 
 def _mapping_page(
-    request: Request, playbook: Playbook, found: staging.Staged, *,
+    request: Request, actor: Actor, playbook: Playbook, found: staging.Staged, *,
     options: dict[str, str], chosen: dict[int, str] | None = None, status_code: int = 200,
     errors: dict[str, str] | None = None, dry_run: t.ImportBatch | None = None,
     dry_preview: list[dict[str, Any]] | None = None,
@@ -150,7 +152,7 @@ def _mapping_page(
     except ValidationFailed as exc:
         staging.discard(found)
         with database(request).uow() as uow:
-            return _upload_form(request, uow, playbook, status_code=422,
+            return _upload_form(request, uow, actor, playbook, status_code=422,
                                 error=_first_reason(exc))  # fmt: skip
     chosen = chosen or {}
     return render(
@@ -168,7 +170,7 @@ def mapping(
 ) -> HTMLResponse:
     found = _staged(staged_id, actor)
     options = {"tag": "", "temperature": "", "source": ""}
-    return _mapping_page(request, playbook, found, options=options)
+    return _mapping_page(request, actor, playbook, found, options=options)
 
 
 @router.post("/imports/new/{staged_id}", response_model=None)
@@ -208,13 +210,13 @@ async def dry_run_or_run(
                     for e in imports.first_errors(uow, batch.id, ERRORS_SHOWN)
                 ]  # fmt: skip
             return _mapping_page(
-                request, playbook, found, options=options, chosen=chosen, dry_run=batch,
+                request, actor, playbook, found, options=options, chosen=chosen, dry_run=batch,
                 dry_preview=shown, dry_errors=first,
             )  # fmt: skip
         import_id = await run_in_threadpool(_start_run, db, found, settings, actor, playbook, now)
     except ValidationFailed as exc:
         return _mapping_page(
-            request, playbook, found, options=options, chosen=chosen, status_code=422,
+            request, actor, playbook, found, options=options, chosen=chosen, status_code=422,
             errors={k: str(v) for k, v in (exc.fields or {"file": exc.message}).items()},
         )  # fmt: skip
     return RedirectResponse(f"/imports/{import_id}", status_code=303)
@@ -338,7 +340,7 @@ def undo(
     now: Now,
 ) -> Response:  # fmt: skip
     try:
-        imports.undo(uow, import_id=import_id, actor=actor, now=now)
+        imports.undo(uow, import_id=import_id, actor=actor, playbook=playbook, now=now)
     except (Conflict, Forbidden) as exc:  # already undone, a dry run, someone else's import
         uow.session.rollback()
         return _report_page(request, uow, playbook, import_id, status_code=exc.status,

@@ -113,7 +113,7 @@ def move(
     loss_reason: Annotated[str | None, Form(max_length=40)] = None, next: FormText = "",
     reason_asked: FormText = "",
 ) -> Response:  # fmt: skip
-    pages.readable(uow, opportunity_id, actor)
+    pages.readable(uow, opportunity_id, actor, playbook)
     try:
         opportunities.change_stage(
             uow, opportunity_id=opportunity_id, stage=stage, loss_reason=loss_reason or None,
@@ -129,7 +129,8 @@ def move(
             # the form sent had the question (``reason_asked``).
             return render(
                 request, "opportunities/lose.html", playbook,
-                row=pages.readable(uow, opportunity_id, actor), next=_back(next, opportunity_id),
+                row=pages.readable(uow, opportunity_id, actor, playbook),
+                next=_back(next, opportunity_id),
                 errors=errors if reason_asked else {}, stage=stage,
                 status_code=422 if reason_asked else 200,
             )  # fmt: skip
@@ -143,7 +144,7 @@ def edit(
     request: Request, opportunity_id: PathId, uow: WriteUow, actor: PageActor,
     playbook: PlaybookDep, now: Now, amount: FormText = "", expected_close_date: FormText = "",
 ) -> Response:  # fmt: skip
-    pages.readable(uow, opportunity_id, actor)
+    pages.readable(uow, opportunity_id, actor, playbook)
     changes = {
         "amount": parse_amount(amount, locale_of(request)),
         "expected_close_date": parse_day(expected_close_date),
@@ -175,7 +176,7 @@ def _page(
     *, stage_errors: dict[str, str] | None = None, edit_errors: dict[str, str] | None = None,
     typed: dict[str, str] | None = None,
 ) -> HTMLResponse:  # fmt: skip
-    found = pages.detail(uow, opportunity_id=opportunity_id, actor=actor)
+    found = pages.detail(uow, opportunity_id=opportunity_id, actor=actor, playbook=playbook)
     opp = found.row.opportunity
     typed = typed or {
         "amount": amount_input(opp.amount, locale_of(request)),

@@ -12,12 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from bascule.audit import reading
 from bascule.http.deps import Now, PathId, PlaybookDep, ReadUow
 from bascule.leads import service as leads
 from bascule.privacy import consents
 from bascule.sla import service as sla
 from bascule.storage import repositories as repo
-from bascule.web import accounts, analytics_pages, auth, imports, privacy, reports
+from bascule.web import accounts, admin, analytics_pages, auth, imports, privacy, reports
 from bascule.web import opportunities as opportunity_pages
 from bascule.web.auth import LoginRequired, PageActor
 from bascule.web.errors import error_page
@@ -36,6 +37,7 @@ router.include_router(imports.router)
 router.include_router(analytics_pages.router)
 router.include_router(opportunity_pages.router)
 router.include_router(privacy.router)
+router.include_router(admin.router)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -59,7 +61,8 @@ def lead_list(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     flt = repo.LeadFilter(status=[status] if status else [], q=q or None, page=page, page_size=25)
-    items, total = repo.list_leads(uow.session, flt)
+    rows = leads.listed(uow, flt, actor=actor, playbook=playbook)
+    items, total = rows.items, rows.total
     # From the lead's own columns: no query per lead (SPEC §15, at most 3 per list).
     sla_status = {lead.id: sla.status_of(lead, now=now, playbook=playbook) for lead in items}
     return render(
@@ -77,9 +80,10 @@ def lead_detail(
     playbook: PlaybookDep,
     now: Now,
 ) -> HTMLResponse:
-    lead = leads.get(uow, lead_id)
+    lead = leads.read(uow, lead_id, actor=actor, playbook=playbook)
+    audit = reading.of_record(uow, "lead", lead_id, actor=actor, playbook=playbook)
     return render(
-        request, "leads/detail.html", playbook, lead=lead,
+        request, "leads/detail.html", playbook, lead=lead, audit=audit,
         tags=repo.tags_by_lead(uow.session, [lead_id])[lead_id],
         history=repo.lead_history(uow.session, lead_id),
         activities=repo.activities(uow.session, lead_id=lead_id),

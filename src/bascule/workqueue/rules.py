@@ -31,11 +31,15 @@ BY_ROLE: dict[Role, tuple[Section, ...]] = {
 }
 
 
-def sections(role: Role | None, *, manages_others: bool) -> tuple[Section, ...]:
-    """A manager of any role also sees the team's queue and the unassigned leads; everyone
-    ends with their alerts."""
+def sections(
+    role: Role | None, *, manages_others: bool, has_queue: bool = False
+) -> tuple[Section, ...]:
+    """A manager of any role also sees the team's queue and the unassigned leads; a member of
+    a team sees its queue of leads nobody owns (SPEC §18); everyone ends with their alerts."""
     own = BY_ROLE.get(role, (Section.MY_LEADS,)) if role is not None else ()
-    extra = (Section.TEAM, Section.UNASSIGNED) if manages_others else ()
+    extra: tuple[Section, ...] = (Section.TEAM, Section.UNASSIGNED) if manages_others else ()
+    if has_queue and not manages_others:
+        extra = (Section.UNASSIGNED,)
     ordered = tuple(dict.fromkeys((*own, *extra, Section.ALERTS)))
     return ordered
 

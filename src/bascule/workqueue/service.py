@@ -1,5 +1,5 @@
 """A user's work queue (the web UI's home page): fetch each section their role needs, within
-what they may see (``users.visibility``), then compute the SLA words and times left."""
+what they may read (``access.service``), then compute the SLA words and times left."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bascule.access import service as access
 from bascule.alerts import service as alerts
 from bascule.playbook.schema import Playbook
 from bascule.sla import service as sla
+from bascule.storage import access as clauses
 from bascule.storage import tables as t
-from bascule.storage import visibility as clauses
 from bascule.storage import workqueue as store
 from bascule.storage.uow import UnitOfWork
-from bascule.users import visibility
 from bascule.users.model import Actor
 from bascule.workqueue import rules
 from bascule.workqueue.rules import Section
@@ -43,15 +43,21 @@ class WorkQueue:
 def build(
     uow: UnitOfWork, *, actor: Actor, now: datetime, playbook: Playbook, locale: str
 ) -> WorkQueue:
-    seen = visibility.visible_leads(uow, actor)
-    queue = WorkQueue(rules.sections(actor.role, manages_others=seen.is_manager))
+    found_leads = access.owners(uow, actor, playbook, "lead")
+    everything = found_leads.everything
+    reach = None if everything else access.reach_of(uow, actor, playbook)
+    queue = WorkQueue(
+        rules.sections(
+            actor.role,
+            manages_others=everything or (reach is not None and reach.manages_others),
+            has_queue=reach is not None and bool(reach.queues),
+        )
+    )
     session = uow.session
     mine = frozenset({actor.user_id}) if actor.user_id is not None else frozenset()
 
-    def owned(column: str, owners: frozenset[int], everything: bool = False) -> Any:
-        return clauses.owner_clause(
-            store.column(column), everything=everything, owner_ids=owners, unassigned=False
-        )
+    def owned(column: str, owners: frozenset[int]) -> Any:
+        return clauses.owned_by(store.column(column), owners)
 
     found: dict[Section, list[t.Lead]] = {}
     for section in queue.sections:
@@ -60,12 +66,14 @@ def build(
         elif section is Section.READY:
             found[section] = store.leads_to_convert(session, owned("lead", mine), SECTION_SIZE)
         elif section is Section.TEAM:
-            team = owned("lead", seen.owner_ids, seen.everything)
-            if seen.everything:  # everyone's assigned leads
-                team = store.column("lead").is_not(None)
+            # Everyone's assigned leads, or those of the people the actor manages.
+            team = (
+                store.column("lead").is_not(None) if reach is None else owned("lead", reach.managed)
+            )
             found[section] = store.leads_by_deadline(session, team, SECTION_SIZE)
         elif section is Section.UNASSIGNED:
-            found[section] = store.unassigned_leads(session, SECTION_SIZE)
+            readable = access.where(uow, actor, playbook, "lead")
+            found[section] = store.unassigned_leads(session, readable, SECTION_SIZE)
         elif section is Section.CLOSING:
             first, last = rules.month_of(now.astimezone(sla.calendar_of(playbook).zone).date())
             owner = owned("opportunity", mine)

@@ -17,6 +17,9 @@ from bascule.app import create_app
 from bascule.config import Settings
 from bascule.storage.uow import Database
 
+# Written around a seller's own records: the driver calls as the sales user.
+AS = "sales"
+
 
 def test_each_user_sees_only_their_own_delivered_alerts(api, users, enqueue, make_worker):
     mine = enqueue(users["sales"].id, 3, key="sales")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from bascule.storage import tables as t
 
+# Written around a seller's own records: the driver calls as the sales user.
+AS = "sales"
+
 
 def test_create_account_normalises_the_domain(api, users):
     account = api.create_account(name="Aciers Durand", domain="https://www.Acier-Durand.fr/")

@@ -58,8 +58,8 @@ Post = Callable[[str, dict[str, Any]], httpx.Response]
 
 @pytest.fixture(params=["testclient", "http"])
 def posters(request, api, http_server) -> Iterator[tuple[Post, Post]]:
-    """Two independent ways to POST as the sales user."""
-    headers = api.headers("sales")
+    """Two independent ways to POST as the driver's default user."""
+    headers = api.headers()
     if request.param == "testclient":
         clients = [api.clone(), api.clone()]
         try:

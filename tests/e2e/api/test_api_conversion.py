@@ -12,6 +12,9 @@ import pytest
 
 from bascule.storage import tables as t
 
+# Written around a seller's own records: the driver calls as the sales user.
+AS = "sales"
+
 WRITTEN_BY_CONVERSION = (t.Account, t.Contact, t.Opportunity, t.LeadConversion)
 
 

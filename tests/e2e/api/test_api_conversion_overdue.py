@@ -24,6 +24,9 @@ from bascule.storage import tables as t
 from bascule.storage.uow import Database
 from bascule.users import service as users_service
 
+# Written around a seller's own records: the driver calls as the sales user.
+AS = "sales"
+
 PARIS = ZoneInfo("Europe/Paris")
 CHRISTMAS_EVE = datetime(2026, 12, 24, 10, tzinfo=PARIS)  # a Thursday
 DUE = datetime(2026, 12, 29, 10, tzinfo=PARIS)  # 25th holiday, 26-27 weekend: Tuesday 10:00

@@ -252,7 +252,7 @@ def test_errors_download_as_csv(api):
         ]
     )
     result = imported(api, content)
-    response = api.get(result["errors_url"], as_="sales")
+    response = api.get(result["errors_url"])
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == (
@@ -384,9 +384,9 @@ def test_undo_deletes_untouched_leads_and_restores_enriched_ones(api, users, row
     api.ok(api.patch(f"/leads/{hugo['id']}", {"job_title": "Gérant"}))
     api.ok(api.patch(f"/leads/{existing['id']}", {"job_title": "Directeur des SI"}))
 
-    # When someone else than the importer, without the role, tries to undo it
-    error = api.error(api.post(f"/imports/{result['id']}/undo", as_="sales"), 403)
-    assert error["code"] == "forbidden"
+    # When someone who may not read the importer's leads tries to undo it: not found (SPEC §18)
+    error = api.error(api.post(f"/imports/{result['id']}/undo", as_="sales"), 404)
+    assert error["code"] == "not_found"
     # and when the importer undoes it
     undone = api.ok(api.post(f"/imports/{result['id']}/undo", as_="marketing"))
 

@@ -135,7 +135,7 @@ def test_an_owner_given_wins_over_routing_and_history_names_who_gave_it(api, dat
     assert row["reason"] == "given to sales@bascule-crm.fr by Marketing"
 
     # When the sales user hands it to Anna
-    moved = api.ok(api.patch(f"/leads/{lead['id']}", {"owner_id": anna}))
+    moved = api.ok(api.patch(f"/leads/{lead['id']}", {"owner_id": anna}, as_="sales"))
     assert moved["owner_id"] == anna
     rows = assignments(api, lead["id"])
     assert [r["reason"] for r in rows][-1] == "given to anna.sdr@bascule-crm.fr by Sales"
@@ -145,7 +145,7 @@ def test_an_owner_given_wins_over_routing_and_history_names_who_gave_it(api, dat
     # Unassigned: a history row too, and assigned_at cleared
     nobody = api.ok(api.patch(f"/leads/{lead['id']}", {"owner_id": None}))
     assert (nobody["owner_id"], nobody["assigned_at"]) == (None, None)
-    assert assignments(api, lead["id"])[-1]["reason"] == "unassigned by Sales"
+    assert assignments(api, lead["id"])[-1]["reason"] == "unassigned by Admin"
 
 
 def test_a_lead_no_rule_places_stays_with_its_creator_as_before(api, database, users):

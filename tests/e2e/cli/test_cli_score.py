@@ -60,8 +60,11 @@ def test_recompute_applies_a_changed_playbook_to_every_lead(bascule, database, t
     new, accepted, taken_out = (make_lead(database, f"{n}@acier-durand.fr") for n in "abc")
     now = datetime.now(UTC)
     with database.uow(write=True) as uow:
-        seller = users.create_user(uow, email="s@bascule-crm.fr", role="sales", name="S", now=now)
-        actor = Actor(user_id=seller.id, role=Role.SALES)
+        # Sales ops: reads and edits the leads nobody owns (SPEC §18)
+        seller = users.create_user(
+            uow, email="s@bascule-crm.fr", role="sales_ops", name="S", now=now
+        )
+        actor = Actor(user_id=seller.id, role=Role.SALES_OPS)
         pb = default_playbook()
         for lead_id, moves in ((accepted, ("sql",)), (taken_out, ("mql", "nurturing"))):
             for status in moves:

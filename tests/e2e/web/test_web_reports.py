@@ -24,6 +24,9 @@ from bascule.storage import tables as t
 from bascule.storage.uow import Database
 from bascule.web.security import SESSION_COOKIE
 
+# Written around a seller's own records: the driver calls as the sales user.
+AS = "sales"
+
 pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(
     not os.path.exists("/usr/bin/chromium"), reason="Debian's chromium is not installed"

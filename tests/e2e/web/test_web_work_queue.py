@@ -1,6 +1,6 @@
 """The work queue at ``/`` (TestClient), on SQLite and PostgreSQL: each role's sections, the
 most urgent first-response deadlines first with the business time left, and only what the
-user may see (``users.visibility``).
+user may read (``access.service``).
 
 Monday 23 November 2026 in Paris, on the default calendar; the API's clock is the test's."""
 
@@ -72,10 +72,16 @@ def work(api: Any, database: Database, users: Any, form_key: Any, clock: Clock) 
     clock.now = paris(23, 11)
     body = {"kind": "call", "direction": "out", "outcome": "reached"}
     api.ok(api.post(f"/leads/{made['alice']}/activities", body, as_="sdr"), 201)
-    made["ready"] = api.ready_lead(email="rita@aciers.fr", first_name="Rita")["id"]
+    # The seller's own: Rita, ready to convert, and two opportunities (SPEC §18: the queue
+    # shows only what its reader may read).
+    seller = api.users["sales"].id
+    rita = api.ready_lead(email="rita@aciers.fr", first_name="Rita", owner_id=seller)
+    made["ready"] = rita["id"]
     account = api.create_account(name="Aciers Durand")["id"]
     for name, day in (("Closing in November", "2026-11-30"), ("Closing in December", "2026-12-15")):
-        api.create_opportunity(name=name, expected_close_date=day, account_id=account)
+        api.create_opportunity(
+            name=name, expected_close_date=day, account_id=account, owner_id=seller
+        )
     clock.now = paris(23, 13)
     sla_tick.run(database, now=clock.now)
     return made

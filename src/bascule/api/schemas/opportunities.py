@@ -59,9 +59,10 @@ class OpportunityRead(Output):
     id: int
     name: str
     account_id: int
-    amount: Money
+    # None for a role that reads opportunities without their amounts (playbook ``[access]``).
+    amount: Money | None
     currency: str
-    weighted_amount: Money
+    weighted_amount: Money | None
     expected_close_date: dt.date
     stage: str
     probability: int

@@ -1,7 +1,7 @@
 """privacy: consents per purpose, anonymised leads and contacts
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-05 07:10:00
 
 A person's consents are rows of ``consent`` (one per lead or contact and purpose: granted or
@@ -17,7 +17,7 @@ from alembic import op
 from bascule.storage.db import UTCDateTime
 
 revision = "0014"
-down_revision = "0009"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
