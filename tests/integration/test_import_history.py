@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -91,3 +92,169 @@ def test_maven_pipeline_win_rate_by_owner_and_won_amount_by_month_match_the_csv(
                 create_owners=True, value_map={"stage": {"Engaging": "discovery"}})  # fmt: skip
     assert (again.rows_created, again.rows_updated) == (0, len(rows))
     assert count(t.Opportunity) == len(rows)
+
+
+# --- generated messy lead history -------------------------------------------------------------
+
+RANK = {"new": 0, "contacted": 1, "nurturing": 0, "mql": 2, "sql": 3, "converted": 4,
+        "disqualified": 0}  # fmt: skip
+# Foreign status words (Salesforce, HubSpot) and what they mean.
+WORDS = {
+    "Open - Not Contacted": "new", "Working - Contacted": "contacted",
+    "Closed - Converted": "converted", "Closed - Not Converted": "disqualified",
+    "marketingqualifiedlead": "mql", "Sales Qualified Lead": "sql", "Nurturing": "nurturing",
+}  # fmt: skip
+OWNERS = ["Alice Martin", "bruno.petit@bascule-crm.fr", "Chloé Durand"]
+
+
+def _written(at: datetime, style: int) -> str:
+    """One date in one of the styles exports use (wall-clock time of Europe/Paris)."""
+    return [
+        at.strftime("%Y-%m-%d %H:%M"),
+        at.strftime("%d/%m/%Y %H:%M"),
+        at.strftime("%d %b %Y") if at.hour == 0 and at.minute == 0 else at.strftime("%Y-%m-%dT%H:%M:00"),
+    ][style % 3]
+
+
+def messy_history(n: int, seed: int = 13) -> tuple[bytes, list[dict[str, object]]]:
+    """A CSV of `n` leads in time order with their past, and what each should become."""
+    rng = random.Random(seed)
+    header = ["Record ID", "First Name", "Last Name", "Email", "Phone", "Company",
+              "Lead Status", "Create Date", "Became a Marketing Qualified Lead Date",
+              "Became a Sales Qualified Lead Date", "Converted Date", "Disqualified Date",
+              "Lead Owner", "Do Not Call"]  # fmt: skip
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";")
+    w.writerow(header)
+    truth = []
+    start = datetime(2025, 1, 1, 8, 0)
+    for i in range(n):
+        created = start + timedelta(hours=7 * i + rng.randrange(5))
+        if rng.random() < 0.2:
+            created = created.replace(hour=0, minute=0)
+        steps: dict[str, datetime] = {}
+        at = created
+        for status in ("mql", "sql", "converted"):
+            if rng.random() < 0.5:
+                break
+            at += timedelta(days=rng.randrange(1, 20), hours=rng.randrange(10))
+            steps[status] = at
+        if not steps.get("converted") and rng.random() < 0.2:
+            steps["disqualified"] = at + timedelta(days=3)
+        word = rng.choice(list(WORDS))
+        reached = max([0, RANK[WORDS[word]], *(RANK[s] for s in steps)])
+        style = rng.randrange(3)
+        email = f"p{i}@example.org" if rng.random() < 0.7 else ""
+        phone = f"06 12 34 {i // 100 % 100:02d} {i % 100:02d}" if not email else ""
+        dates = [_written(steps[s], style) if s in steps else ""
+                 for s in ("mql", "sql", "converted", "disqualified")]  # fmt: skip
+        owner = OWNERS[i % 3]
+        w.writerow([f"H{i}", f"P{i}", f"N{i}", email, phone, f"Co {i % 50}", word,
+                    _written(created, style), *dates, owner, "1" if i % 7 == 0 else "0"])  # fmt: skip
+        truth.append({"id": f"H{i}", "created": created, "reached": reached, "owner": owner,
+                      "status": WORDS[word], "steps": steps, "dnc": i % 7 == 0})  # fmt: skip
+    return out.getvalue().encode(), truth
+
+
+def _users(database: Database) -> dict[str, int]:
+    from bascule.users import service as users
+
+    ids = {}
+    with database.uow(write=True) as uow:
+        for owner, email in (("Alice Martin", "alice.martin@bascule-crm.fr"),
+                             ("bruno.petit@bascule-crm.fr", "bruno.petit@bascule-crm.fr"),
+                             ("Chloé Durand", "chloe.durand@bascule-crm.fr")):  # fmt: skip
+            name = owner if "@" not in owner else "Bruno Petit"
+            user = users.create_user(uow, email=email, role="sales", now=NOW, name=name)
+            ids[owner] = user.id
+        uow.commit()
+    return ids
+
+
+def test_messy_history_counts_in_the_funnel_as_a_plain_computation_does(database, actor, count):
+    owners = _users(database)
+    content, truth = messy_history(240)
+    batch = run(database, actor, content, "hubspot.csv")
+    assert errors(database, batch) == []
+    assert (batch.rows_created, batch.rows_rejected) == (240, 0)
+
+    paris = ZoneInfo("Europe/Paris")
+    with database.uow() as uow:
+        leads = {lead.external_id: lead for lead in uow.session.scalars(select(t.Lead))}
+        for row in truth:
+            lead = leads[row["id"]]
+            assert lead.created_at == row["created"].replace(tzinfo=paris).astimezone(UTC)
+            assert lead.status == row["status"]
+            assert lead.owner_id == owners[row["owner"]]
+            assert lead.do_not_contact is row["dnc"]
+        history = uow.session.scalars(select(t.LeadStatusHistory)).all()
+        assert all(h.import_id == batch.id for h in history)
+
+    # the funnel of the year, by owner, against the plain computation
+    playbook = playbooks.active(database, max_age=0)
+    start, end = date(2025, 1, 1), date(2025, 2, 28)
+    with database.uow() as uow:
+        funnel = reports.funnel(uow, query=reports.Query(start, end, "owner", "en"),
+                                playbook=playbook)  # fmt: skip
+    expected: defaultdict[int, Counter[str]] = defaultdict(Counter)
+    for row in truth:
+        created: datetime = row["created"]  # type: ignore[assignment]
+        if not start <= created.date() <= end:
+            continue
+        c = expected[owners[row["owner"]]]  # type: ignore[index]
+        c["leads"] += 1
+        for name, rank in (("mql", 2), ("sql", 3), ("opportunities", 4)):
+            c[name] += row["reached"] >= rank  # type: ignore[operator]
+    got = {r["key"]: {k: r[k] for k in ("leads", "mql", "sql", "opportunities")}
+           for r in funnel["rows"]}  # fmt: skip
+    assert got == {k: {n: v[n] for n in ("leads", "mql", "sql", "opportunities")}
+                   for k, v in expected.items()}  # fmt: skip
+
+    # imported again: the same leads, their history replaced, not doubled
+    again = run(database, actor, content, "hubspot.csv")
+    assert (again.rows_created, again.rows_updated) == (0, 240)
+    assert count(t.LeadStatusHistory) == len(history)
+    # undo of the re-import gives back the first import's rows; undo of the first removes all
+    with database.uow(write=True) as uow:
+        imports.undo(uow, import_id=again.id, actor=actor, now=NOW + timedelta(minutes=1))
+        uow.commit()
+    assert count(t.LeadStatusHistory) == len(history)
+    assert count(t.LeadStatusHistory, t.LeadStatusHistory.import_id == batch.id) == len(history)
+    with database.uow(write=True) as uow:
+        result = imports.undo(uow, import_id=batch.id, actor=actor, now=NOW + timedelta(minutes=2))
+        uow.commit()
+    assert result["deleted"] == 240
+    assert count(t.Lead) == count(t.LeadStatusHistory) == 0
+
+
+def test_bad_values_are_refused_row_by_row_naming_the_field(database, actor, count):
+    _users(database)
+    content = (
+        "Id;Last Name;Status;Created Date;MQL Date;Owner;Disqualification Reason\n"
+        "A1;Ada;Open - Not Contacted;2025-03-01;;Alice Martin;\n"
+        "A2;Bob;Pending Review;2025-03-01;;Alice Martin;\n"
+        "A3;Cyd;Working - Contacted;31 Febtember 2025;;Alice Martin;\n"
+        "A4;Dee;mql;2025-03-05;2025-03-01;Alice Martin;\n"
+        "A5;Eve;Working - Contacted;2025-03-05;;Zoé Inconnue;\n"
+        "A6;Fay;Closed - Not Converted;2025-03-05;;Alice Martin;Too small\n"
+        ";;Working - Contacted;2025-03-05;;;\n"
+    ).encode()
+    batch = run(database, actor, content, "leads.csv")
+    found = {(n, f, rejected) for n, f, _, rejected in errors(database, batch)}
+    assert found == {
+        (3, "status", True), (4, "created_at", True), (5, "mql_at", True), (6, "owner", True),
+        (7, "disqualification_reason", False), (8, "row", True),
+    }  # fmt: skip
+    assert (batch.rows_created, batch.rows_rejected) == (2, 5)
+    reasons = {n: r for n, _, r, _ in errors(database, batch)}
+    assert "'Pending Review' is not a lead status" in reasons[3]
+    assert "--create-owners" in reasons[6]
+
+    # with create_owners, the unknown owner becomes an inactive sales user, found again later
+    fixed = run(database, actor, content, "leads.csv", create_owners=True,
+                value_map={"status": {"Pending Review": "contacted"}})  # fmt: skip
+    with database.uow() as uow:
+        user = uow.session.scalars(select(t.User).where(t.User.import_id == fixed.id)).one()
+        assert (user.name, user.role, user.is_active) == ("Zoé Inconnue", "sales", False)
+    assert count(t.Lead, t.Lead.external_id == "A5") == 1
+    assert count(t.Lead, t.Lead.external_id == "A2", t.Lead.status == "contacted") == 1

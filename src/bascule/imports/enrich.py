@@ -54,6 +54,9 @@ class LeadUpdate:
                 self.past_before.setdefault(name, getattr(lead, name))
                 setattr(lead, name, value)
                 changed = True
+        if changed or past.events:
+            # An undo gives the lead back as it was, its last change included.
+            self.past_before.setdefault("updated_at", lead.updated_at)
         if past.events:
             self.history_before = lead_history.imported_history_of(lead)
             self.history_after = lead_history.history_rows(

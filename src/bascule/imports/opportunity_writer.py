@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 
 from bascule.accounts.model import normalise_company_name
+from bascule.audit import service as audit
 from bascule.imports.enumerated import value_key
 from bascule.imports.history import stage_events
 from bascule.imports.lead_history import at, history_rows
@@ -217,6 +218,7 @@ def _write_row(
         session.add(opp)
         kind = "created"
     else:
+        _keep_for_undo(uow, opp, columns, ctx)
         for key, value in columns.items():
             setattr(opp, key, value)
         kind = "updated"
@@ -312,14 +314,42 @@ def _convert_lead(
     opp.lead_id = opp.lead_id or lead.id
     lead.opportunity_id = opp.id
     lead.account_id = lead.account_id or opp.account_id
+    kept = {name: audit.jsonable(getattr(lead, name)) for name in LEAD_LINK}
+    session.add(t.ImportChange(import_id=ctx.import_id, lead_id=lead.id, action="converted",
+                               before={"columns": kept}))  # fmt: skip
     if lead.status != "converted":
-        rows = history_rows(lead.id, [], import_id=ctx.import_id, actor=ctx.actor)
         rows = history_rows(lead.id, [_conversion(lead.status, opp.created_at)],
                             import_id=ctx.import_id, actor=ctx.actor)  # fmt: skip
         session.execute(t.LeadStatusHistory.__table__.insert(), rows)
         lead.status = "converted"
         lead.converted_at = opp.created_at
     lead.updated_at = max(lead.updated_at, ctx.now) if lead.updated_at else ctx.now
+
+
+LEAD_LINK = ("status", "converted_at", "opportunity_id", "account_id", "updated_at")
+
+
+def _keep_for_undo(
+    uow: UnitOfWork, opp: t.Opportunity, columns: Mapping[str, Any], ctx: OpportunityContext
+) -> None:
+    """What an update replaces, kept in an import change (lead_id NULL) for an undo."""
+    h = t.OpportunityStageHistory
+    rows = uow.session.scalars(
+        select(h).where(h.opportunity_id == opp.id, h.import_id.is_not(None)).order_by(h.id)
+    ).all()
+    before = {
+        "opportunity_id": opp.id,
+        "columns": {k: audit.jsonable(getattr(opp, k)) for k in columns if k != "external_id"},
+        "history": [
+            {"from_stage": r.from_stage, "to_stage": r.to_stage, "probability": r.probability,
+             "amount": str(r.amount), "changed_at": r.changed_at.isoformat(),
+             "actor_user_id": r.actor_user_id, "reason": r.reason, "import_id": r.import_id}
+            for r in rows
+        ],
+    }  # fmt: skip
+    uow.session.add(
+        t.ImportChange(import_id=ctx.import_id, lead_id=None, action="opp_update", before=before)
+    )
 
 
 def _conversion(before: str, when: datetime) -> Any:

@@ -219,7 +219,9 @@ def _look_up(
         ]
         bulk.lock_keys(session, keys)
     customers = bulk.customer_contacts(session, emails)
-    leads = bulk.open_leads_matching(session, emails, externals, lock=not ctx.dry_run)
+    leads = bulk.open_leads_matching(
+        session, emails, externals, lock=not ctx.dry_run, closed_too=ctx.history is not None
+    )
     if ctx.dry_run:
         session.expunge_all()  # a preview changes nothing: what it fills in is never flushed
     return list(leads), customers
@@ -277,6 +279,10 @@ def _insert_leads(
         "score_explanation": [],
         "ready_to_convert": False,
         "do_not_contact": False,
+        "converted_at": None,
+        "disqualification_reason": None,
+        "opportunity_id": None,
+        "account_id": None,
         "created_at": ctx.now,
         "updated_at": ctx.now,
         "import_id": ctx.import_id,
