@@ -259,19 +259,18 @@ def _insert_leads(
     if not new:
         return []
     owner = ctx.actor.user_id
-    # A lead with a past keeps its file's owner (else the importer): routing, its counters
-    # and its SLA clocks are for the leads arriving now.
-    routed = [c for c, past in zip(new, pasts, strict=True) if past is None]
-    routed_owners = iter(_owners(uow, routed, ctx))
+    # A lead with a past (or an owner named by its file) keeps its file's owner, else the
+    # importer: routing, its counters and its SLA clocks are for the leads arriving now.
+    kept = [p is not None and bool(p.events or "owner_id" in p.columns) for p in pasts]
+    routed_owners = iter(_owners(uow, [c for c, k in zip(new, kept, strict=True) if not k], ctx))
     keeps = f"import #{ctx.import_id}: owner from the file"
-    owners: list[Owner | None] = [
-        next(routed_owners)
-        if past is None
-        else (past.columns.get("owner_id", owner), keeps, None)
-        if past.columns.get("owner_id", owner) is not None
-        else None
-        for past in pasts
-    ]
+    owners: list[Owner | None] = []
+    for past, k in zip(pasts, kept, strict=True):
+        given_id = past.columns.get("owner_id", owner) if past is not None else owner
+        if not k:
+            owners.append(next(routed_owners))
+        else:
+            owners.append((given_id, keeps, None) if given_id is not None else None)
     common: Row = {
         "kind": "sales",
         "status": NEW,
@@ -300,7 +299,8 @@ def _insert_leads(
         row["search_text"] = search_text(fields)
         if past is not None:
             row.update(past.columns)
-            row["assigned_at"] = row["created_at"] if given else None
+            if past.events:
+                row["assigned_at"] = row["created_at"] if given else None
         rows.append(row)
     session = uow.session
     # Scored from their profile before the insert; what needs more is scored after it.
@@ -360,8 +360,8 @@ def _insert_leads(
     if ctx.playbook is not None:
         placed = [
             assignment.Placed(lead_id, *p, source=row["source"], temperature=row["temperature"])
-            for lead_id, p, row, past in zip(ids, owners, rows, pasts, strict=True)
-            if p is not None and past is None
+            for lead_id, p, row, k in zip(ids, owners, rows, kept, strict=True)
+            if p is not None and not k
         ]
         assignment.record_imported(
             uow, placed, import_id=ctx.import_id, new_ids=ids, actor=ctx.actor, now=ctx.now,
