@@ -48,7 +48,7 @@ def test_every_row_rejected_exits_1_with_the_first_reasons(
     line = one_line_error(result)
     assert line == (
         "error: import #1: every row was rejected (12): nothing imported; first reasons: row 2: "
-        "no name, e-mail, company or external id: nothing says who this is"
+        "no name, e-mail, phone, company or external id: nothing says who this is"
     )
     assert batch_of(db, 1) == ("failed", 0, 12)
     # the table said why: the words of `contact` are not names, `campaign` counts calls
@@ -69,7 +69,7 @@ def test_some_rows_rejected_exit_0_with_counts_and_strict_makes_it_1(
     strict = bascule("import", str(path), "--strict")
     assert one_line_error(strict) == (
         "error: import #2: 1 of 4 rows rejected (--strict); first reasons: row 6: no name, "
-        "e-mail, company or external id: nothing says who this is"
+        "e-mail, phone, company or external id: nothing says who this is"
     )
     # --strict judges; it does not undo what was imported
     assert batch_of(db, 2) == ("done", 3, 1)
@@ -117,7 +117,7 @@ def test_map_values_gives_file_values_their_meaning(bascule, db, tmp_path, monke
     ("value_map", "words"),
     [
         ("source=Salon=salon", "'salon' is not a source (for 'Salon')"),
-        ("stage=Won=won", "'stage' has no value map"),
+        ("rating=Won=won", "'rating' has no value map"),
         ("source=web_form", "is not FIELD='file value=value'"),
     ],
 )
