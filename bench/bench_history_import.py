@@ -37,8 +37,10 @@ from bascule.storage import tables as t
 from bascule.storage.uow import Database
 from bascule.users.model import Actor, Role
 
-HEADER = "Id;First Name;Last Name;Email;Company;Status;Created Date;MQL Date;SQL Date;" \
-    "Converted Date;Lead Owner\r\n"  # fmt: skip
+HEADER = (
+    "Id;First Name;Last Name;Email;Company;Status;Created Date;MQL Date;SQL Date;"
+    "Converted Date;Lead Owner\r\n"
+)
 TARGET_RATIO = 0.25
 START = datetime(2024, 1, 1, 9, 0)
 ZONE = ZoneInfo("Europe/Paris")
@@ -55,30 +57,58 @@ def write_csv(path: Path, rows: int) -> None:
         out.write(HEADER)
         for i in range(rows):
             days = ";".join(d.strftime("%d/%m/%Y %H:%M") for d in dates(i))
-            out.write(f"X{i:07d};Ann{i % 97};Lee{i % 89};ann.lee.{i}@societe{i % 7919}.fr;"
-                      f"Société {i % 7919};Closed - Converted;{days};Bench\r\n")  # fmt: skip
+            out.write(
+                f"X{i:07d};Ann{i % 97};Lee{i % 89};ann.lee.{i}@societe{i % 7919}.fr;"
+                f"Société {i % 7919};Closed - Converted;{days};Bench\r\n"
+            )
 
 
-def raw_rows(rows: int, owner_id: int, now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def raw_rows(
+    rows: int, owner_id: int, now: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     leads, history = [], []
     for i in range(rows):
         at = [d.replace(tzinfo=ZONE).astimezone(UTC) for d in dates(i)]
         email = f"ann.lee.{i}@societe{i % 7919}.fr"
-        leads.append({
-            "id": i + 1, "first_name": f"Ann{i % 97}", "last_name": f"Lee{i % 89}",
-            "email": email, "email_key": email, "company": f"Société {i % 7919}",
-            "source": "other", "kind": "sales", "status": "converted", "owner_id": owner_id,
-            "assigned_at": at[0], "score": 0, "score_explanation": [], "ready_to_convert": False,
-            "do_not_contact": False, "search_text": f"ann lee société {email}",
-            "created_at": at[0], "updated_at": now, "converted_at": at[3],
-            "external_id": f"X{i:07d}", "import_id": None,
-        })  # fmt: skip
+        leads.append(
+            {
+                "id": i + 1,
+                "first_name": f"Ann{i % 97}",
+                "last_name": f"Lee{i % 89}",
+                "email": email,
+                "email_key": email,
+                "company": f"Société {i % 7919}",
+                "source": "other",
+                "kind": "sales",
+                "status": "converted",
+                "owner_id": owner_id,
+                "assigned_at": at[0],
+                "score": 0,
+                "score_explanation": [],
+                "ready_to_convert": False,
+                "do_not_contact": False,
+                "search_text": f"ann lee société {email}",
+                "created_at": at[0],
+                "updated_at": now,
+                "converted_at": at[3],
+                "external_id": f"X{i:07d}",
+                "import_id": None,
+            }
+        )
         for n, step in enumerate(STEPS):
-            history.append({
-                "lead_id": i + 1, "from_status": STEPS[n - 1] if n else None, "to_status": step,
-                "changed_at": at[n], "actor_user_id": owner_id, "actor_rule": None,
-                "kind": "creation" if n == 0 else "progress", "reason": "raw", "import_id": None,
-            })  # fmt: skip
+            history.append(
+                {
+                    "lead_id": i + 1,
+                    "from_status": STEPS[n - 1] if n else None,
+                    "to_status": step,
+                    "changed_at": at[n],
+                    "actor_user_id": owner_id,
+                    "actor_rule": None,
+                    "kind": "creation" if n == 0 else "progress",
+                    "reason": "raw",
+                    "import_id": None,
+                }
+            )
     return leads, history
 
 
@@ -89,7 +119,9 @@ def _clear(database: Database) -> None:
         conn.execute(delete(t.Lead.__table__))
 
 
-def time_raw(database: Database, leads: list[dict[str, Any]], history: list[dict[str, Any]]) -> float:
+def time_raw(
+    database: Database, leads: list[dict[str, Any]], history: list[dict[str, Any]]
+) -> float:
     _clear(database)
     start = time.perf_counter()
     with database.engine.begin() as conn:
@@ -104,9 +136,15 @@ def time_import(database: Database, path: Path, actor: Actor, chunk_rows: int) -
     playbook = playbooks.active(database, max_age=0)
     start = time.perf_counter()
     with path.open("rb") as stream:
-        batch, _ = imports.run(database, stream, options=imports.ImportOptions(path.name),
-                               actor=actor, playbook=playbook, now=datetime.now(UTC),
-                               chunk_rows=chunk_rows)  # fmt: skip
+        batch, _ = imports.run(
+            database,
+            stream,
+            options=imports.ImportOptions(path.name),
+            actor=actor,
+            playbook=playbook,
+            now=datetime.now(UTC),
+            chunk_rows=chunk_rows,
+        )
     return time.perf_counter() - start, batch
 
 
@@ -126,8 +164,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--chunk-rows", type=int, default=imports.CHUNK_ROWS)
     args = parser.parse_args()
-    console.print(f"[bold]bench_history_import[/]: {args.rows:,} leads with four dates each, "
-                  f"chunks of {args.chunk_rows}, {run_context()}")  # fmt: skip
+    console.print(
+        f"[bold]bench_history_import[/]: {args.rows:,} leads with four dates each, "
+        f"chunks of {args.chunk_rows}, {run_context()}"
+    )
     table = figures_table(
         "History import against raw inserts of the same lead and history rows",
         ("db", "raw leads/s", "import leads/s", "ratio", f"target ≥ {TARGET_RATIO}"),
@@ -153,8 +193,13 @@ def main() -> None:
                     database.dispose()
             raw = min(raw_1, raw_2)
             ratio = raw / elapsed
-            table.add_row(kind, f"{args.rows / raw:,.0f}", f"{args.rows / elapsed:,.0f}",
-                          f"{ratio:.2f}", "yes" if ratio >= TARGET_RATIO else "NO")  # fmt: skip
+            table.add_row(
+                kind,
+                f"{args.rows / raw:,.0f}",
+                f"{args.rows / elapsed:,.0f}",
+                f"{ratio:.2f}",
+                "yes" if ratio >= TARGET_RATIO else "NO",
+            )
     console.print(table)
 
 

@@ -28,7 +28,9 @@ DATA = Path("/work/shared/data")
 MAVEN = DATA / "maven_crm" / "sales_pipeline.csv"
 
 
-def run(database: Database, actor: Actor, content: bytes, name: str = "file.csv", **options: object):
+def run(
+    database: Database, actor: Actor, content: bytes, name: str = "file.csv", **options: object
+):
     return imports.run(
         database,
         io.BytesIO(content),
@@ -53,8 +55,15 @@ def test_maven_pipeline_win_rate_by_owner_and_won_amount_by_month_match_the_csv(
     database, actor, count
 ):
     content = MAVEN.read_bytes()
-    batch = run(database, actor, content, "sales_pipeline.csv", object="opportunities",
-                create_owners=True, value_map={"stage": {"Engaging": "discovery"}})  # fmt: skip
+    batch = run(
+        database,
+        actor,
+        content,
+        "sales_pipeline.csv",
+        object="opportunities",
+        create_owners=True,
+        value_map={"stage": {"Engaging": "discovery"}},
+    )
     rows = list(csv.DictReader(io.StringIO(content.decode())))
     assert (batch.status, batch.rows_created, batch.rows_rejected) == ("done", len(rows), 0)
     assert count(t.Opportunity) == len(rows)
@@ -73,13 +82,15 @@ def test_maven_pipeline_win_rate_by_owner_and_won_amount_by_month_match_the_csv(
     with database.uow() as uow:
         names = dict(uow.session.execute(select(t.User.id, t.User.name)).all())
         by_owner = reports.pipeline(
-            uow, query=reports.Query(date(2016, 1, 1), date(2018, 12, 31), "owner", "en"),
+            uow,
+            query=reports.Query(date(2016, 1, 1), date(2018, 12, 31), "owner", "en"),
             playbook=playbook,
-        )  # fmt: skip
+        )
         by_month = reports.pipeline(
-            uow, query=reports.Query(date(2016, 1, 1), date(2018, 12, 31), "month", "en"),
+            uow,
+            query=reports.Query(date(2016, 1, 1), date(2018, 12, 31), "month", "en"),
             playbook=playbook,
-        )  # fmt: skip
+        )
     rates = {names[row["key"]]: row["win_rate"] for row in by_owner["rows"] if row["key"]}
     expected = {a: round(won[a] / (won[a] + lost[a]), 4) for a in won.keys() | lost.keys()}
     assert rates == expected
@@ -88,22 +99,40 @@ def test_maven_pipeline_win_rate_by_owner_and_won_amount_by_month_match_the_csv(
     assert by_owner["total"]["won_count"] == sum(won.values())
 
     # the same file again updates every deal, duplicates none
-    again = run(database, actor, content, "sales_pipeline.csv", object="opportunities",
-                create_owners=True, value_map={"stage": {"Engaging": "discovery"}})  # fmt: skip
+    again = run(
+        database,
+        actor,
+        content,
+        "sales_pipeline.csv",
+        object="opportunities",
+        create_owners=True,
+        value_map={"stage": {"Engaging": "discovery"}},
+    )
     assert (again.rows_created, again.rows_updated) == (0, len(rows))
     assert count(t.Opportunity) == len(rows)
 
 
 # --- generated messy lead history -------------------------------------------------------------
 
-RANK = {"new": 0, "contacted": 1, "nurturing": 0, "mql": 2, "sql": 3, "converted": 4,
-        "disqualified": 0}  # fmt: skip
+RANK = {
+    "new": 0,
+    "contacted": 1,
+    "nurturing": 0,
+    "mql": 2,
+    "sql": 3,
+    "converted": 4,
+    "disqualified": 0,
+}
 # Foreign status words (Salesforce, HubSpot) and what they mean.
 WORDS = {
-    "Open - Not Contacted": "new", "Working - Contacted": "contacted",
-    "Closed - Converted": "converted", "Closed - Not Converted": "disqualified",
-    "marketingqualifiedlead": "mql", "Sales Qualified Lead": "sql", "Nurturing": "nurturing",
-}  # fmt: skip
+    "Open - Not Contacted": "new",
+    "Working - Contacted": "contacted",
+    "Closed - Converted": "converted",
+    "Closed - Not Converted": "disqualified",
+    "marketingqualifiedlead": "mql",
+    "Sales Qualified Lead": "sql",
+    "Nurturing": "nurturing",
+}
 OWNERS = ["Alice Martin", "bruno.petit@bascule-crm.fr", "Chloé Durand"]
 
 
@@ -112,17 +141,31 @@ def _written(at: datetime, style: int) -> str:
     return [
         at.strftime("%Y-%m-%d %H:%M"),
         at.strftime("%d/%m/%Y %H:%M"),
-        at.strftime("%d %b %Y") if at.hour == 0 and at.minute == 0 else at.strftime("%Y-%m-%dT%H:%M:00"),
+        at.strftime("%d %b %Y")
+        if at.hour == 0 and at.minute == 0
+        else at.strftime("%Y-%m-%dT%H:%M:00"),
     ][style % 3]
 
 
 def messy_history(n: int, seed: int = 13) -> tuple[bytes, list[dict[str, object]]]:
     """A CSV of `n` leads in time order with their past, and what each should become."""
     rng = random.Random(seed)
-    header = ["Record ID", "First Name", "Last Name", "Email", "Phone", "Company",
-              "Lead Status", "Create Date", "Became a Marketing Qualified Lead Date",
-              "Became a Sales Qualified Lead Date", "Converted Date", "Disqualified Date",
-              "Lead Owner", "Do Not Call"]  # fmt: skip
+    header = [
+        "Record ID",
+        "First Name",
+        "Last Name",
+        "Email",
+        "Phone",
+        "Company",
+        "Lead Status",
+        "Create Date",
+        "Became a Marketing Qualified Lead Date",
+        "Became a Sales Qualified Lead Date",
+        "Converted Date",
+        "Disqualified Date",
+        "Lead Owner",
+        "Do Not Call",
+    ]
     out = io.StringIO()
     w = csv.writer(out, delimiter=";")
     w.writerow(header)
@@ -146,13 +189,37 @@ def messy_history(n: int, seed: int = 13) -> tuple[bytes, list[dict[str, object]
         style = rng.randrange(3)
         email = f"p{i}@example.org" if rng.random() < 0.7 else ""
         phone = f"06 12 34 {i // 100 % 100:02d} {i % 100:02d}" if not email else ""
-        dates = [_written(steps[s], style) if s in steps else ""
-                 for s in ("mql", "sql", "converted", "disqualified")]  # fmt: skip
+        dates = [
+            _written(steps[s], style) if s in steps else ""
+            for s in ("mql", "sql", "converted", "disqualified")
+        ]
         owner = OWNERS[i % 3]
-        w.writerow([f"H{i}", f"P{i}", f"N{i}", email, phone, f"Co {i % 50}", word,
-                    _written(created, style), *dates, owner, "1" if i % 7 == 0 else "0"])  # fmt: skip
-        truth.append({"id": f"H{i}", "created": created, "reached": reached, "owner": owner,
-                      "status": WORDS[word], "steps": steps, "dnc": i % 7 == 0})  # fmt: skip
+        w.writerow(
+            [
+                f"H{i}",
+                f"P{i}",
+                f"N{i}",
+                email,
+                phone,
+                f"Co {i % 50}",
+                word,
+                _written(created, style),
+                *dates,
+                owner,
+                "1" if i % 7 == 0 else "0",
+            ]
+        )
+        truth.append(
+            {
+                "id": f"H{i}",
+                "created": created,
+                "reached": reached,
+                "owner": owner,
+                "status": WORDS[word],
+                "steps": steps,
+                "dnc": i % 7 == 0,
+            }
+        )
     return out.getvalue().encode(), truth
 
 
@@ -161,9 +228,11 @@ def _users(database: Database) -> dict[str, int]:
 
     ids = {}
     with database.uow(write=True) as uow:
-        for owner, email in (("Alice Martin", "alice.martin@bascule-crm.fr"),
-                             ("bruno.petit@bascule-crm.fr", "bruno.petit@bascule-crm.fr"),
-                             ("Chloé Durand", "chloe.durand@bascule-crm.fr")):  # fmt: skip
+        for owner, email in (
+            ("Alice Martin", "alice.martin@bascule-crm.fr"),
+            ("bruno.petit@bascule-crm.fr", "bruno.petit@bascule-crm.fr"),
+            ("Chloé Durand", "chloe.durand@bascule-crm.fr"),
+        ):
             name = owner if "@" not in owner else "Bruno Petit"
             user = users.create_user(uow, email=email, role="sales", now=NOW, name=name)
             ids[owner] = user.id
@@ -194,8 +263,9 @@ def test_messy_history_counts_in_the_funnel_as_a_plain_computation_does(database
     playbook = playbooks.active(database, max_age=0)
     start, end = date(2025, 1, 1), date(2025, 2, 28)
     with database.uow() as uow:
-        funnel = reports.funnel(uow, query=reports.Query(start, end, "owner", "en"),
-                                playbook=playbook)  # fmt: skip
+        funnel = reports.funnel(
+            uow, query=reports.Query(start, end, "owner", "en"), playbook=playbook
+        )
     expected: defaultdict[int, Counter[str]] = defaultdict(Counter)
     for row in truth:
         created: datetime = row["created"]  # type: ignore[assignment]
@@ -205,10 +275,13 @@ def test_messy_history_counts_in_the_funnel_as_a_plain_computation_does(database
         c["leads"] += 1
         for name, rank in (("mql", 2), ("sql", 3), ("opportunities", 4)):
             c[name] += row["reached"] >= rank  # type: ignore[operator]
-    got = {r["key"]: {k: r[k] for k in ("leads", "mql", "sql", "opportunities")}
-           for r in funnel["rows"]}  # fmt: skip
-    assert got == {k: {n: v[n] for n in ("leads", "mql", "sql", "opportunities")}
-                   for k, v in expected.items()}  # fmt: skip
+    got = {
+        r["key"]: {k: r[k] for k in ("leads", "mql", "sql", "opportunities")}
+        for r in funnel["rows"]
+    }
+    assert got == {
+        k: {n: v[n] for n in ("leads", "mql", "sql", "opportunities")} for k, v in expected.items()
+    }
 
     # imported again: the same leads, their history replaced, not doubled
     again = run(database, actor, content, "hubspot.csv")
@@ -242,17 +315,27 @@ def test_bad_values_are_refused_row_by_row_naming_the_field(database, actor, cou
     batch = run(database, actor, content, "leads.csv")
     found = {(n, f, rejected) for n, f, _, rejected in errors(database, batch)}
     assert found == {
-        (3, "status", True), (4, "created_at", True), (5, "mql_at", True), (6, "owner", True),
-        (7, "disqualification_reason", False), (8, "row", True),
-    }  # fmt: skip
+        (3, "status", True),
+        (4, "created_at", True),
+        (5, "mql_at", True),
+        (6, "owner", True),
+        (7, "disqualification_reason", False),
+        (8, "row", True),
+    }
     assert (batch.rows_created, batch.rows_rejected) == (2, 5)
     reasons = {n: r for n, _, r, _ in errors(database, batch)}
     assert "'Pending Review' is not a lead status" in reasons[3]
     assert "--create-owners" in reasons[6]
 
     # with create_owners, the unknown owner becomes an inactive sales user, found again later
-    fixed = run(database, actor, content, "leads.csv", create_owners=True,
-                value_map={"status": {"Pending Review": "contacted"}})  # fmt: skip
+    fixed = run(
+        database,
+        actor,
+        content,
+        "leads.csv",
+        create_owners=True,
+        value_map={"status": {"Pending Review": "contacted"}},
+    )
     with database.uow() as uow:
         user = uow.session.scalars(select(t.User).where(t.User.import_id == fixed.id)).one()
         assert (user.name, user.role, user.is_active) == ("Zoé Inconnue", "sales", False)

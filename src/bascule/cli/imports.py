@@ -101,8 +101,9 @@ def import_file(
     chunk_rows: Annotated[int, typer.Option(min=1, hidden=True)] = imports.CHUNK_ROWS,
 ) -> None:
     """Import leads (or with --object opportunities, opportunities) from a CSV or vCard file,
-    with their history: columns mapped, duplicates merged, row errors reported. Exits with status 1 when the file cannot be read, when every row is rejected,
-    and with --strict when any row is."""
+    with their history: columns mapped, duplicates merged, row errors reported. Exits with
+    status 1 when the file cannot be read, when every row is rejected, and with --strict when
+    any row is."""
     database = state(ctx).database
     actor = _actor(database, as_)
     playbook = playbooks.active(database, max_age=0)

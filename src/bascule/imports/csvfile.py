@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from bascule.imports.history import DATE_FIELDS, date_order
 from bascule.imports.mapping import mapping_of
-from bascule.imports.schema import LEADS, Clean, Schema
 from bascule.imports.rows import ROW, FileReport, ImportFileError, ParsedRow
+from bascule.imports.schema import LEADS, Clean, Schema
 from bascule.imports.text import FALLBACK, LINE_LIMIT, TextFormat, decode_line
 from bascule.imports.values import clean_fields, is_blank, is_undecodable, shown
 

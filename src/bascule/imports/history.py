@@ -165,7 +165,7 @@ MAX_AMOUNT = Decimal("999999999999.99")
 
 
 def clean_amount(text: str) -> tuple[Decimal | None, str | None]:
-    """"1,054" "1 054,50" "€1054.5" "1054" -> Decimal; negative or too large refused."""
+    """ "1,054" "1 054,50" "€1054.5" "1054" -> Decimal; negative or too large refused."""
     value = _AMOUNT_JUNK.sub("", text.strip())
     if "," in value and "." in value:  # the last one is the decimal separator
         if value.rfind(",") > value.rfind("."):
@@ -360,4 +360,3 @@ def stage_events(
         at = max(closed_at or created, created)
         events.append(Event(first_stage, stage, at))
     return events
-

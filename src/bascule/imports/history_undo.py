@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bascule.storage import tables as t
@@ -39,9 +39,13 @@ def restore_past(session: Session, lead: t.Lead, before: dict[str, Any], import_
         session.execute(delete(h).where(h.lead_id == lead.id, h.import_id == import_id))
         if history:
             session.execute(
-                h.__table__.insert(),
+                insert(h),
                 [
-                    {**row, "lead_id": lead.id, "changed_at": _value("changed_at", row["changed_at"])}
+                    {
+                        **row,
+                        "lead_id": lead.id,
+                        "changed_at": _value("changed_at", row["changed_at"]),
+                    }
                     for row in history
                 ],
             )
@@ -63,17 +67,21 @@ def restore_change(session: Session, change: t.ImportChange, import_id: int) -> 
         return
     for name, value in before.get("columns", {}).items():
         setattr(opp, name, _value(name, value))
-    h = t.OpportunityStageHistory
-    session.execute(delete(h).where(h.opportunity_id == opp.id, h.import_id == import_id))
+    s = t.OpportunityStageHistory
+    session.execute(delete(s).where(s.opportunity_id == opp.id, s.import_id == import_id))
     rows = before.get("history") or []
     if rows:
         session.execute(
-            h.__table__.insert(),
+            insert(s),
             [
-                {**row, "opportunity_id": opp.id, "amount": Decimal(str(row["amount"])),
-                 "changed_at": datetime.fromisoformat(row["changed_at"])}
+                {
+                    **row,
+                    "opportunity_id": opp.id,
+                    "amount": Decimal(str(row["amount"])),
+                    "changed_at": datetime.fromisoformat(row["changed_at"]),
+                }
                 for row in rows
-            ],  # fmt: skip
+            ],
         )
 
 
@@ -93,9 +101,11 @@ def delete_opportunities(session: Session, import_id: int, since: datetime) -> t
     ids = list(session.scalars(select(o.id).where(o.import_id == import_id, ~worked)))
     if ids:
         session.execute(
-            t.Lead.__table__.update().where(t.Lead.opportunity_id.in_(ids)).values(opportunity_id=None)
+            update(t.Lead).where(t.Lead.opportunity_id.in_(ids)).values(opportunity_id=None)
         )
-        session.execute(delete(t.OpportunityContact).where(t.OpportunityContact.opportunity_id.in_(ids)))
+        session.execute(
+            delete(t.OpportunityContact).where(t.OpportunityContact.opportunity_id.in_(ids))
+        )
         session.execute(delete(h).where(h.opportunity_id.in_(ids)))
         session.execute(delete(o).where(o.id.in_(ids)).execution_options(synchronize_session=False))
     return len(ids), int(kept)
@@ -111,9 +121,10 @@ def delete_unused(session: Session, import_id: int) -> tuple[int, int]:
         select(t.LeadConversion.lead_id).where(t.LeadConversion.account_id == a.id).exists(),
     )
     accounts = session.execute(
-        delete(a).where(a.import_id == import_id, ~used_account)
+        delete(a)
+        .where(a.import_id == import_id, ~used_account)
         .execution_options(synchronize_session=False)
-    )  # fmt: skip
+    )
     u = t.User
     used_user = or_(
         select(t.Lead.id).where(t.Lead.owner_id == u.id).exists(),
@@ -122,7 +133,8 @@ def delete_unused(session: Session, import_id: int) -> tuple[int, int]:
         select(t.Contact.id).where(t.Contact.owner_id == u.id).exists(),
     )
     owners = session.execute(
-        delete(u).where(u.import_id == import_id, ~used_user)
+        delete(u)
+        .where(u.import_id == import_id, ~used_user)
         .execution_options(synchronize_session=False)
-    )  # fmt: skip
+    )
     return int(getattr(accounts, "rowcount", 0) or 0), int(getattr(owners, "rowcount", 0) or 0)

@@ -19,10 +19,12 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from bascule.imports.enumerated import value_key
 from bascule.imports.history import LEAD_DATES, STEP, Event, lead_events
+
+__all__ = ["Event", "HistoryRules", "Past"]
 from bascule.imports.owners import Owners
 from bascule.imports.plan import Candidate
 from bascule.playbook.schema import Playbook
@@ -32,9 +34,15 @@ from bascule.users.model import Actor
 
 # What a history file sets on a lead (replaced on a re-import; restored by an undo).
 PAST_COLUMNS = (
-    "status", "created_at", "converted_at", "disqualification_reason", "do_not_contact",
-    "owner_id", "opportunity_id", "account_id",
-)  # fmt: skip
+    "status",
+    "created_at",
+    "converted_at",
+    "disqualification_reason",
+    "do_not_contact",
+    "owner_id",
+    "opportunity_id",
+    "account_id",
+)
 # Fields of a row that make it a history row (an owner or a flag alone does not).
 HISTORY_MARKS = ("status", "created_at", *LEAD_DATES)
 # (row number, field, reason, row rejected)
@@ -97,7 +105,9 @@ def resolve_owners(
     return refused
 
 
-def link_opportunities(uow: UnitOfWork, candidates: Sequence[Candidate], rules: HistoryRules) -> None:
+def link_opportunities(
+    uow: UnitOfWork, candidates: Sequence[Candidate], rules: HistoryRules
+) -> None:
     """The opportunities the chunk's leads became, by their external ids (one query)."""
     wanted = {
         c.history["opportunity_external_id"]
@@ -112,7 +122,8 @@ def link_opportunities(uow: UnitOfWork, candidates: Sequence[Candidate], rules: 
         )
     )
     for external_id, opp_id, account_id in rows:
-        rules.opportunities.setdefault(external_id, (opp_id, account_id))
+        if external_id is not None:
+            rules.opportunities.setdefault(external_id, (opp_id, account_id))
 
 
 def past_of(
@@ -130,10 +141,16 @@ def past_of(
         key = rules.reasons.get(value_key(reason))
         if key is None:
             known = ", ".join(sorted(set(rules.reasons.values())))
-            problems.append((c.number, "disqualification_reason",
-                             f"{reason!r} is not a disqualification reason ({known}): kept in "
-                             "the lead's attributes; map it with --map-values "
-                             f"disqualification_reason='{reason}=KEY'", False))  # fmt: skip
+            problems.append(
+                (
+                    c.number,
+                    "disqualification_reason",
+                    f"{reason!r} is not a disqualification reason ({known}): kept in "
+                    "the lead's attributes; map it with --map-values "
+                    f"disqualification_reason='{reason}=KEY'",
+                    False,
+                )
+            )
             c.attributes.setdefault("disqualification_reason", reason)
         else:
             columns["disqualification_reason"] = key
@@ -148,9 +165,11 @@ def past_of(
         return Past(columns, []) if columns else None
     created = at(h["created_at"], rules.zone) if "created_at" in h else now
     dates = {status: at(h[name], rules.zone) for name, status in LEAD_DATES.items() if name in h}
-    if "opportunity_id" in columns and "converted" not in dates and h.get("status") in (
-        None, "converted"
-    ):  # fmt: skip
+    if (
+        "opportunity_id" in columns
+        and "converted" not in dates
+        and h.get("status") in (None, "converted")
+    ):
         dates["converted"] = max(dates.values(), default=created)
     events, status = lead_events(created, dates, h.get("status"))
     columns["status"] = status
@@ -233,11 +252,8 @@ def replace_history(uow: UnitOfWork, lead_id: int, rows: list[dict[str, Any]]) -
     uow.session.execute(delete(h).where(h.lead_id == lead_id, h.import_id.is_not(None)))
     if rows:
         uow.session.execute(
-            t.LeadStatusHistory.__table__.insert(),
-            [
-                {**r, "lead_id": lead_id, "changed_at": _instant(r["changed_at"])}
-                for r in rows
-            ],
+            insert(t.LeadStatusHistory),
+            [{**r, "lead_id": lead_id, "changed_at": _instant(r["changed_at"])} for r in rows],
         )
 
 

@@ -87,8 +87,8 @@ def decide(
             decisions.append(ColumnDecision(header, None, "unrecognised"))
             continue
         taken.add(field)
-        how = "exact" if key == normalise_header(field) else "alias"
-        decisions.append(ColumnDecision(header, field, how))
+        exact = key == normalise_header(field)
+        decisions.append(ColumnDecision(header, field, "exact" if exact else "alias"))
     return decisions
 
 
@@ -116,13 +116,16 @@ def clean(
             value, problem = clean_amount(text)
         elif field == "currency":
             code = text.strip().upper()
-            value, problem = (code, None) if len(code) == 3 and code.isalpha() else (
-                None, f"{text.strip()!r} is not a currency code (EUR, USD...)")  # fmt: skip
+            value, problem = code, None
+            if len(code) != 3 or not code.isalpha():
+                value, problem = None, f"{text.strip()!r} is not a currency code (EUR, USD...)"
         else:
-            value, problem = clean_text(field, text)
+            words, problem = clean_text(field, text)
             limit = TEXT_LENGTH.get(field)
-            if value is not None and limit and len(value) > limit:
-                value, problem = None, f"longer than {limit} characters ({len(value)})"
+            if words is not None and limit and len(words) > limit:
+                problem = f"longer than {limit} characters ({len(words)})"
+                words = None
+            value = words
         if value is not None:
             values[field] = value
         elif problem:

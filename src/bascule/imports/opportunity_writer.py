@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from bascule.accounts.model import normalise_company_name
 from bascule.audit import service as audit
@@ -98,12 +98,13 @@ def write_chunk(uow: UnitOfWork, rows: list[ParsedRow], ctx: OpportunityContext)
     result = ChunkResult(rows=len(rows))
     problems: list[tuple[int, str, str, bool]] = []
     session = uow.session
-    externals = [r.values["external_id"] for r in rows if "external_id" in r.values]
-    known = {
+    externals = [x for r in rows if isinstance(x := r.values.get("external_id"), str)]
+    known: dict[str, t.Opportunity] = {
         o.external_id: o
         for o in session.scalars(
             select(t.Opportunity).where(t.Opportunity.external_id.in_(externals))
         )
+        if o.external_id is not None
     }
     for row in rows:
         for name, reason in row.errors:
@@ -122,21 +123,39 @@ def write_chunk(uow: UnitOfWork, rows: list[ParsedRow], ctx: OpportunityContext)
             result.outcomes[row.number] = (kind, opp_id, None)
     refused = {n for n, (o, _, _) in result.outcomes.items() if o == "rejected"}
     if problems:
-        bulk.insert(session, t.ImportRowError, [
-            {"import_id": ctx.import_id, "row_number": n, "field": f, "reason": r,
-             "rejected": n in refused}
-            for n, f, r, _ in sorted(problems, key=lambda p: p[0])
-        ])  # fmt: skip
+        bulk.insert(
+            session,
+            t.ImportRowError,
+            [
+                {
+                    "import_id": ctx.import_id,
+                    "row_number": n,
+                    "field": f,
+                    "reason": r,
+                    "rejected": n in refused,
+                }
+                for n, f, r, _ in sorted(problems, key=lambda p: p[0])
+            ],
+        )
     result.errors = len(problems)
     if ctx.dry_run:
         session.rollback()
         session.expunge_all()
         if problems:
-            bulk.insert(session, t.ImportRowError, [
-                {"import_id": ctx.import_id, "row_number": n, "field": f, "reason": r,
-                 "rejected": n in refused}
-                for n, f, r, _ in sorted(problems, key=lambda p: p[0])
-            ])  # fmt: skip
+            bulk.insert(
+                session,
+                t.ImportRowError,
+                [
+                    {
+                        "import_id": ctx.import_id,
+                        "row_number": n,
+                        "field": f,
+                        "reason": r,
+                        "rejected": n in refused,
+                    }
+                    for n, f, r, _ in sorted(problems, key=lambda p: p[0])
+                ],
+            )
     bulk.add_to_batch(
         session,
         ctx.import_id,
@@ -152,7 +171,7 @@ def _write_row(
     uow: UnitOfWork,
     row: ParsedRow,
     ctx: OpportunityContext,
-    known: dict[str | None, t.Opportunity],
+    known: dict[str, t.Opportunity],
     problems: list[tuple[int, str, str, bool]],
 ) -> tuple[str, int] | None:
     """Create or update the row's opportunity: ("created" | "updated", id), or None when the
@@ -162,9 +181,16 @@ def _write_row(
     stage_text = v.get("stage")
     stage = rules.stages.get(value_key(stage_text)) if isinstance(stage_text, str) else None
     if isinstance(stage_text, str) and stage is None:
-        problems.append((n, "stage", f"{stage_text!r} is not a stage of the playbook "
-                         f"({', '.join(playbook.stage_keys)}): map it, e.g. --map-values "
-                         f"stage='{stage_text}={playbook.conversion.default_stage}'", True))  # fmt: skip
+        problems.append(
+            (
+                n,
+                "stage",
+                f"{stage_text!r} is not a stage of the playbook "
+                f"({', '.join(playbook.stage_keys)}): map it, e.g. --map-values "
+                f"stage='{stage_text}={playbook.conversion.default_stage}'",
+                True,
+            )
+        )
         return None
     stage = stage or playbook.conversion.default_stage
     outcome = playbook.stage(stage).outcome
@@ -174,43 +200,61 @@ def _write_row(
         if problem is not None:
             problems.append((n, "owner", problem, True))
             return None
-    created = at(v["created_at"], rules.zone) if isinstance(v.get("created_at"), datetime) else ctx.now
-    expected = v.get("expected_close_date")
-    closed = v.get("closed_at") if isinstance(v.get("closed_at"), datetime) else None
-    if outcome != "open" and closed is None and isinstance(expected, datetime):
+    given_created = _when(v, "created_at")
+    created = at(given_created, rules.zone) if given_created is not None else ctx.now
+    expected = _when(v, "expected_close_date")
+    closed = _when(v, "closed_at")
+    if outcome != "open" and closed is None and expected is not None:
         closed = expected
     closed_at = at(closed, rules.zone) if closed is not None and outcome != "open" else None
     if closed_at is not None and closed_at < created:
         problems.append((n, "closed_at", f"{closed_at:%Y-%m-%d} is before the creation date", True))
         return None
     close_day: date = (
-        expected.date() if isinstance(expected, datetime)
-        else closed_at.astimezone(rules.zone).date() if closed_at is not None
+        expected.date()
+        if isinstance(expected, datetime)
+        else closed_at.astimezone(rules.zone).date()
+        if closed_at is not None
         else ctx.now.astimezone(rules.zone).date()
-    )  # fmt: skip
+    )
     type_ = _choice(v, "type", rules.types, playbook.conversion.default_type, n, problems)
-    source = _choice(v, "lead_source", rules.sources, "other" if "other" in
-                     playbook.lead_source_keys else playbook.lead_source_keys[0], n, problems)  # fmt: skip
+    source = _choice(
+        v,
+        "lead_source",
+        rules.sources,
+        "other" if "other" in playbook.lead_source_keys else playbook.lead_source_keys[0],
+        n,
+        problems,
+    )
     loss = None
     if outcome == "lost":
         loss = _choice(v, "loss_reason", rules.loss_reasons, None, n, problems)
     amount = v.get("amount") if isinstance(v.get("amount"), Decimal) else Decimal("0")
     account_id = _account(uow, v, ctx)
-    external = v.get("external_id") if isinstance(v.get("external_id"), str) else None
-    name = v.get("name") if isinstance(v.get("name"), str) else None
-    name = name or f"{v.get('account') or NO_ACCOUNT} {external or f'row {n}'}"
+    external = _text(v, "external_id")
+    name = _text(v, "name") or f"{_text(v, 'account') or NO_ACCOUNT} {external or f'row {n}'}"
     probability = playbook.stage(stage).probability
     opp = known.get(external) if external else None
     columns: dict[str, Any] = {
-        "name": name[:200], "name_key": normalise_company_name(name)[:200],
-        "account_id": account_id, "amount": amount,
+        "name": name[:200],
+        "name_key": normalise_company_name(name)[:200],
+        "account_id": account_id,
+        "amount": amount,
         "currency": v.get("currency") or playbook.general.currency,
-        "expected_close_date": close_day, "stage": stage, "probability": probability,
-        "type": type_, "lead_source": source, "loss_reason": loss,
+        "expected_close_date": close_day,
+        "stage": stage,
+        "probability": probability,
+        "type": type_,
+        "lead_source": source,
+        "loss_reason": loss,
         "owner_id": owner_id if owner_id is not None else (opp.owner_id if opp else None),
-        "is_closed": outcome != "open", "is_won": outcome == "won", "closed_at": closed_at,
-        "created_at": created, "updated_at": ctx.now, "external_id": external,
-    }  # fmt: skip
+        "is_closed": outcome != "open",
+        "is_won": outcome == "won",
+        "closed_at": closed_at,
+        "created_at": created,
+        "updated_at": ctx.now,
+        "external_id": external,
+    }
     session = uow.session
     if opp is None:
         columns["name_key"] = _free_name(uow, account_id, columns["name_key"], external, n)
@@ -228,13 +272,27 @@ def _write_row(
     # The stage history: this file's rows replace those an import wrote before.
     h = t.OpportunityStageHistory
     session.execute(delete(h).where(h.opportunity_id == opp.id, h.import_id.is_not(None)))
-    events = stage_events(created, stage, closed_at, is_closed=outcome != "open",
-                         first_stage=playbook.conversion.default_stage)  # fmt: skip
+    events = stage_events(
+        created,
+        stage,
+        closed_at,
+        is_closed=outcome != "open",
+        first_stage=playbook.conversion.default_stage,
+    )
     for e in events:
-        session.add(h(opportunity_id=opp.id, from_stage=e.before, to_stage=e.to,
-                      probability=playbook.stage(e.to).probability, amount=amount,
-                      changed_at=e.at, actor_user_id=ctx.actor.user_id,
-                      reason=f"import #{ctx.import_id}", import_id=ctx.import_id))  # fmt: skip
+        session.add(
+            h(
+                opportunity_id=opp.id,
+                from_stage=e.before,
+                to_stage=e.to,
+                probability=playbook.stage(e.to).probability,
+                amount=amount,
+                changed_at=e.at,
+                actor_user_id=ctx.actor.user_id,
+                reason=f"import #{ctx.import_id}",
+                import_id=ctx.import_id,
+            )
+        )
     if outcome == "won":
         account = session.get(t.Account, account_id)
         if account is not None and not account.is_customer:
@@ -245,19 +303,40 @@ def _write_row(
     return kind, opp.id
 
 
+def _text(v: Mapping[str, Any], name: str) -> str | None:
+    value = v.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _when(v: Mapping[str, Any], name: str) -> datetime | None:
+    value = v.get(name)
+    return value if isinstance(value, datetime) else None
+
+
 def _choice(
-    v: Mapping[str, Any], field: str, words: Mapping[str, str], default: str | None, n: int,
+    v: Mapping[str, Any],
+    field: str,
+    words: Mapping[str, str],
+    default: str | None,
+    n: int,
     problems: list[tuple[int, str, str, bool]],
-) -> Any:  # fmt: skip
+) -> Any:
     text = v.get(field)
     if not isinstance(text, str):
         return default
     key = words.get(value_key(text))
     if key is None:
-        problems.append((n, field, f"{text!r} is not a {field} of the playbook "
-                         f"({', '.join(sorted(set(words.values())))}): "
-                         f"{'left empty' if default is None else default + ' kept'}; map it "
-                         f"with --map-values {field}='{text}=KEY'", False))  # fmt: skip
+        problems.append(
+            (
+                n,
+                field,
+                f"{text!r} is not a {field} of the playbook "
+                f"({', '.join(sorted(set(words.values())))}): "
+                f"{'left empty' if default is None else default + ' kept'}; map it "
+                f"with --map-values {field}='{text}=KEY'",
+                False,
+            )
+        )
         return default
     return key
 
@@ -265,10 +344,14 @@ def _choice(
 def _account(uow: UnitOfWork, v: Mapping[str, Any], ctx: OpportunityContext) -> int:
     """The account by external id, else by name, else created (named after the file)."""
     session = uow.session
-    external = v.get("account_external_id") if isinstance(v.get("account_external_id"), str) else None
+    external = (
+        v.get("account_external_id") if isinstance(v.get("account_external_id"), str) else None
+    )
     name = v.get("account") if isinstance(v.get("account"), str) else None
     if external:
-        found = session.scalars(select(t.Account.id).where(t.Account.external_id == external)).first()
+        found = session.scalars(
+            select(t.Account.id).where(t.Account.external_id == external)
+        ).first()
         if found is not None:
             return int(found)
     label = name or (f"Account {external}" if external else NO_ACCOUNT)
@@ -278,8 +361,14 @@ def _account(uow: UnitOfWork, v: Mapping[str, Any], ctx: OpportunityContext) -> 
     ).first()
     if found is not None:
         return int(found)
-    account = t.Account(name=label[:200], name_key=key[:200], external_id=external,
-                        import_id=ctx.import_id, created_at=ctx.now, updated_at=ctx.now)  # fmt: skip
+    account = t.Account(
+        name=label[:200],
+        name_key=key[:200],
+        external_id=external,
+        import_id=ctx.import_id,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
     session.add(account)
     session.flush()
     return account.id
@@ -299,28 +388,46 @@ def _free_name(uow: UnitOfWork, account_id: int, key: str, external: str | None,
 
 
 def _convert_lead(
-    uow: UnitOfWork, ref: str, opp: t.Opportunity, ctx: OpportunityContext, n: int,
+    uow: UnitOfWork,
+    ref: str,
+    opp: t.Opportunity,
+    ctx: OpportunityContext,
+    n: int,
     problems: list[tuple[int, str, str, bool]],
-) -> None:  # fmt: skip
+) -> None:
     """The lead this deal came from: recorded as converted into it (if it was not)."""
     session = uow.session
     lead = session.scalars(
         select(t.Lead).where(t.Lead.external_id == ref).order_by(t.Lead.id)
     ).first()
     if lead is None:
-        problems.append((n, "lead_external_id", f"no lead has the external id {ref!r}: not "
-                         "linked (import the leads first, or again after)", False))  # fmt: skip
+        problems.append(
+            (
+                n,
+                "lead_external_id",
+                f"no lead has the external id {ref!r}: not "
+                "linked (import the leads first, or again after)",
+                False,
+            )
+        )
         return
     opp.lead_id = opp.lead_id or lead.id
     lead.opportunity_id = opp.id
     lead.account_id = lead.account_id or opp.account_id
     kept = {name: audit.jsonable(getattr(lead, name)) for name in LEAD_LINK}
-    session.add(t.ImportChange(import_id=ctx.import_id, lead_id=lead.id, action="converted",
-                               before={"columns": kept}))  # fmt: skip
+    session.add(
+        t.ImportChange(
+            import_id=ctx.import_id, lead_id=lead.id, action="converted", before={"columns": kept}
+        )
+    )
     if lead.status != "converted":
-        rows = history_rows(lead.id, [_conversion(lead.status, opp.created_at)],
-                            import_id=ctx.import_id, actor=ctx.actor)  # fmt: skip
-        session.execute(t.LeadStatusHistory.__table__.insert(), rows)
+        rows = history_rows(
+            lead.id,
+            [_conversion(lead.status, opp.created_at)],
+            import_id=ctx.import_id,
+            actor=ctx.actor,
+        )
+        session.execute(insert(t.LeadStatusHistory), rows)
         lead.status = "converted"
         lead.converted_at = opp.created_at
     lead.updated_at = max(lead.updated_at, ctx.now) if lead.updated_at else ctx.now
@@ -341,12 +448,19 @@ def _keep_for_undo(
         "opportunity_id": opp.id,
         "columns": {k: audit.jsonable(getattr(opp, k)) for k in columns if k != "external_id"},
         "history": [
-            {"from_stage": r.from_stage, "to_stage": r.to_stage, "probability": r.probability,
-             "amount": str(r.amount), "changed_at": r.changed_at.isoformat(),
-             "actor_user_id": r.actor_user_id, "reason": r.reason, "import_id": r.import_id}
+            {
+                "from_stage": r.from_stage,
+                "to_stage": r.to_stage,
+                "probability": r.probability,
+                "amount": str(r.amount),
+                "changed_at": r.changed_at.isoformat(),
+                "actor_user_id": r.actor_user_id,
+                "reason": r.reason,
+                "import_id": r.import_id,
+            }
             for r in rows
         ],
-    }  # fmt: skip
+    }
     uow.session.add(
         t.ImportChange(import_id=ctx.import_id, lead_id=None, action="opp_update", before=before)
     )

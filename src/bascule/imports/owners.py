@@ -30,7 +30,7 @@ UNKNOWN = (
 
 
 def name_key(text: str) -> str:
-    """"  Moses  FRASE " -> "moses frase": full names compared without case or accents."""
+    """ "  Moses  FRASE " -> "moses frase": full names compared without case or accents."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 

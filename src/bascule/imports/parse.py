@@ -21,7 +21,6 @@ from typing import BinaryIO
 
 from bascule.imports.csvfile import open_csv
 from bascule.imports.mapping import parse_mapping
-from bascule.imports.schema import LEADS, Schema
 from bascule.imports.rows import (
     FileFormat,
     FileReport,
@@ -29,6 +28,7 @@ from bascule.imports.rows import (
     ImportMappingError,
     ParsedRow,
 )
+from bascule.imports.schema import LEADS, Schema
 from bascule.imports.text import FALLBACK, SAMPLE_SIZE, TextFormat, byte_lines, sniff_text
 from bascule.imports.vcard import open_vcard
 

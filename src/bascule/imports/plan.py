@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 from bascule.accounts.model import normalise_email
 from bascule.imports.enumerated import value_key
-from bascule.imports.rows import FileFormat, ParsedRow
 from bascule.imports.history import LEAD_HISTORY_FIELDS
+from bascule.imports.rows import FileFormat, ParsedRow
 from bascule.imports.values import EXTERNAL_ID, LEAD_FIELDS
 
 # Lead columns an import fills: the file's lead fields and external_id; tags are apart.

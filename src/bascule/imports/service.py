@@ -22,7 +22,13 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO, cast
 
 from bascule.errors import NotFound, ValidationFailed
+from bascule.imports import opportunity_writer
 from bascule.imports.enumerated import TEMPERATURES, ValueMap, ValueMapError, parse_value_map
+from bascule.imports.history import LEAD_HISTORY_FIELDS, STATUSES
+from bascule.imports.lead_history import HistoryRules
+from bascule.imports.opportunity_rows import OPPORTUNITIES
+from bascule.imports.opportunity_writer import OpportunityContext, OpportunityRules
+from bascule.imports.owners import Owners
 from bascule.imports.parse import ImportReader, open_import
 from bascule.imports.plan import (
     MAX_LISTED_VALUES,
@@ -32,14 +38,8 @@ from bascule.imports.plan import (
 )
 from bascule.imports.report import first_reasons, unknown_notes, unknown_values
 from bascule.imports.rows import FileReport, ParsedRow
-from bascule.imports.undo import undo as undo  # re-exported: a use case of imports
-from bascule.imports import opportunity_writer
-from bascule.imports.history import LEAD_HISTORY_FIELDS, STATUSES
-from bascule.imports.lead_history import HistoryRules
-from bascule.imports.opportunity_rows import OPPORTUNITIES
-from bascule.imports.opportunity_writer import OpportunityContext, OpportunityRules
-from bascule.imports.owners import Owners
 from bascule.imports.schema import LEADS, OBJECTS
+from bascule.imports.undo import undo as undo  # re-exported: a use case of imports
 from bascule.imports.writer import ChunkResult, Context, write_chunk
 from bascule.leads.model import Temperature
 from bascule.playbook.schema import Playbook

@@ -58,9 +58,7 @@ def undo(uow: UnitOfWork, *, import_id: int, actor: Actor, now: datetime) -> dic
     for change in bulk.import_changes(session, import_id, actions=("converted", "opp_update")):
         history_undo.restore_change(session, change, import_id)
         restored += 1
-    opportunities, kept_opportunities = history_undo.delete_opportunities(
-        session, import_id, since
-    )
+    opportunities, kept_opportunities = history_undo.delete_opportunities(session, import_id, since)
     kept_count += kept_opportunities
     for change in bulk.import_changes(session, import_id):
         outcome = _restore(uow, change, actor, now, import_id)

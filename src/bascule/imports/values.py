@@ -216,8 +216,8 @@ def clean_fields(
     explained in errors; a row with no name, e-mail, phone, company or external id gets a
     "row" error. History fields (`history`): the status through `value_map` and the known
     export words, dates read with `day_first` for 03/04/2024, a status date before the
-    creation date refused. A text with bytes that are not text is refused: the parser keeps it in the row's
-    extra columns (the lead's attributes), as the error says.
+    creation date refused. A text with bytes that are not text is refused: the parser keeps
+    it in the row's extra columns (the lead's attributes), as the error says.
     """
     values: dict[str, FieldValue] = {}
     errors: list[tuple[str, str]] = []

@@ -58,7 +58,8 @@ class User(Base):
     absent_until: Mapped[datetime | None]
     password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # The import that wrote this user (an owner named in a history file) (migration 0011): what an undo of it removes.
+    # The import that created this user, an owner named in a history file (migration 0011):
+    # what an undo of it removes.
     import_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_batch.id", ondelete="SET NULL", use_alter=True), index=True
     )

@@ -263,7 +263,12 @@ def test_errors_download_as_csv(api):
     assert table == [
         ["row", "field", "reason", "row_rejected"],
         ["2", "phone", "'12': not a possible phone number", "no"],
-        ["3", "row", "no name, e-mail, phone, company or external id: nothing says who this is", "yes"],
+        [
+            "3",
+            "row",
+            "no name, e-mail, phone, company or external id: nothing says who this is",
+            "yes",
+        ],
     ]
     assert api.get("/imports/999/errors.csv").status_code == 404
 

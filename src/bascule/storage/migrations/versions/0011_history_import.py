@@ -96,7 +96,5 @@ def downgrade() -> None:
                 batch_op.drop_index(batch_op.f(f"ix_{table}_{external}"))
                 batch_op.drop_column(external)
             if op.get_bind().dialect.name != "sqlite":
-                batch_op.drop_constraint(
-                    f"fk_{table}_import_id_import_batch", type_="foreignkey"
-                )
+                batch_op.drop_constraint(f"fk_{table}_import_id_import_batch", type_="foreignkey")
             batch_op.drop_column("import_id")
