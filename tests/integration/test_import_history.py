@@ -341,3 +341,71 @@ def test_bad_values_are_refused_row_by_row_naming_the_field(database, actor, cou
         assert (user.name, user.role, user.is_active) == ("Zoé Inconnue", "sales", False)
     assert count(t.Lead, t.Lead.external_id == "A5") == 1
     assert count(t.Lead, t.Lead.external_id == "A2", t.Lead.status == "contacted") == 1
+
+
+# --- real exports -----------------------------------------------------------------------------
+
+SF = DATA / "salesforce" / "devorg_sample_earthfink1982"
+
+
+@pytest.mark.skipif(not SF.exists(), reason="shared data not present")
+def test_salesforce_opportunities_then_leads_link_each_converted_lead(database, actor, count):
+    opportunities = run(
+        database,
+        actor,
+        (SF / "Opportunity.csv").read_bytes(),
+        "Opportunity.csv",
+        object="opportunities",
+    )
+    assert (opportunities.status, opportunities.rows_rejected) == ("done", 0)
+    # the sample org's deals were keyed in (2026) after they closed (2024): noted, kept
+    assert {(f, rejected) for _, f, _, rejected in errors(database, opportunities)} <= {
+        ("closed_at", False),
+        ("lead_source", False),
+    }
+    leads = run(database, actor, (SF / "Lead.csv").read_bytes(), "Lead.csv")
+    assert leads.rows_rejected == 0
+    rows = list(csv.DictReader(io.StringIO((SF / "Lead.csv").read_text())))
+    converted = [
+        r for r in rows if r["Status"] == "Closed - Converted" and r["ConvertedOpportunityId"]
+    ]
+    with database.uow() as uow:
+        found = {lead.external_id: lead for lead in uow.session.scalars(select(t.Lead))}
+        for r in converted:
+            lead = found[r["Id"]]
+            assert lead.status == "converted"
+            opp = uow.session.get(t.Opportunity, lead.opportunity_id)
+            assert opp is not None and opp.external_id == r["ConvertedOpportunityId"]
+            assert opp.lead_id == lead.id
+        stages = {
+            o.external_id: (o.stage, o.is_won) for o in uow.session.scalars(select(t.Opportunity))
+        }
+    sf = list(csv.DictReader(io.StringIO((SF / "Opportunity.csv").read_text())))
+    assert {r["Id"]: r["IsWon"] == "TRUE" for r in sf} == {k: v[1] for k, v in stages.items()}
+
+
+def test_hubspot_lifecycle_dates_become_history_rows(database, actor):
+    content = (
+        "Record ID - Contact,First Name,Last Name,Email,Contact owner,Create Date,"
+        "Lifecycle Stage,Became a Marketing Qualified Lead Date,"
+        "Became a Sales Qualified Lead Date,Became a Customer Date\n"
+        "101,Ann,Lee,ann@acme.io,Bench User,2025-01-02 10:00,salesqualifiedlead,"
+        "2025-01-05 09:30,2025-01-09 16:00,\n"
+    ).encode()
+    batch = run(database, actor, content, "hubspot.csv", create_owners=True)
+    assert (batch.rows_created, batch.rows_rejected) == (1, 0)
+    with database.uow() as uow:
+        history = [
+            (h.from_status, h.to_status, h.changed_at, h.import_id)
+            for h in uow.session.scalars(
+                select(t.LeadStatusHistory).order_by(t.LeadStatusHistory.id)
+            )
+        ]
+    paris = ZoneInfo("Europe/Paris")
+    stamp = [datetime(2025, 1, 2, 10), datetime(2025, 1, 5, 9, 30), datetime(2025, 1, 9, 16)]
+    at = [s.replace(tzinfo=paris).astimezone(UTC) for s in stamp]
+    assert history == [
+        (None, "new", at[0], batch.id),
+        ("new", "mql", at[1], batch.id),
+        ("mql", "sql", at[2], batch.id),
+    ]
