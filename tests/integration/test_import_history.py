@@ -386,12 +386,12 @@ def test_salesforce_opportunities_then_leads_link_each_converted_lead(database, 
 
 def test_hubspot_lifecycle_dates_become_history_rows(database, actor):
     content = (
-        "Record ID - Contact,First Name,Last Name,Email,Contact owner,Create Date,"
-        "Lifecycle Stage,Became a Marketing Qualified Lead Date,"
-        "Became a Sales Qualified Lead Date,Became a Customer Date\n"
-        "101,Ann,Lee,ann@acme.io,Bench User,2025-01-02 10:00,salesqualifiedlead,"
-        "2025-01-05 09:30,2025-01-09 16:00,\n"
-    ).encode()
+        b"Record ID - Contact,First Name,Last Name,Email,Contact owner,Create Date,"
+        b"Lifecycle Stage,Became a Marketing Qualified Lead Date,"
+        b"Became a Sales Qualified Lead Date,Became a Customer Date\n"
+        b"101,Ann,Lee,ann@acme.io,Bench User,2025-01-02 10:00,salesqualifiedlead,"
+        b"2025-01-05 09:30,2025-01-09 16:00,\n"
+    )
     batch = run(database, actor, content, "hubspot.csv", create_owners=True)
     assert (batch.rows_created, batch.rows_rejected) == (1, 0)
     with database.uow() as uow:
