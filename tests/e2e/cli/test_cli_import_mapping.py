@@ -129,3 +129,28 @@ def test_a_bad_map_values_is_one_line_and_writes_nothing(
     assert line.startswith("error: ") and words in line and "value_map" in line, line
     with Session(db) as session:
         assert session.scalars(select(t.ImportBatch)).all() == []
+
+
+def test_opportunities_with_a_value_map_and_created_owners(bascule, db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    content = (
+        "opportunity_id,sales_agent,account,deal_stage,engage_date,close_date,close_value\n"
+        "O1,Moses Frase,Cancity,Won,2016-10-20,2017-03-01,1054\n"
+        "O2,Moses Frase,Isdom,Engaging,2016-10-25,,\n"
+    )
+    path = write(tmp_path, content, "sales_pipeline.csv")
+    refused = bascule("import", str(path), "--object", "opportunities", "--create-owners")
+    assert refused.exit_code == 0, refused.output
+    assert batch_of(db, 1) == ("done", 1, 1)  # 'Engaging' is no stage of the playbook
+    result = bascule(
+        "import", str(path), "--object", "opportunities", "--create-owners",
+        "--map-values", "stage=Engaging=discovery",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert batch_of(db, 2) == ("done", 1, 0)  # O2 created, O1 updated
+    with Session(db) as session:
+        rows = session.execute(select(t.Opportunity.external_id, t.Opportunity.stage)).all()
+        stages = {external: stage for external, stage in rows}
+        owner = session.scalars(select(t.User).where(t.User.name == "Moses Frase")).one()
+    assert stages == {"O1": "won", "O2": "discovery"}
+    assert (owner.role, owner.is_active) == ("sales", False)
