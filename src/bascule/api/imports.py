@@ -47,7 +47,18 @@ UPLOAD_BODY = {
                         "value_map": {
                             "type": "string",
                             "description": 'JSON: {"field": {"file value": "value"}} for the '
-                            "enumerated fields source and temperature",
+                            "enumerated fields source, temperature, status, "
+                            "disqualification_reason, stage, loss_reason, type, lead_source",
+                        },
+                        "object": {
+                            "type": "string",
+                            "enum": ["leads", "opportunities"],
+                            "default": "leads",
+                        },
+                        "create_owners": {
+                            "type": "boolean",
+                            "default": False,
+                            "description": "an unknown owner becomes an inactive sales user",
                         },
                     },
                 }
@@ -55,7 +66,9 @@ UPLOAD_BODY = {
         },
     }
 }
-FORM_FIELDS = frozenset({"dry_run", "tag", "temperature", "source", "mapping", "value_map"})
+FORM_FIELDS = frozenset(
+    {"dry_run", "tag", "temperature", "source", "mapping", "value_map", "object", "create_owners"}
+)
 TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off", ""})
 
@@ -67,9 +80,8 @@ def options_from_form(filename: str, fields: dict[str, str]) -> imports.ImportOp
         raise ValidationFailed(
             "unknown form fields", fields={name: "not an import option" for name in unknown}
         )
-    dry_run = fields.get("dry_run", "").strip().lower()
-    if dry_run not in TRUE | FALSE:
-        raise ValidationFailed("dry_run must be true or false", fields={"dry_run": "true or false"})
+    dry_run = _flag(fields, "dry_run")
+    create_owners = _flag(fields, "create_owners")
     mapping: Any = None
     if fields.get("mapping", "").strip():
         try:
@@ -91,9 +103,18 @@ def options_from_form(filename: str, fields: dict[str, str]) -> imports.ImportOp
         temperature=fields.get("temperature"),
         source=fields.get("source"),
         mapping=mapping,
-        dry_run=dry_run in TRUE,
+        dry_run=dry_run,
         value_map=_value_map(fields.get("value_map", "")),
+        object=fields.get("object", "").strip() or "leads",
+        create_owners=create_owners,
     )
+
+
+def _flag(fields: dict[str, str], name: str) -> bool:
+    value = fields.get(name, "").strip().lower()
+    if value not in TRUE | FALSE:
+        raise ValidationFailed(f"{name} must be true or false", fields={name: "true or false"})
+    return value in TRUE
 
 
 def _value_map(text: str) -> dict[str, dict[str, str]] | None:

@@ -68,10 +68,22 @@ def import_file(
         typer.Option(
             "--map-values",
             metavar="FIELD='file value=value'",
-            help="What a file value of source or temperature means (repeat it), e.g. "
-            "source='Web Registration=web_form'.",
+            help="What a file value of an enumerated field means (repeat it): source, "
+            "temperature, status, disqualification_reason, stage, loss_reason, type, "
+            "lead_source; e.g. source='Web Registration=web_form', stage='Won=won'.",
         ),
     ] = None,
+    object_: Annotated[
+        str,
+        typer.Option("--object", help="What the rows are: leads or opportunities."),
+    ] = "leads",
+    create_owners: Annotated[
+        bool,
+        typer.Option(
+            "--create-owners",
+            help="An owner named in the file and unknown becomes an inactive sales user.",
+        ),
+    ] = False,
     source: Annotated[
         str | None,
         typer.Option(help="Lead source for rows without a known one (trade_show for vCards)."),
@@ -88,9 +100,10 @@ def import_file(
     ] = None,
     chunk_rows: Annotated[int, typer.Option(min=1, hidden=True)] = imports.CHUNK_ROWS,
 ) -> None:
-    """Import leads from a CSV or vCard file: columns mapped, duplicates merged, row errors
-    reported. Exits with status 1 when the file cannot be read, when every row is rejected,
-    and with --strict when any row is."""
+    """Import leads (or with --object opportunities, opportunities) from a CSV or vCard file,
+    with their history: columns mapped, duplicates merged, row errors reported. Exits with
+    status 1 when the file cannot be read, when every row is rejected, and with --strict when
+    any row is."""
     database = state(ctx).database
     actor = _actor(database, as_)
     playbook = playbooks.active(database, max_age=0)
@@ -102,6 +115,8 @@ def import_file(
         mapping=mapping or None,
         dry_run=dry_run,
         value_map=value_map or None,
+        object=object_,
+        create_owners=create_owners,
     )
     out = console()
     try:

@@ -15,8 +15,10 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from bascule.imports.mapping import decide_columns, mapping_of
+from bascule.imports.history import DATE_FIELDS, date_order
+from bascule.imports.mapping import mapping_of
 from bascule.imports.rows import ROW, FileReport, ImportFileError, ParsedRow
+from bascule.imports.schema import LEADS, Clean, Schema
 from bascule.imports.text import FALLBACK, LINE_LIMIT, TextFormat, decode_line
 from bascule.imports.values import clean_fields, is_blank, is_undecodable, shown
 
@@ -156,6 +158,8 @@ class _Layout:
     fields: list[tuple[str, list[int]]]  # field, the columns that may fill it, in order
     unmapped: list[int]
     value_map: Mapping[str, Mapping[str, str]]
+    clean: Clean = clean_fields
+    day_first: bool = True  # how 03/04/2024 reads in this file (see `_day_first`)
 
 
 def open_csv(
@@ -166,6 +170,7 @@ def open_csv(
     mapping: Mapping[str, str | None] | None = None,
     default_region: str = "FR",
     value_map: Mapping[str, Mapping[str, str]] | None = None,
+    schema: Schema = LEADS,
 ) -> Iterator[ParsedRow]:
     """Read the header now (so `report` knows columns and mapping), the rows when iterated."""
     # The sample may end inside a record: sniff its complete lines only.
@@ -194,7 +199,8 @@ def open_csv(
             "Keep only the columns to import."
         )
     keys = _column_keys(header, report)
-    decisions = decide_columns(keys, _first_records(sample, delimiter), explicit=mapping)
+    first = _first_records(sample, delimiter)
+    decisions = schema.decide(keys, first, mapping or {})
     used = mapping_of(decisions)
     report.delimiter = delimiter
     report.columns = keys
@@ -202,7 +208,8 @@ def open_csv(
     report.mapping_used = [d.as_report() for d in decisions]
     if not used:
         report.notes.append(
-            "No column was recognised as a lead field: give a mapping (COLUMN=field)."
+            f"No column was recognised as a field of {schema.object}: give a mapping "
+            "(COLUMN=field)."
         )
     if fmt.encoding == FALLBACK:
         report.notes.append(f"The file is not UTF-8: it was read as {FALLBACK} (Windows-1252).")
@@ -211,8 +218,24 @@ def open_csv(
         if key in used:
             by_field.setdefault(used[key], []).append(index)
     unmapped = [index for index, key in enumerate(keys) if key not in used]
-    layout = _Layout(keys, list(by_field.items()), unmapped, value_map or {})
+    dates = [i for i, key in enumerate(keys) if used.get(key) in DATE_FIELDS]
+    layout = _Layout(
+        keys, list(by_field.items()), unmapped, value_map or {}, schema.clean,
+        _day_first(first, dates, default_region),
+    )  # fmt: skip
     return _rows(records, feeder, layout, report, default_region)
+
+
+# Where dates are written month first when nothing in the file says otherwise.
+MONTH_FIRST_REGIONS = frozenset({"US", "PH", "FM", "MH", "PW"})
+
+
+def _day_first(records: list[list[str]], columns: list[int], region: str) -> bool:
+    """How the file's numeric dates read (03/04/2024), from its first values: a day over 12
+    in first or second place decides; else the company's country's habit."""
+    values = (r[i] for r in records for i in columns if i < len(r))
+    found = date_order(values)
+    return found if found is not None else region not in MONTH_FIRST_REGIONS
 
 
 def _first_records(sample: str, delimiter: str) -> list[list[str]]:
@@ -317,7 +340,10 @@ def _build(number: int, cells: list[str], layout: _Layout, default_region: str) 
                 else:
                     texts[field] = cell
                     taken_from[field] = column
-    values, errors = clean_fields(texts, default_region=default_region, value_map=layout.value_map)
+    values, errors = layout.clean(
+        texts, default_region=default_region, value_map=layout.value_map,
+        day_first=layout.day_first,
+    )  # fmt: skip
     unknown = None
     if errors:
         # A value refused for bytes that are not text is kept as read, in the attributes;

@@ -17,7 +17,9 @@ from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
+    from bascule.imports.lead_history import Past
     from bascule.imports.writer import Context
+    from bascule.users.model import Actor
 
 
 class LeadUpdate:
@@ -31,6 +33,37 @@ class LeadUpdate:
         self.tags: list[str] = []
         self.attributes: dict[str, str] = {}
         self.numbers: list[int] = []
+        # A history file's past (SPEC §16): the columns it replaced (their values before),
+        # the imported history rows before and after (None: history not touched).
+        self.past_before: dict[str, Any] = {}
+        self.history_before: list[dict[str, Any]] | None = None
+        self.history_after: list[dict[str, Any]] | None = None
+
+    def apply_past(self, past: Past | None, import_id: int, actor: Actor) -> bool:
+        """Take the file's past: its columns replace the lead's; its dates replace the
+        history rows earlier imports wrote (live history stays). True when something
+        changed."""
+        from bascule.imports import lead_history  # the writer's helper, imported late
+
+        if past is None:
+            return False
+        lead = self.lead
+        changed = False
+        for name, value in past.columns.items():
+            if getattr(lead, name) != value:
+                self.past_before.setdefault(name, getattr(lead, name))
+                setattr(lead, name, value)
+                changed = True
+        if changed or past.events:
+            # An undo gives the lead back as it was, its last change included.
+            self.past_before.setdefault("updated_at", lead.updated_at)
+        if past.events:
+            self.history_before = lead_history.imported_history_of(lead)
+            self.history_after = lead_history.history_rows(
+                lead.id, past.events, import_id=import_id, actor=actor
+            )
+            changed = True
+        return changed
 
     def apply(
         self,
@@ -112,6 +145,8 @@ def save_updates(uow: UnitOfWork, updates: list[LeadUpdate], ctx: Context) -> No
             "tags_added": u.tags,
             "attributes_added": u.attributes,
             "activity_id": activity["id"],
+            "past": {k: audit.jsonable(v) for k, v in u.past_before.items()},
+            "history": u.history_before,
         }
         changes.append(
             {
@@ -122,6 +157,8 @@ def save_updates(uow: UnitOfWork, updates: list[LeadUpdate], ctx: Context) -> No
             }
         )
         diff: dict[str, Any] = {k: [old[k], new[k]] for k in new}
+        for k, v in u.past_before.items():
+            diff[k] = [audit.jsonable(v), audit.jsonable(getattr(u.lead, k))]
         if u.tags:
             diff["tags"] = [None, u.tags]
         if u.attributes:

@@ -96,6 +96,48 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "Contact ID", "Record ID", "Record ID - Contact", "Identifiant", "Identifiant externe",
         "Numéro de prospect",
     ),
+    # History (SPEC §16): Salesforce, HubSpot (lifecycle stages and their dates), French UIs.
+    "status": (
+        "Status", "Lead Status", "Statut", "Statut du lead", "Statut de la piste",
+        "Lifecycle Stage", "Étape du cycle de vie", "Phase du cycle de vie",
+    ),
+    "created_at": (
+        "CreatedDate", "Created Date", "Created", "Created At", "Create Date", "Date Created",
+        "Creation Date", "Date de création", "Créé le", "Date création", "Became a Lead Date",
+    ),
+    "mql_at": (
+        "Became a Marketing Qualified Lead Date", "MQL Date", "Date MQL", "MQL At",
+        "Marketing Qualified Date", "Date de passage en MQL",
+    ),
+    "sql_at": (
+        "Became a Sales Qualified Lead Date", "SQL Date", "Date SQL", "SQL At",
+        "Sales Qualified Date", "Date de passage en SQL",
+    ),
+    "converted_at": (
+        "ConvertedDate", "Converted Date", "Conversion Date", "Date de conversion",
+        "Became an Opportunity Date", "Converted At",
+    ),
+    "disqualified_at": (
+        "Disqualified Date", "Disqualified At", "Disqualification Date", "Unqualified Date",
+        "Date de disqualification",
+    ),
+    "disqualification_reason": (
+        "Disqualification Reason", "Disqualified Reason", "Unqualified Reason",
+        "Motif de disqualification", "Raison de disqualification", "Raison de la disqualification",
+    ),
+    "owner": (
+        "Owner", "Lead Owner", "Contact owner", "Owner Name", "Owner Email", "Owner Full Name",
+        "Lead Owner Name", "HubSpot Owner", "Sales Agent", "Sales Rep", "Assigned To",
+        "Propriétaire", "Propriétaire du lead", "Propriétaire du contact", "Commercial",
+    ),
+    "do_not_contact": (
+        "DoNotCall", "Do Not Call", "Do Not Contact", "Ne pas contacter", "Ne pas appeler",
+        "Bloctel",
+    ),
+    "opportunity_external_id": (
+        "ConvertedOpportunityId", "Converted Opportunity ID", "Converted Opportunity",
+        "Opportunity ID", "Opportunity External ID", "Deal ID",
+    ),
 }  # fmt: skip
 # Headers whose meaning is clear only when no other column says it better: "Lead Origin" is
 # the source of a file without "Lead Source" (x_education has both, and its origin is the
@@ -104,6 +146,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 _WEAK_ALIASES: dict[str, tuple[str, ...]] = {
     "source": ("Origin", "Origine du contact"),
     "external_id": ("MQL ID", "SQL ID"),
+    "converted_at": ("Became a Customer Date",),
+    "created_at": ("Became a Subscriber Date",),
 }
 _PREFIXES = ("contact", "lead")
 
@@ -192,7 +236,9 @@ def guess_mapping(headers: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
-def parse_mapping(spec: Mapping[str, str] | Iterable[str] | None) -> dict[str, str | None]:
+def parse_mapping(
+    spec: Mapping[str, str] | Iterable[str] | None, fields: Sequence[str] = MAPPABLE_FIELDS
+) -> dict[str, str | None]:
     """A mapping given by a person: {"Column": "field"} or ["Column=field", ...] (CLI --map).
 
     The field "" or "-" means: do not take this column (it stays in raw). An unknown field is
@@ -214,10 +260,10 @@ def parse_mapping(spec: Mapping[str, str] | Iterable[str] | None) -> dict[str, s
         target = field.strip().lower()
         if target in ("", "-"):
             parsed[column.strip()] = None
-        elif target in MAPPABLE_FIELDS:
+        elif target in fields:
             parsed[column.strip()] = target
         else:
-            known = ", ".join(MAPPABLE_FIELDS)
+            known = ", ".join(fields)
             raise ImportMappingError(
                 f"Unknown field {field.strip()!r} for column {column.strip()!r}; known: {known}"
             )
@@ -249,7 +295,7 @@ def decide_columns(
     field given explicitly is no longer filled by guessed columns. A column's values decide
     only when the person importing did not: `explicit` is never second-guessed.
     """
-    chosen = _explicit_columns(headers, explicit or {})
+    chosen = explicit_columns(headers, explicit or {})
     given = {field: column for column, field in chosen.items() if field is not None}
     guesses = guess_mapping(headers)
     people_named = any(
@@ -292,7 +338,7 @@ def decide_columns(
 _WHAT = {"email": "an e-mail address", "temperature": "hot, warm or cold"}
 
 
-def _explicit_columns(
+def explicit_columns(
     headers: Sequence[str], explicit: Mapping[str, str | None]
 ) -> dict[str, str | None]:
     by_key: dict[str, list[str]] = {}

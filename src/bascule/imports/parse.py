@@ -28,6 +28,7 @@ from bascule.imports.rows import (
     ImportMappingError,
     ParsedRow,
 )
+from bascule.imports.schema import LEADS, Schema
 from bascule.imports.text import FALLBACK, SAMPLE_SIZE, TextFormat, byte_lines, sniff_text
 from bascule.imports.vcard import open_vcard
 
@@ -65,6 +66,7 @@ def open_import(
     mapping: MappingSpec = None,
     default_region: str = "FR",
     value_map: Mapping[str, Mapping[str, str]] | None = None,
+    schema: Schema = LEADS,
 ) -> ImportReader:
     """Open a CSV or vCard file for reading its rows.
 
@@ -73,25 +75,29 @@ def open_import(
     {"Column": "field"} or ["Column=field", ...] (CSV only). Phones are read in the row's
     country, else in `default_region` (ISO code). `value_map` (from
     `enumerated.parse_value_map`) says what the file's own values of enumerated fields mean.
+    `schema`: what the rows are (leads, or opportunities: CSV only).
     """
     sample = _read_sample(stream)
     if not sample:
         raise ImportFileError("The file is empty.")
     fmt = sniff_text(sample, complete=len(sample) < SAMPLE_SIZE)
     kind = _format_of(fmt, filename)
-    explicit = parse_mapping(mapping)
+    explicit = parse_mapping(mapping, schema.fields)
     region = default_region.strip().upper()
     report = FileReport(format=kind, encoding=fmt.encoding)
     lines = byte_lines(sample, stream, fmt)
     if kind == "vcard":
+        if schema is not LEADS:
+            raise ImportFileError(f"{schema.object.capitalize()} are imported from CSV files.")
         if explicit:
             raise ImportMappingError("A column mapping applies to CSV files, not to vCards.")
         if fmt.encoding == FALLBACK:
             report.encoding = "8-bit, decided per card"
         return ImportReader(report, open_vcard(lines, report, default_region=region))
     rows = open_csv(
-        lines, fmt, report, mapping=explicit, default_region=region, value_map=value_map
-    )
+        lines, fmt, report, mapping=explicit, default_region=region, value_map=value_map,
+        schema=schema,
+    )  # fmt: skip
     return ImportReader(report, rows)
 
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from bascule.accounts.model import normalise_email
 from bascule.imports.enumerated import value_key
+from bascule.imports.history import LEAD_HISTORY_FIELDS
 from bascule.imports.rows import FileFormat, ParsedRow
 from bascule.imports.values import EXTERNAL_ID, LEAD_FIELDS
 
@@ -132,6 +133,8 @@ class Candidate:
     merged: list[int] = field(default_factory=list)  # later rows of the chunk, merged in
     # enumerated field -> the row's text that means none of its values (source, temperature)
     unknown: dict[str, str] = field(default_factory=dict)
+    # The row's past (SPEC §16): status, dates, owner... (`history.LEAD_HISTORY_FIELDS`)
+    history: dict[str, Any] = field(default_factory=dict)
 
     @property
     def numbers(self) -> list[int]:
@@ -186,6 +189,7 @@ def candidate(row: ParsedRow, rules: FileRules) -> Candidate:
         email_key=normalise_email(fields.get("email")),
         external_id=external_id if isinstance(external_id, str) else None,
         unknown=unknown,
+        history={k: values[k] for k in LEAD_HISTORY_FIELDS if k in values},
     )
 
 
@@ -204,6 +208,8 @@ def merge(into: Candidate, other: Candidate) -> None:
             into.tags.append(tag)
     for key, text in other.attributes.items():
         into.attributes.setdefault(key, text)
+    for name, value in other.history.items():
+        into.history.setdefault(name, value)
     if into.external_id is None and other.external_id is not None:
         into.external_id = other.external_id
     into.merged.extend(other.numbers)

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
 from bascule.errors import ValidationFailed
 
 FileFormat = Literal["csv", "vcard"]
-# employees is an int, tags a list of strings, every other field a string.
-FieldValue = str | int | list[str]
+# employees is an int, tags a list of strings, dates datetimes, amounts Decimals, yes/no
+# fields bools, every other field a string.
+FieldValue = str | int | bool | datetime | Decimal | list[str]
 
 # The pseudo-field of a row-level error: the whole row cannot make a lead.
 ROW = "row"
+# Fields whose bad value refuses the row: its history would be wrong without them (SPEC §16).
+FATAL_FIELDS = frozenset(
+    {"status", "stage", "amount", "created_at", "mql_at", "sql_at", "converted_at",
+     "disqualified_at", "closed_at", "expected_close_date", "owner"}
+)  # fmt: skip
 
 
 class ImportFileError(ValidationFailed):
@@ -63,7 +71,7 @@ class ParsedRow:
 
     @property
     def rejected(self) -> bool:
-        return any(name == ROW for name, _ in self.errors)
+        return any(name == ROW or name in FATAL_FIELDS for name, _ in self.errors)
 
 
 @dataclass(eq=False)

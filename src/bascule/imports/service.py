@@ -23,7 +23,13 @@ from typing import Any, BinaryIO, cast
 
 from bascule.access import service as access
 from bascule.errors import NotFound, ValidationFailed
+from bascule.imports import opportunity_writer
 from bascule.imports.enumerated import TEMPERATURES, ValueMap, ValueMapError, parse_value_map
+from bascule.imports.history import LEAD_HISTORY_FIELDS, STATUSES
+from bascule.imports.lead_history import HistoryRules
+from bascule.imports.opportunity_rows import OPPORTUNITIES
+from bascule.imports.opportunity_writer import OpportunityContext, OpportunityRules
+from bascule.imports.owners import Owners
 from bascule.imports.parse import ImportReader, open_import
 from bascule.imports.plan import (
     MAX_LISTED_VALUES,
@@ -33,6 +39,7 @@ from bascule.imports.plan import (
 )
 from bascule.imports.report import first_reasons, unknown_notes, unknown_values
 from bascule.imports.rows import FileReport, ParsedRow
+from bascule.imports.schema import LEADS, OBJECTS
 from bascule.imports.undo import undo as undo  # re-exported: a use case of imports
 from bascule.imports.writer import ChunkResult, Context, write_chunk
 from bascule.leads.model import Temperature
@@ -64,11 +71,23 @@ class ImportOptions:
     mapping: Mapping[str, str] | Sequence[str] | None = None
     dry_run: bool = False
     value_map: Mapping[str, Mapping[str, str]] | Sequence[str] | ValueMap | None = None
+    # SPEC §16: what the rows are, and whether unknown owners become inactive users.
+    object: str = "leads"
+    create_owners: bool = False
 
 
 def value_choices(playbook: Playbook) -> dict[str, tuple[str, ...]]:
     """The enumerated fields a value map may name, and the values each may take."""
-    return {"source": playbook.lead_source_keys, "temperature": TEMPERATURES}
+    return {
+        "source": playbook.lead_source_keys,
+        "temperature": TEMPERATURES,
+        "status": STATUSES,
+        "disqualification_reason": playbook.disqualification_reason_keys,
+        "stage": playbook.stage_keys,
+        "loss_reason": playbook.loss_reason_keys,
+        "type": playbook.type_keys,
+        "lead_source": playbook.lead_source_keys,
+    }
 
 
 class CountingStream(io.RawIOBase):
@@ -109,6 +128,8 @@ def check_options(options: ImportOptions, playbook: Playbook) -> ImportOptions:
         value_map = parse_value_map(options.value_map, value_choices(playbook))
     except ValueMapError as exc:
         errors.update(exc.fields)
+    if options.object not in OBJECTS:
+        errors["object"] = f"one of {', '.join(OBJECTS)}"
     if errors:
         raise ValidationFailed("some import options are invalid", fields=errors)
     name = (options.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or "upload"
@@ -120,6 +141,8 @@ def check_options(options: ImportOptions, playbook: Playbook) -> ImportOptions:
         mapping=options.mapping,
         dry_run=options.dry_run,
         value_map=value_map,
+        object=options.object,
+        create_owners=options.create_owners,
     )
 
 
@@ -154,8 +177,14 @@ def run(
         mapping=options.mapping,
         default_region=playbook.general.country,
         value_map=value_map,
+        schema=OPPORTUNITIES if options.object == "opportunities" else LEADS,
     )
     report = reader.report
+    if options.object == "opportunities":
+        return _run_opportunities(
+            database, reader, counting, options, actor, playbook, now, progress, chunk_rows,
+            clock,
+        )  # fmt: skip
     source_column = next((c for c, f in report.mapping.items() if f == "source"), None)
     rules = FileRules.build(
         ((s.key, (s.label.fr, s.label.en)) for s in playbook.lead_sources),
@@ -178,6 +207,11 @@ def run(
         file_tag=rules.tag,
         playbook=playbook,
     )
+    if set(report.mapping.values()) & set(LEAD_HISTORY_FIELDS):
+        owners = Owners(
+            create=options.create_owners, import_id=import_id, now=now, dry_run=options.dry_run
+        )
+        ctx.history = HistoryRules.build(playbook, value_map, owners)
     totals = ChunkResult()
     preview: list[dict[str, Any]] = []
     try:
@@ -193,6 +227,44 @@ def run(
         raise
     batch = _finish(database, import_id, report, totals, max(now, clock()))
     return batch, preview
+
+
+def _run_opportunities(
+    database: Database,
+    reader: ImportReader,
+    counting: CountingStream,
+    options: ImportOptions,
+    actor: Actor,
+    playbook: Playbook,
+    now: datetime,
+    progress: Progress | None,
+    chunk_rows: int,
+    clock: Callable[[], datetime],
+) -> tuple[t.ImportBatch, list[dict[str, Any]]]:
+    """An opportunity file, chunk by chunk (see `opportunity_writer`)."""
+    report = reader.report
+    rules = FileRules.build(((k, ()) for k in playbook.lead_source_keys), file_format="csv")
+    import_id = _start(database, options, rules, report, actor, now)
+    owners = Owners(
+        create=options.create_owners, import_id=import_id, now=now, dry_run=options.dry_run
+    )
+    value_map = cast(ValueMap, options.value_map or {})
+    ctx = OpportunityContext(
+        import_id, actor, now, options.dry_run, OpportunityRules.build(playbook, value_map, owners)
+    )
+    totals = ChunkResult()
+    try:
+        for rows in _chunks(reader, chunk_rows):
+            with database.uow(write=True) as uow:
+                result = opportunity_writer.write_chunk(uow, rows, ctx)
+                uow.commit()
+            _add(totals, result)
+            if progress is not None:
+                progress(counting.count, report.rows)
+    except Exception as exc:
+        _finish(database, import_id, report, totals, clock(), failure=exc)
+        raise
+    return _finish(database, import_id, report, totals, max(now, clock())), []
 
 
 def _chunks(reader: ImportReader, size: int) -> Iterator[list[ParsedRow]]:
@@ -260,6 +332,7 @@ def _start(
             temperature=options.temperature,
             source=options.source,
             mapping=dict(report.mapping),
+            report={"object": options.object},
             status="running",
             rows_total=0,
             rows_created=0,
@@ -301,7 +374,7 @@ def _finish(
     }
     with database.uow(write=True) as uow:
         batch = repo.get(uow.session, t.ImportBatch, import_id, for_update=True)
-        batch.report = body
+        batch.report = {"object": (batch.report or {}).get("object", "leads"), **body}
         batch.finished_at = now if failure is None else None
         batch.status = "done" if failure is None else "failed"
         if failure is not None:

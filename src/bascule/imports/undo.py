@@ -9,6 +9,7 @@ from typing import Any
 from bascule.access import service as access
 from bascule.audit import service as audit
 from bascule.errors import Conflict, Forbidden, NotFound
+from bascule.imports import history_undo
 from bascule.imports.plan import LEAD_COLUMNS
 from bascule.leads.fields import search_text
 from bascule.playbook.schema import Playbook
@@ -59,6 +60,11 @@ def undo(
     kept_count = worked_count
     deleted = bulk.delete_created_leads(session, import_id, since)
     restored = 0
+    for change in bulk.import_changes(session, import_id, actions=("converted", "opp_update")):
+        history_undo.restore_change(session, change, import_id)
+        restored += 1
+    opportunities, kept_opportunities = history_undo.delete_opportunities(session, import_id, since)
+    kept_count += kept_opportunities
     for change in bulk.import_changes(session, import_id):
         outcome = _restore(uow, change, actor, now, import_id)
         if outcome is None:
@@ -67,7 +73,14 @@ def undo(
             kept_count += 1
             if len(kept) < KEPT_SHOWN:
                 kept.append({"lead_id": change.lead_id, "reason": outcome})
+    accounts, owners = history_undo.delete_unused(session, import_id)
     summary = {"deleted": deleted, "restored": restored, "kept": kept_count}
+    if opportunities or accounts or owners:
+        summary |= {
+            "opportunities_deleted": opportunities,
+            "accounts_deleted": accounts,
+            "owners_deleted": owners,
+        }
     batch.status = "undone"
     batch.undone_at = now
     batch.report = {**(batch.report or {}), "undo": summary}
@@ -105,7 +118,9 @@ def _restore(
     lead = session.get(t.Lead, change.lead_id) if change.lead_id is not None else None
     if lead is None:
         return None  # deleted since: nothing left to restore
-    if lead.status == "converted":
+    if before.get("past") or before.get("history") is not None:
+        history_undo.restore_past(session, lead, before, import_id)
+    elif lead.status == "converted":
         return "converted since the import: the values it brought are kept"
     diff: dict[str, Any] = {}
     for name, old in (before.get("fields") or {}).items():
@@ -123,7 +138,8 @@ def _restore(
         lead.attributes = remaining or None
     if diff:
         lead.search_text = search_text({k: getattr(lead, k) for k in LEAD_COLUMNS})
-    lead.updated_at = now
+    if "updated_at" not in (before.get("past") or {}) or diff or tags:
+        lead.updated_at = now
     audit.record(
         uow,
         actor=actor,

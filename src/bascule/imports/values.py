@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 
 from bascule.imports import fastcheck
 from bascule.imports.countries import country_code
 from bascule.imports.enumerated import translated
+from bascule.imports.history import (
+    CREATED_AT,
+    DATE_FIELDS,
+    LEAD_DATES,
+    LEAD_HISTORY_FIELDS,
+    clean_bool,
+    clean_date,
+    clean_status,
+)
 from bascule.imports.rows import ROW, FieldValue
 from bascule.leads.fields import (
     FIELDS,
@@ -29,8 +39,9 @@ FULL_NAME = "full_name"
 # The record's id in the system the file comes from (Salesforce Id, "Prospect ID"...): it
 # identifies a row that has no name, e-mail or company, and finds it again on a re-import.
 EXTERNAL_ID = "external_id"
-MAPPABLE_FIELDS = (*LEAD_FIELDS, EXTERNAL_ID, FULL_NAME)
-IDENTITY_FIELDS = ("first_name", "last_name", "email", "company", EXTERNAL_ID)
+MAPPABLE_FIELDS = (*LEAD_FIELDS, EXTERNAL_ID, FULL_NAME, *LEAD_HISTORY_FIELDS)
+# What says who a row is (SPEC §16): a lead without an e-mail is fine if something else does.
+IDENTITY_FIELDS = ("first_name", "last_name", "email", "phone", "company", EXTERNAL_ID)
 
 # Longest text accepted per field (the API's limits, so an import never stores more); e-mail
 # and phone have their own checks.
@@ -39,6 +50,9 @@ MAX_LENGTH: dict[str, int] = {
     f.name: f.max_length for f in FIELDS if f.by_file and f.kind in _TEXTS and f.max_length
 }
 MAX_LENGTH[EXTERNAL_ID] = 255
+MAX_LENGTH["opportunity_external_id"] = 255
+MAX_LENGTH["owner"] = 254
+MAX_LENGTH["disqualification_reason"] = 200
 
 # What exports write for "no answer" (x_education writes "Select"; others "N/A", "unknown").
 PLACEHOLDERS = frozenset(
@@ -58,7 +72,7 @@ TEMPERATURES = {
 _NULL_IDS = frozenset({"000000000000000", "000000000000000AAA"})
 _LONGEST_PLACEHOLDER = max(len(text) for text in PLACEHOLDERS | _NULL_IDS)
 UNDECODABLE = "\ufffd"
-NAMELESS = "no name, e-mail, company or external id: nothing says who this is"
+NAMELESS = "no name, e-mail, phone, company or external id: nothing says who this is"
 
 _NUMBER = r"\d[\d\s.,'\u00a0\u202f]*"
 _RANGE = re.compile(rf"^({_NUMBER})\s*(?:-|–|—|to|à|bis)\s*({_NUMBER})$")
@@ -191,6 +205,7 @@ def clean_fields(
     default_region: str = "FR",
     nameless: str = NAMELESS,
     value_map: Mapping[str, Mapping[str, str]] | None = None,
+    day_first: bool = True,
 ) -> tuple[dict[str, FieldValue], list[tuple[str, str]]]:
     """Clean the text found for each field of one row.
 
@@ -198,9 +213,11 @@ def clean_fields(
     ("Select", "N/A"...) count as missing. The phone is read in the row's country when it has
     one, else in `default_region`. The temperature is read through `value_map` first (see
     `enumerated`). Returns (values, errors): a refused value is left out of values and
-    explained in errors; a row with no name, e-mail, company or external id gets a "row"
-    error. A text with bytes that are not text is refused: the parser keeps it in the row's
-    extra columns (the lead's attributes), as the error says.
+    explained in errors; a row with no name, e-mail, phone, company or external id gets a
+    "row" error. History fields (`history`): the status through `value_map` and the known
+    export words, dates read with `day_first` for 03/04/2024, a status date before the
+    creation date refused. A text with bytes that are not text is refused: the parser keeps
+    it in the row's extra columns (the lead's attributes), as the error says.
     """
     values: dict[str, FieldValue] = {}
     errors: list[tuple[str, str]] = []
@@ -230,6 +247,12 @@ def clean_fields(
         elif field == "temperature":
             text = translated(value_map or {}, field, text)
             _keep(values, errors, field, clean_temperature(text))
+        elif field in DATE_FIELDS:
+            _keep(values, errors, field, clean_date(text, day_first=day_first))
+        elif field == "status":
+            _keep(values, errors, field, clean_status(text, value_map or {}))
+        elif field == "do_not_contact":
+            _keep(values, errors, field, clean_bool(text))
         elif field == "tags":
             tags, problems = clean_tags(text)
             if tags:
@@ -242,9 +265,22 @@ def clean_fields(
         for field, part in (("first_name", first), ("last_name", last)):
             if part:
                 _keep(values, errors, field, clean_text(field, part))
+    created = values.get(CREATED_AT)
+    for field in LEAD_DATES:
+        at = values.get(field)
+        if isinstance(at, datetime) and isinstance(created, datetime) and _before(at, created):
+            errors.append((field, f"{at:%Y-%m-%d %H:%M} is before the creation date"))
+            del values[field]
     if not any(field in values for field in IDENTITY_FIELDS):
         errors.append((ROW, nameless))
     return values, errors
+
+
+def _before(at: datetime, created: datetime) -> bool:
+    """Whether `at` is before `created` (one aware and one not: compared by their dates)."""
+    if (at.tzinfo is None) != (created.tzinfo is None):
+        return at.date() < created.date()
+    return at < created
 
 
 def _checked(

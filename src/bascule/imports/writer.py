@@ -15,7 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from bascule.audit import service as audit
+from bascule.imports import lead_history
 from bascule.imports.enrich import LeadUpdate, save_updates
+from bascule.imports.lead_history import HistoryRules, Past
 from bascule.imports.plan import (
     LEAD_COLUMNS,
     Candidate,
@@ -68,6 +70,8 @@ class Context:
     # New leads of the chunk that their profile alone does not score (signals were waiting
     # for their e-mail, or the score warms them or makes them MQL).
     to_score: list[int] = field(default_factory=list)
+    # History imports (SPEC §16): owners, reasons, the zone of the file's dates.
+    history: HistoryRules | None = None
 
 
 @dataclass
@@ -95,10 +99,19 @@ def write_chunk(uow: UnitOfWork, plan: ChunkPlan, ctx: Context) -> ChunkResult:
     for row in plan.rejected:
         result.rejected += 1
         result.outcomes[row.number] = ("rejected", None, None)
-    leads, customers = _look_up(uow, plan.candidates, ctx)
+    candidates = plan.candidates
+    if ctx.history is not None:
+        refused = lead_history.resolve_owners(uow, candidates, ctx.history, problems)
+        for c in (c for c in candidates if c.number in refused):
+            result.rejected += len(c.numbers)
+            for n in c.numbers:
+                result.outcomes[n] = ("rejected", None, None)
+        candidates = [c for c in candidates if c.number not in refused]
+        lead_history.link_opportunities(uow, candidates, ctx.history)
+    leads, customers = _look_up(uow, candidates, ctx)
     known = [KnownLead(lead.id, lead.email_key, lead.external_id) for lead in leads]
     seen = ctx.seen if ctx.dry_run else None
-    matches = match_candidates(plan.candidates, customers=customers, leads=known, seen=seen)
+    matches = match_candidates(candidates, customers=customers, leads=known, seen=seen)
     tags = bulk.tag_names(session, [lead.id for lead in leads])
     by_id = {lead.id: lead for lead in leads}
 
@@ -130,6 +143,9 @@ def write_chunk(uow: UnitOfWork, plan: ChunkPlan, ctx: Context) -> ChunkResult:
             update = updates.get(lead.id) or LeadUpdate(lead, same_import)
             updates[lead.id] = update
             changed = update.apply(c, match.email_owner, tags[lead.id], problems)
+            if ctx.history is not None and c.history and not same_import:
+                past = lead_history.past_of(c, ctx.history, ctx.now, problems)
+                changed = update.apply_past(past, ctx.import_id, ctx.actor) or changed
             if same_import:
                 _count_duplicates(result, c, lead.id, first=None)
                 continue
@@ -138,8 +154,11 @@ def write_chunk(uow: UnitOfWork, plan: ChunkPlan, ctx: Context) -> ChunkResult:
             for n in numbers:
                 result.outcomes[n] = ("updated", lead.id, None)
 
+    pasts: list[Past | None] = []
+    if ctx.history is not None:
+        pasts = [lead_history.past_of(c, ctx.history, ctx.now, problems) for c in new]
     if not ctx.dry_run:
-        _write_leads(uow, new, updates, result, ctx)
+        _write_leads(uow, new, updates, result, ctx, pasts)
     else:
         ctx.seen.update(key for c in new for key in identity_keys(c))
     if problems:
@@ -200,7 +219,9 @@ def _look_up(
         ]
         bulk.lock_keys(session, keys)
     customers = bulk.customer_contacts(session, emails)
-    leads = bulk.open_leads_matching(session, emails, externals, lock=not ctx.dry_run)
+    leads = bulk.open_leads_matching(
+        session, emails, externals, lock=not ctx.dry_run, closed_too=ctx.history is not None
+    )
     if ctx.dry_run:
         session.expunge_all()  # a preview changes nothing: what it fills in is never flushed
     return list(leads), customers
@@ -212,14 +233,18 @@ def _write_leads(
     updates: dict[int, LeadUpdate],
     result: ChunkResult,
     ctx: Context,
+    pasts: list[Past | None],
 ) -> None:
     """The chunk's new leads, the existing ones enriched, their tags, their scores."""
-    created = _insert_leads(uow, new, ctx)
+    created = _insert_leads(uow, new, ctx, pasts or [None] * len(new))
     for c, lead_id in zip(new, created, strict=True):
         result.outcomes[c.number] = ("created", lead_id, None)
         for n in c.merged:
             result.outcomes[n] = ("updated", lead_id, c.number)
     save_updates(uow, list(updates.values()), ctx)
+    for u in updates.values():
+        if u.history_after is not None:
+            lead_history.replace_history(uow, u.lead.id, u.history_after)
     _insert_tags(uow, ctx, [(i, c.tags) for c, i in zip(new, created, strict=True)], updates)
     if ctx.playbook is not None:
         to_score = {*ctx.to_score, *updates}
@@ -228,11 +253,24 @@ def _write_leads(
             scoring.score_leads(uow, lead_ids=sorted(to_score), now=ctx.now, playbook=ctx.playbook)
 
 
-def _insert_leads(uow: UnitOfWork, new: list[Candidate], ctx: Context) -> list[int]:
+def _insert_leads(
+    uow: UnitOfWork, new: list[Candidate], ctx: Context, pasts: list[Past | None]
+) -> list[int]:
     if not new:
         return []
     owner = ctx.actor.user_id
-    owners = _owners(uow, new, ctx)
+    # A lead with a past (or an owner named by its file) keeps its file's owner, else the
+    # importer: routing, its counters and its SLA clocks are for the leads arriving now.
+    kept = [p is not None and bool(p.events or "owner_id" in p.columns) for p in pasts]
+    routed_owners = iter(_owners(uow, [c for c, k in zip(new, kept, strict=True) if not k], ctx))
+    keeps = f"import #{ctx.import_id}: owner from the file"
+    owners: list[Owner | None] = []
+    for past, k in zip(pasts, kept, strict=True):
+        given_id = past.columns.get("owner_id", owner) if past is not None else owner
+        if not k:
+            owners.append(next(routed_owners))
+        else:
+            owners.append((given_id, keeps, None) if given_id is not None else None)
     common: Row = {
         "kind": "sales",
         "status": NEW,
@@ -240,12 +278,16 @@ def _insert_leads(uow: UnitOfWork, new: list[Candidate], ctx: Context) -> list[i
         "score_explanation": [],
         "ready_to_convert": False,
         "do_not_contact": False,
+        "converted_at": None,
+        "disqualification_reason": None,
+        "opportunity_id": None,
+        "account_id": None,
         "created_at": ctx.now,
         "updated_at": ctx.now,
         "import_id": ctx.import_id,
     }
     rows: list[Row] = []
-    for c, given in zip(new, owners, strict=True):
+    for c, given, past in zip(new, owners, pasts, strict=True):
         fields = c.fields
         row = {name: fields.get(name) for name in LEAD_COLUMNS}
         row.update(common)
@@ -255,6 +297,10 @@ def _insert_leads(uow: UnitOfWork, new: list[Candidate], ctx: Context) -> list[i
         row["external_id"] = c.external_id
         row["attributes"] = c.attributes or None
         row["search_text"] = search_text(fields)
+        if past is not None:
+            row.update(past.columns)
+            if past.events:
+                row["assigned_at"] = row["created_at"] if given else None
         rows.append(row)
     session = uow.session
     # Scored from their profile before the insert; what needs more is scored after it.
@@ -277,9 +323,27 @@ def _insert_leads(uow: UnitOfWork, new: list[Candidate], ctx: Context) -> list[i
         "kind": "creation",
         "reason": reason,
     }
-    # The chunk's new leads are the import's leads between its first and last new id: the
-    # ids are numbered under the write lock (SQLite) or taken in order from the sequence.
-    bulk.history_for_new_leads(session, ctx.import_id, min(ids), max(ids), creation)
+    if any(p is not None and p.events for p in pasts):
+        # Leads with a past: a row per date of the file; the others born now, as below.
+        now_born = [lead_history.Event(None, NEW, ctx.now)]
+        bulk.insert(session, t.LeadStatusHistory, [
+            r
+            for lead_id, p in zip(ids, pasts, strict=True)
+            for r in lead_history.history_rows(
+                lead_id, p.events if p is not None and p.events else now_born,
+                import_id=ctx.import_id, actor=ctx.actor,
+            )
+        ])  # fmt: skip
+        lead_history.link_back(uow, [
+            (lead_id, p.columns["opportunity_id"])
+            for lead_id, p in zip(ids, pasts, strict=True)
+            if p is not None and "opportunity_id" in p.columns
+        ])  # fmt: skip
+    else:
+        # The chunk's new leads are the import's leads between its first and last new id:
+        # the ids are numbered under the write lock (SQLite) or taken in order from the
+        # sequence.
+        bulk.history_for_new_leads(session, ctx.import_id, min(ids), max(ids), creation)
     # One audit row per chunk, listing the leads it created: the history rows above already
     # say who created each lead, when and by which import; the batch keeps the file.
     audit.record(
@@ -296,8 +360,8 @@ def _insert_leads(uow: UnitOfWork, new: list[Candidate], ctx: Context) -> list[i
     if ctx.playbook is not None:
         placed = [
             assignment.Placed(lead_id, *p, source=row["source"], temperature=row["temperature"])
-            for lead_id, p, row in zip(ids, owners, rows, strict=True)
-            if p is not None
+            for lead_id, p, row, k in zip(ids, owners, rows, kept, strict=True)
+            if p is not None and not k
         ]
         assignment.record_imported(
             uow, placed, import_id=ctx.import_id, new_ids=ids, actor=ctx.actor, now=ctx.now,

@@ -58,16 +58,23 @@ def _matching(session: Session, column: Any, keys: Sequence[str]) -> Any:
 
 
 def open_leads_matching(
-    session: Session, email_keys: Sequence[str], external_ids: Sequence[str], *, lock: bool
+    session: Session,
+    email_keys: Sequence[str],
+    external_ids: Sequence[str],
+    *,
+    lock: bool,
+    closed_too: bool = False,
 ) -> list[t.Lead]:
-    """Open leads with one of these e-mails or external ids (`lock`: for update, PostgreSQL)."""
+    """Open leads with one of these e-mails or external ids (`lock`: for update, PostgreSQL).
+    `closed_too`: a converted or disqualified lead is found by its external id too (a
+    history file names its past leads again)."""
     found: dict[int, t.Lead] = {}
     for column, keys in ((t.Lead.email_key, email_keys), (t.Lead.external_id, external_ids)):
         if not keys:
             continue
-        query = select(t.Lead).where(
-            _matching(session, column, keys), t.Lead.status.in_(OPEN_LEAD_STATUSES)
-        )
+        query = select(t.Lead).where(_matching(session, column, keys))
+        if not (closed_too and column is t.Lead.external_id):
+            query = query.where(t.Lead.status.in_(OPEN_LEAD_STATUSES))
         if lock and is_postgresql(session):
             query = query.with_for_update(of=t.Lead)
         for lead in session.scalars(query):
@@ -214,35 +221,46 @@ def add_to_batch(session: Session, import_id: int, **counts: int) -> None:
 # --- undo -------------------------------------------------------------------------------------
 
 
+def _worked_on(import_id: int, since: datetime) -> Any:
+    """A lead someone has worked on since the import: edited after it, or a status change
+    written by someone else than an import (live history) after it."""
+    h = t.LeadStatusHistory
+    live = (
+        select(h.id)
+        .where(h.lead_id == t.Lead.id, h.import_id.is_(None), h.changed_at > since)
+        .exists()
+    )
+    return or_(t.Lead.updated_at > since, live)
+
+
 def created_leads_worked_on(
     session: Session, import_id: int, since: datetime, limit: int
 ) -> tuple[list[tuple[int, str]], int]:
     """Leads created by an import that someone has worked on since: (id, status) of the first
     `limit`, and how many there are."""
-    where = (
-        t.Lead.import_id == import_id,
-        or_(t.Lead.status != "new", t.Lead.updated_at > since),
-    )
+    where = (t.Lead.import_id == import_id, _worked_on(import_id, since))
     count = session.execute(select(func.count()).select_from(t.Lead).where(*where)).scalar_one()
     rows = session.execute(select(t.Lead.id, t.Lead.status).where(*where).order_by(t.Lead.id))
     return [(i, s) for i, s in rows.fetchmany(limit)], int(count)
 
 
 def delete_created_leads(session: Session, import_id: int, since: datetime) -> int:
-    """Delete the leads an import created that nobody has worked on (status still new, not
-    updated since the import). Their history, tags and activities go with them (cascade)."""
+    """Delete the leads an import created that nobody has worked on since (see _worked_on).
+    Their history, tags and activities go with them (cascade)."""
     result = session.execute(
-        delete(t.Lead).where(
-            t.Lead.import_id == import_id, t.Lead.status == "new", t.Lead.updated_at <= since
-        )
+        delete(t.Lead)
+        .where(t.Lead.import_id == import_id, ~_worked_on(import_id, since))
+        .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def import_changes(session: Session, import_id: int) -> Iterator[t.ImportChange]:
+def import_changes(
+    session: Session, import_id: int, actions: Sequence[str] = ("updated",)
+) -> Iterator[t.ImportChange]:
     query = (
         select(t.ImportChange)
-        .where(t.ImportChange.import_id == import_id, t.ImportChange.action == "updated")
+        .where(t.ImportChange.import_id == import_id, t.ImportChange.action.in_(actions))
         .order_by(t.ImportChange.id)
     )
     yield from session.scalars(query.execution_options(yield_per=500))

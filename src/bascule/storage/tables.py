@@ -58,6 +58,11 @@ class User(Base):
     absent_until: Mapped[datetime | None]
     password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The import that created this user, an owner named in a history file (migration 0011):
+    # what an undo of it removes.
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="SET NULL", use_alter=True), index=True
+    )
 
 
 class ApiToken(Base):
@@ -118,6 +123,13 @@ class Account(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The record's id in the system it was imported from (migration 0011): a re-import of
+    # the same id updates it.
+    external_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The import that wrote this row (migration 0011): what an undo of it removes.
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="SET NULL", use_alter=True), index=True
+    )
 
 
 class Contact(Base):
@@ -301,6 +313,10 @@ class LeadStatusHistory(Base):
     actor_rule: Mapped[str | None] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(30))
     reason: Mapped[str | None] = mapped_column(Text)
+    # The import that wrote this row (migration 0011): what an undo of it removes.
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="SET NULL", use_alter=True), index=True
+    )
 
 
 class LeadConversion(Base):
@@ -332,7 +348,7 @@ class Opportunity(Base):
             postgresql_where=text("NOT is_closed"),
         ),
         Index("ix_opportunity_stage_close", "stage", "expected_close_date"),
-        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("amount >= 0", name="amount_positive"),
         CheckConstraint("probability >= 0 AND probability <= 100", name="probability_range"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -362,6 +378,13 @@ class Opportunity(Base):
     # An opportunity born of an RFP has a first-response SLA of its own (migration 0006).
     first_response_due_at: Mapped[datetime | None]
     first_response_at: Mapped[datetime | None]
+    # The record's id in the system it was imported from (migration 0011): a re-import of
+    # the same id updates it.
+    external_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The import that wrote this row (migration 0011): what an undo of it removes.
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="SET NULL", use_alter=True), index=True
+    )
 
 
 class OpportunityContact(Base):
@@ -389,6 +412,10 @@ class OpportunityStageHistory(Base):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     reason: Mapped[str | None] = mapped_column(Text)
+    # The import that wrote this row (migration 0011): what an undo of it removes.
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="SET NULL", use_alter=True), index=True
+    )
 
 
 class SlaClock(Base):

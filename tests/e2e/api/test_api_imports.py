@@ -263,7 +263,12 @@ def test_errors_download_as_csv(api):
     assert table == [
         ["row", "field", "reason", "row_rejected"],
         ["2", "phone", "'12': not a possible phone number", "no"],
-        ["3", "row", "no name, e-mail, company or external id: nothing says who this is", "yes"],
+        [
+            "3",
+            "row",
+            "no name, e-mail, phone, company or external id: nothing says who this is",
+            "yes",
+        ],
     ]
     assert api.get("/imports/999/errors.csv").status_code == 404
 
@@ -435,7 +440,8 @@ def test_the_upload_is_described_in_openapi(api):
     form = post["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert form["required"] == ["file"]
     assert set(form["properties"]) == {
-        "file", "dry_run", "tag", "temperature", "source", "mapping", "value_map"
+        "file", "dry_run", "tag", "temperature", "source", "mapping", "value_map", "object",
+        "create_owners",
     }  # fmt: skip
     assert set(spec["paths"]["/api/v1/imports/{import_id}"]) == {"get"}
     assert set(spec["paths"]["/api/v1/imports/{import_id}/undo"]) == {"post"}

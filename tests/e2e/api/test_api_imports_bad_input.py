@@ -138,7 +138,7 @@ def test_bad_emails_and_phones_are_reported_and_the_rows_kept_when_they_name_som
 
 def test_a_vcard_without_a_name_is_rejected_with_a_reason(api, rows):
     content = (
-        b"BEGIN:VCARD\r\nVERSION:3.0\r\nTEL:01 42 68 53 00\r\nNOTE:carte vide\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:carte vide\r\nEND:VCARD\r\n"
         b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Roux;Jeanne\r\nEND:VCARD\r\n"
         b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Cut;Card\r\n"
     )
@@ -257,7 +257,9 @@ def test_an_upload_that_is_not_multipart_or_has_no_file_is_refused(api, snapshot
         ({"value_map": "{not json"}, "value_map"),
         ({"value_map": '{"source": "web_form"}'}, "value_map"),
         ({"value_map": '{"source": {"Salon": "salon"}}'}, "value_map"),
-        ({"value_map": '{"stage": {"Won": "won"}}'}, "value_map"),
+        ({"value_map": '{"stage": {"Won": "gagné"}}'}, "value_map"),
+        ({"object": "contacts"}, "object"),
+        ({"create_owners": "perhaps"}, "create_owners"),
     ],
 )
 def test_bad_import_options_are_refused_by_name(api, snapshot, fields, named):

@@ -48,7 +48,7 @@ def test_every_row_rejected_exits_1_with_the_first_reasons(
     line = one_line_error(result)
     assert line == (
         "error: import #1: every row was rejected (12): nothing imported; first reasons: row 2: "
-        "no name, e-mail, company or external id: nothing says who this is"
+        "no name, e-mail, phone, company or external id: nothing says who this is"
     )
     assert batch_of(db, 1) == ("failed", 0, 12)
     # the table said why: the words of `contact` are not names, `campaign` counts calls
@@ -69,7 +69,7 @@ def test_some_rows_rejected_exit_0_with_counts_and_strict_makes_it_1(
     strict = bascule("import", str(path), "--strict")
     assert one_line_error(strict) == (
         "error: import #2: 1 of 4 rows rejected (--strict); first reasons: row 6: no name, "
-        "e-mail, company or external id: nothing says who this is"
+        "e-mail, phone, company or external id: nothing says who this is"
     )
     # --strict judges; it does not undo what was imported
     assert batch_of(db, 2) == ("done", 3, 1)
@@ -117,7 +117,7 @@ def test_map_values_gives_file_values_their_meaning(bascule, db, tmp_path, monke
     ("value_map", "words"),
     [
         ("source=Salon=salon", "'salon' is not a source (for 'Salon')"),
-        ("stage=Won=won", "'stage' has no value map"),
+        ("rating=Won=won", "'rating' has no value map"),
         ("source=web_form", "is not FIELD='file value=value'"),
     ],
 )
@@ -129,3 +129,28 @@ def test_a_bad_map_values_is_one_line_and_writes_nothing(
     assert line.startswith("error: ") and words in line and "value_map" in line, line
     with Session(db) as session:
         assert session.scalars(select(t.ImportBatch)).all() == []
+
+
+def test_opportunities_with_a_value_map_and_created_owners(bascule, db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    content = (
+        "opportunity_id,sales_agent,account,deal_stage,engage_date,close_date,close_value\n"
+        "O1,Moses Frase,Cancity,Won,2016-10-20,2017-03-01,1054\n"
+        "O2,Moses Frase,Isdom,Engaging,2016-10-25,,\n"
+    )
+    path = write(tmp_path, content, "sales_pipeline.csv")
+    refused = bascule("import", str(path), "--object", "opportunities", "--create-owners")
+    assert refused.exit_code == 0, refused.output
+    assert batch_of(db, 1) == ("done", 1, 1)  # 'Engaging' is no stage of the playbook
+    result = bascule(
+        "import", str(path), "--object", "opportunities", "--create-owners",
+        "--map-values", "stage=Engaging=discovery",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert batch_of(db, 2) == ("done", 1, 0)  # O2 created, O1 updated
+    with Session(db) as session:
+        rows = session.execute(select(t.Opportunity.external_id, t.Opportunity.stage)).all()
+        stages = {external: stage for external, stage in rows}
+        owner = session.scalars(select(t.User).where(t.User.name == "Moses Frase")).one()
+    assert stages == {"O1": "won", "O2": "discovery"}
+    assert (owner.role, owner.is_active) == ("sales", False)

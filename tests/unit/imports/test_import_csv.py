@@ -241,10 +241,12 @@ def test_bad_values_are_left_out_and_explained() -> None:
     assert not row.rejected  # the company still says who this is
 
 
-def test_row_without_name_email_or_company_is_rejected() -> None:
-    _, rows = read(b"Phone,Country\n+33 1 42 68 53 00,FR\n")
+def test_row_without_name_email_phone_or_company_is_rejected() -> None:
+    _, rows = read(b"Phone,Country,Job Title\n+33 1 42 68 53 00,FR,\n,FR,CEO\n")
+    # a phone says who someone is (SPEC §16)
     assert rows[0].values == {"phone": "+33142685300", "country": "FR"}
-    assert rows[0].rejected
+    assert not rows[0].rejected
+    assert rows[1].rejected
 
 
 def test_placeholders_count_as_empty_and_the_next_column_is_used() -> None:

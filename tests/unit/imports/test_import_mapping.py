@@ -38,12 +38,15 @@ def test_salesforce_lead_export() -> None:
         "Country": "country",
         "CountryCode": "country",
         "Rating": "temperature",
+        "Status": "status",
     }
 
 
 def test_hubspot_contact_export_with_its_repeated_labels_renamed() -> None:
     assert guess_mapping(HUBSPOT) == {
         "Record ID - Contact": "external_id",
+        "Contact owner": "owner",
+        "Create Date": "created_at",
         "First Name": "first_name",
         "Last Name": "last_name",
         "Email": "email",
@@ -105,13 +108,14 @@ def test_x_education_leads_header() -> None:
         "Prospect ID": "external_id",
         "Lead Number": "external_id",
         "Lead Source": "source",
+        "Do Not Call": "do_not_contact",
         "Country": "country",
         "Tags": "tags",
     }
 
 
 def test_unknown_headers_are_not_mapped() -> None:
-    assert guess_mapping(["Contact owner", "Record ID - Company", "Website URL", "Status"]) == {}
+    assert guess_mapping(["Record ID - Company", "Website URL", "Converted"]) == {}
 
 
 def test_normalise_header() -> None:

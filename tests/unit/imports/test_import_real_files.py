@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import os
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -134,8 +135,12 @@ def test_salesforce_sample_leads() -> None:
         "email": "bertha@fcof.net",
         "source": "Web",
         "sector": "Agriculture",
+        # its past (SPEC §16): Salesforce's status word, the conversion date and deal
+        "status": "converted",
+        "converted_at": datetime(2026, 2, 24),
+        "opportunity_external_id": "006bm00000LKgOnAAL",
     }
-    assert rows[0].extra["Status"] == "Closed - Converted"
+    assert rows[1].values["status"] == "new"  # "Open - Not Contacted"
     # two phones are from abroad without a country code: reported, the rows still good
     assert [(r.number, f) for r in rows for f, _ in r.errors] == [(4, "phone"), (14, "phone")]
 
@@ -158,6 +163,9 @@ def test_salesforce_data_loader_export() -> None:
             "first_name": "Rishab",
             "last_name": "R",
             "company": "X Foods",
+            "status": "new",
+            "created_at": datetime(2026, 6, 9, 18, 17, 31),
+            "do_not_contact": False,
         }
     ]
     assert rows[0].errors == []
@@ -179,6 +187,7 @@ def test_x_education_leads() -> None:
         "Prospect ID": "external_id",
         "Lead Number": "external_id",
         "Lead Source": "source",
+        "Do Not Call": "do_not_contact",
         "Country": "country",
         "Tags": "tags",
     }
@@ -194,6 +203,7 @@ def test_x_education_leads() -> None:
         "external_id": "7927b2df-8bba-4d29-b9a2-b6e0beafe620",
         "source": "Olark Chat",
         "tags": ["Interested in other courses"],
+        "do_not_contact": False,
     }
     # the second column of external_id is kept with the unmapped ones
     assert rows[0].extra["Lead Number"] == "660737"

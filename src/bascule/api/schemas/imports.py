@@ -103,5 +103,9 @@ class ImportUndoResult(Output):
     restored: int
     kept: int
     kept_leads: list[KeptLead]
+    # History imports (SPEC §16): what else the undo removed.
+    opportunities_deleted: int = 0
+    accounts_deleted: int = 0
+    owners_deleted: int = 0
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
