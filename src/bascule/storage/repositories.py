@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, text
@@ -46,6 +47,9 @@ class LeadFilter:
     page: int = 1
     page_size: int = 20
     conversion_overdue: bool | None = None
+    # Created in [created_from, created_to): instants, the caller turns days into them.
+    created_from: datetime | None = None
+    created_to: datetime | None = None
 
 
 LEAD_SORTS = {
@@ -57,10 +61,18 @@ LEAD_SORTS = {
     "company": t.Lead.company,
     "updated_at": t.Lead.updated_at,
     "id": t.Lead.id,
+    "status": t.Lead.status,
+    "source": t.Lead.source,
+    "temperature": t.Lead.temperature,
+    "ready_to_convert": t.Lead.ready_to_convert,
+    # The owner's name (an outer join on the user, added only for this sort).
+    "owner": t.User.name,
 }
 
 
-NULLABLE_SORTS = frozenset({"sla_due_at", "first_response_due_at", "last_name", "company"})
+NULLABLE_SORTS = frozenset(
+    {"sla_due_at", "first_response_due_at", "last_name", "company", "temperature", "owner"}
+)
 
 
 def list_leads(session: Session, f: LeadFilter) -> tuple[list[t.Lead], int]:
@@ -85,6 +97,10 @@ def list_leads(session: Session, f: LeadFilter) -> tuple[list[t.Lead], int]:
         where.append(t.Lead.id.in_(tagged))
     if f.q:
         where.append(t.Lead.search_text.like(like_pattern(f.q.casefold()), escape="\\"))
+    if f.created_from is not None:
+        where.append(t.Lead.created_at >= f.created_from)
+    if f.created_to is not None:
+        where.append(t.Lead.created_at < f.created_to)
     desc = f.sort.startswith("-")
     name = f.sort.lstrip("-")
     column = LEAD_SORTS[name]
@@ -99,13 +115,11 @@ def list_leads(session: Session, f: LeadFilter) -> tuple[list[t.Lead], int]:
     # The total is a scalar subquery, not count(*) OVER (): a window would make the database
     # read and sort every matching row before keeping the first page.
     total = select(func.count()).select_from(t.Lead).where(*where).scalar_subquery()
-    query = (
-        select(t.Lead, total.label("total"))
-        .where(*where)
-        .order_by(*order)
-        .limit(f.page_size)
-        .offset((f.page - 1) * f.page_size)
-    )
+    query = select(t.Lead, total.label("total"))
+    if name == "owner":
+        query = query.outerjoin(t.User, t.User.id == t.Lead.owner_id)
+    query = query.where(*where).order_by(*order).limit(f.page_size)
+    query = query.offset((f.page - 1) * f.page_size)
     rows = session.execute(query).all()
     if rows:
         return [r[0] for r in rows], int(rows[0][1])

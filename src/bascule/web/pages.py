@@ -1,5 +1,6 @@
 """Server-rendered pages: they work without JavaScript and call the same services as the API.
-Leads and the pipeline here; signing in in ``web.auth``, the reports in ``web.reports``.
+The pipeline here; signing in in ``web.auth``, the leads in ``web.leads``, the reports in
+``web.reports``.
 
 Every route of ``router`` goes through ``check_form``: a state-changing request without this
 browser's CSRF token, or from another site, is refused before the route runs."""
@@ -7,18 +8,16 @@ browser's CSRF token, or from another site, is refused before the route runs."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from bascule.http.deps import Now, PathId, PlaybookDep, ReadUow
-from bascule.leads import service as leads
+from bascule.http.deps import Now, PlaybookDep, ReadUow
 from bascule.opportunities import service as opportunities
 from bascule.opportunities.model import weighted_amount
-from bascule.sla import service as sla
 from bascule.storage import repositories as repo
-from bascule.web import auth, reports
+from bascule.web import auth, leads, reports
 from bascule.web.auth import LoginRequired, PageActor
 from bascule.web.errors import error_page
 from bascule.web.render import locale_of, render
@@ -31,6 +30,7 @@ __all__ = ["LoginRequired", "error_page", "router"]
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_form)])
 router.include_router(auth.router)
 router.include_router(reports.router)
+router.include_router(leads.router)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -40,46 +40,6 @@ def work_queue(
     locale = locale_of(request)
     queue = workqueue.build(uow, actor=actor, now=now, playbook=playbook, locale=locale)
     return render(request, "queue.html", playbook, queue=queue, Section=Section)
-
-
-@router.get("/leads", response_class=HTMLResponse)
-def lead_list(
-    request: Request,
-    uow: ReadUow,
-    actor: PageActor,
-    playbook: PlaybookDep,
-    now: Now,
-    status: str | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-) -> HTMLResponse:
-    flt = repo.LeadFilter(status=[status] if status else [], q=q or None, page=page, page_size=25)
-    items, total = repo.list_leads(uow.session, flt)
-    # From the lead's own columns: no query per lead (SPEC §15, at most 3 per list).
-    sla_status = {lead.id: sla.status_of(lead, now=now, playbook=playbook) for lead in items}
-    return render(
-        request, "leads/list.html", playbook, leads=items, total=total, page=page,
-        page_size=25, status=status or "", q=q or "", sla_status=sla_status,
-    )  # fmt: skip
-
-
-@router.get("/leads/{lead_id}", response_class=HTMLResponse)
-def lead_detail(
-    request: Request,
-    lead_id: PathId,
-    uow: ReadUow,
-    actor: PageActor,
-    playbook: PlaybookDep,
-    now: Now,
-) -> HTMLResponse:
-    lead = leads.get(uow, lead_id)
-    return render(
-        request, "leads/detail.html", playbook, lead=lead,
-        tags=repo.tags_by_lead(uow.session, [lead_id])[lead_id],
-        history=repo.lead_history(uow.session, lead_id),
-        activities=repo.activities(uow.session, lead_id=lead_id),
-        sla_status=sla.status_of(lead, now=now, playbook=playbook),
-    )  # fmt: skip
 
 
 @router.get("/opportunities", response_class=HTMLResponse)
