@@ -86,7 +86,10 @@ def _apply(
             uow.commit()
     except FormInvalid as exc:
         errors, status = exc.fields, 422
-    except (ValidationFailed, Conflict, Forbidden) as exc:
+    except Forbidden as exc:
+        # Not a field to correct: the page says it above the forms.
+        errors, status = {"": " ".join(field_errors.of(exc).values())}, exc.status
+    except (ValidationFailed, Conflict) as exc:
         errors, status = field_errors.of(exc), exc.status
     else:
         return RedirectResponse(f"/leads/{lead_id}?done={form}#{form}", status_code=303)
