@@ -203,8 +203,8 @@ def test_a_cross_site_post_or_one_without_the_token_is_refused(crowd, browse, da
     with browse("sdr") as client:
         page = client.get(f"/leads/{lead}").text
         call = {"csrf_token": token(page), "kind": "call", "outcome": "no_answer"}
-        cross = client.post(f"/leads/{lead}/activities", data=call,
-                            headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})  # fmt: skip
+        elsewhere = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+        cross = client.post(f"/leads/{lead}/activities", data=call, headers=elsewhere)
         tokenless = client.post(f"/leads/{lead}/activities", data=call | {"csrf_token": "0" * 64})
 
     assert (cross.status_code, tokenless.status_code) == (403, 403)
@@ -257,7 +257,7 @@ def test_the_lead_page_forms_call_the_services_with_refusals_beside_the_fields(
         assert "Étiquettes enregistrées." in removed.text
 
         # The SDR may not reassign: no form, and the action itself is refused.
-        assert 'action="/leads/%d/owner"' % lead not in page
+        assert f'action="/leads/{lead}/owner"' not in page
         refused = client.post(f"/leads/{lead}/owner", data={"csrf_token": csrf, "owner_id": ""})
         assert refused.status_code == 403
         assert (
