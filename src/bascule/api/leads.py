@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -23,6 +24,7 @@ from bascule.errors import ValidationFailed
 from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
 from bascule.leads import reading
 from bascule.leads import service as leads
+from bascule.leads.listing import LeadQuery
 from bascule.storage import repositories as repo
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
@@ -52,6 +54,8 @@ def list_leads(
     min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
     ready_to_convert: bool | None = None,
     conversion_overdue: bool | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
     sort: str = "-created_at",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -62,9 +66,12 @@ def list_leads(
         )
     statuses = [s for v in status_ or [] for s in v.split(",") if s]
     sources = [s for v in source or [] for s in v.split(",") if s]
+    # Days in the company's zone, both included (as the reports' from and to).
+    period = LeadQuery(created_from=created_from, created_to=created_to)
+    start, end = period.created_between(playbook.calendar.timezone)
     flt = repo.LeadFilter(
         statuses, owner, sources, tag, temperature, q, min_score, ready_to_convert, sort, page,
-        page_size, conversion_overdue=conversion_overdue,
+        page_size, conversion_overdue=conversion_overdue, created_from=start, created_to=end,
     )  # fmt: skip
     items, total = repo.list_leads(uow.session, flt)
     tags = repo.tags_by_lead(uow.session, [lead.id for lead in items])
