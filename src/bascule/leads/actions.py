@@ -10,9 +10,9 @@ from bascule.errors import Forbidden, ValidationFailed
 from bascule.leads import service as leads
 from bascule.leads.fields import MAX_TAG_LENGTH, MAX_TAGS
 from bascule.playbook.schema import Playbook
+from bascule.storage import lead_page as store
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
-from bascule.storage import visibility as store
 from bascule.storage.uow import UnitOfWork
 from bascule.users.model import Actor, Role
 
@@ -29,7 +29,7 @@ def may_reassign(role: Role | None, manages_others: bool) -> bool:
 def can_reassign(uow: UnitOfWork, actor: Actor) -> bool:
     if actor.role in ASSIGNING_ROLES or actor.user_id is None:
         return actor.role in ASSIGNING_ROLES  # without a query
-    return may_reassign(actor.role, bool(store.managed_user_ids(uow.session, actor.user_id)))
+    return may_reassign(actor.role, store.manages_anyone(uow.session, actor.user_id))
 
 
 def reassign(

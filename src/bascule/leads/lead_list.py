@@ -58,6 +58,7 @@ def build(
         page_size=PAGE_SIZE, conversion_overdue=query.overdue, created_from=start,
         created_to=end,
     )  # fmt: skip
+    # The API's own read (``GET /api/v1/leads``): what the reader may see is decided there.
     leads, total = repo.list_leads(uow.session, flt)
     everyone = people(uow)
     shown_tags = "tags" in query.columns and leads

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy import ColumnElement, exists, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from bascule.storage import tables as t
@@ -53,3 +53,14 @@ def people(session: Session) -> list[tuple[int, str, str, bool]]:
         )
     )
     return [(row[0], row[1], row[2], bool(row[3])) for row in rows]
+
+
+def manages_anyone(session: Session, user_id: int) -> bool:
+    """Whether an active user has ``user_id`` as manager, or belongs to a team they manage."""
+    teams = select(t.Team.id).where(t.Team.manager_id == user_id)
+    managed = exists().where(
+        t.User.id != user_id,
+        t.User.is_active.is_(True),
+        or_(t.User.manager_id == user_id, t.User.team_id.in_(teams)),
+    )
+    return bool(session.execute(select(managed)).scalar())

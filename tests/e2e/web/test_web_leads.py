@@ -302,3 +302,21 @@ def test_a_manager_reassigns_and_the_timeline_says_so(crowd, browse, database, u
     with database.uow() as uow:
         row = uow.session.get(t.Lead, lead)
         assert row is not None and row.owner_id == users["sdr"].id
+
+
+def test_a_seller_who_manages_someone_may_reassign_one_who_does_not_may_not(
+    crowd, browse, database, users
+):
+    lead = crowd["chloe"]
+    with browse("sales") as client:
+        assert f'action="/leads/{lead}/owner"' not in client.get(f"/leads/{lead}").text
+    with database.uow(write=True) as uow:
+        uow.session.execute(
+            update(t.User).where(t.User.id == users["sdr"].id).values(manager_id=users["sales"].id)
+        )
+        uow.commit()
+    with browse("sales") as client:
+        page = client.get(f"/leads/{lead}").text
+        assert f'action="/leads/{lead}/owner"' in page
+        form = {"csrf_token": token(page), "owner_id": str(users["sdr"].id)}
+        assert "Lead reassigned." in client.post(f"/leads/{lead}/owner", data=form).text
