@@ -81,8 +81,9 @@ def _apply(
     read: Callable[[Any], Any], change: Callable[[UnitOfWork, Any], Any], submitted: Any,
 ) -> Response:  # fmt: skip
     try:
+        asked = read(submitted)  # before the transaction: a form that cannot be read locks nothing
         with database(request).uow(write=True) as uow:
-            change(uow, read(submitted))
+            change(uow, asked)
             uow.commit()
     except FormInvalid as exc:
         errors, status = exc.fields, 422

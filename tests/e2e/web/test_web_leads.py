@@ -240,6 +240,8 @@ def test_the_lead_page_forms_call_the_services_with_refusals_beside_the_fields(
         done = client.post(f"/leads/{lead}/qualification", data=good)
         assert errors(done.text) == []
         assert done.url.path == f"/leads/{lead}" and "Qualification enregistrée." in done.text
+        # Shown back as French readers write it, cents kept: sending the form again changes nothing.
+        assert 'value="25\u202f000,50"' in done.text
 
         # Details: a bad e-mail is refused beside it; a new job title is saved.
         details = {"csrf_token": csrf, "last_name": "Blanc", "email": "pas-un-email",
