@@ -322,3 +322,16 @@ def test_a_seller_who_manages_someone_may_reassign_one_who_does_not_may_not(
         assert f'action="/leads/{lead}/owner"' in page
         form = {"csrf_token": token(page), "owner_id": str(users["sdr"].id)}
         assert "Lead reassigned." in client.post(f"/leads/{lead}/owner", data=form).text
+
+
+def test_the_lead_page_costs_one_statement_per_kind_of_thing_shown(crowd, browse, statements):
+    with browse("sdr") as client:
+        client.get(f"/leads/{crowd['anne']}")  # the playbook is cached, the session touched
+        with statements() as seen:
+            page = client.get(f"/leads/{crowd['anne']}")
+
+    assert page.status_code == 200
+    queries = [s for s in seen if not s.upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+    # The session, the lead, the people, its activities, signals, history, alerts and tags,
+    # whether the reader manages anyone (reassignment).
+    assert len(queries) == 9, queries
