@@ -77,7 +77,7 @@ def test_an_sdr_logs_a_call_nobody_answered_then_qualifies_the_lead_until_it_is_
 ) -> None:
     p = page
     sign_in(p, desk, "sam@bascule.fr", f"/leads/{desk.lead_id}")
-    assert "Failed contact attempts in a row: 0" in p.inner_text(".failed-attempts")
+    assert "Failed contact attempts in a row: 0" in p.inner_text(".attempts-note")
 
     # Two clicks and typing: the type is a call already; the outcome, a note, the button.
     p.get_by_label("Type", exact=True).select_option("call")
@@ -86,7 +86,7 @@ def test_an_sdr_logs_a_call_nobody_answered_then_qualifies_the_lead_until_it_is_
     p.get_by_role("button", name="Log activity").click()
 
     assert p.get_by_role("status").inner_text() == "Activity logged."
-    assert "Failed contact attempts in a row: 1" in p.inner_text(".failed-attempts")
+    assert "Failed contact attempts in a row: 1" in p.inner_text(".attempts-note")
     timeline = p.inner_text("#timeline")
     assert "Call · outbound · No answer" in timeline
     assert "Standard, then voicemail full" in timeline and "by Sam Sdr" in timeline
