@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
@@ -12,8 +13,9 @@ from sqlalchemy.engine import Engine
 from bascule.storage.tables import Base
 
 # The trigram index serving the text search is PostgreSQL-only SQL in migration 0001
-# (gin_trgm_ops), which the models do not describe.
-MIGRATION_ONLY_INDEXES = {"ix_lead_search_trgm"}
+# (gin_trgm_ops), which the models do not describe; so is the index on the alerts' lead id
+# (an expression on a JSON column, written for each database in migration 0012).
+MIGRATION_ONLY_INDEXES = {"ix_lead_search_trgm", "ix_outbox_payload_lead_id"}
 
 
 def described(diff: Any) -> tuple[str, str, tuple[str, ...]]:
@@ -44,5 +46,7 @@ def differences(engine: Engine) -> list[tuple[str, str, tuple[str, ...]]]:
     return listed
 
 
+# SQLAlchemy cannot reflect that expression index, and says so: it is in the list above.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_the_migrations_build_the_schema_of_the_models(engine):
     assert differences(engine) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -24,6 +25,7 @@ from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, R
 from bascule.http.threads import in_worker_thread
 from bascule.leads import reading
 from bascule.leads import service as leads
+from bascule.leads.listing import LeadQuery
 from bascule.privacy import consents
 from bascule.storage import repositories as repo
 
@@ -63,6 +65,8 @@ def list_leads(
     min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
     ready_to_convert: bool | None = None,
     conversion_overdue: bool | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
     sort: str = "-created_at",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -74,9 +78,12 @@ def list_leads(
         )
     statuses = [s for v in status_ or [] for s in v.split(",") if s]
     sources = [s for v in source or [] for s in v.split(",") if s]
+    # Days in the company's zone, both included (as the reports' from and to).
+    period = LeadQuery(created_from=created_from, created_to=created_to)
+    start, end = period.created_between(playbook.calendar.timezone)
     flt = repo.LeadFilter(
         statuses, owner, sources, tag, temperature, q, min_score, ready_to_convert, sort, page,
-        page_size, conversion_overdue=conversion_overdue,
+        page_size, conversion_overdue=conversion_overdue, created_from=start, created_to=end,
     )  # fmt: skip
     rows = leads.listed(
         uow, flt, actor=actor, playbook=playbook,

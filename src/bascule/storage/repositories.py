@@ -50,6 +50,9 @@ class LeadFilter:
     conversion_overdue: bool | None = None
     # What the caller may read (``access.service.where``); None: every lead.
     readable: Any = None
+    # Created in [created_from, created_to): instants, the caller turns days into them.
+    created_from: datetime | None = None
+    created_to: datetime | None = None
 
 
 LEAD_SORTS = {
@@ -61,10 +64,18 @@ LEAD_SORTS = {
     "company": t.Lead.company,
     "updated_at": t.Lead.updated_at,
     "id": t.Lead.id,
+    "status": t.Lead.status,
+    "source": t.Lead.source,
+    "temperature": t.Lead.temperature,
+    "ready_to_convert": t.Lead.ready_to_convert,
+    # The owner's name (an outer join on the user, added only for this sort).
+    "owner": t.User.name,
 }
 
 
-NULLABLE_SORTS = frozenset({"sla_due_at", "first_response_due_at", "last_name", "company"})
+NULLABLE_SORTS = frozenset(
+    {"sla_due_at", "first_response_due_at", "last_name", "company", "temperature", "owner"}
+)
 
 
 @dataclass(frozen=True)
@@ -122,7 +133,10 @@ def lead_page(
     columns: list[Any] = [t.Lead, total.label("total")]
     if tags_inline:
         columns.append(_tag_names(session).label("tags"))
-    query = select(*columns).where(*where).order_by(*order).limit(f.page_size).offset(offset)
+    query = select(*columns)
+    if name == "owner":
+        query = query.outerjoin(t.User, t.User.id == t.Lead.owner_id)
+    query = query.where(*where).order_by(*order).limit(f.page_size).offset(offset)
     rows = session.execute(query).all()
     items: list[t.Lead] = [r[0] for r in rows]
     if rows:
@@ -165,6 +179,10 @@ def _lead_conditions(f: LeadFilter) -> list[Any]:
         where.append(t.Lead.id.in_(tagged))
     if f.q:
         where.append(t.Lead.search_text.like(like_pattern(f.q.casefold()), escape="\\"))
+    if f.created_from is not None:
+        where.append(t.Lead.created_at >= f.created_from)
+    if f.created_to is not None:
+        where.append(t.Lead.created_at < f.created_to)
     return where
 
 

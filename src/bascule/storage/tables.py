@@ -65,6 +65,22 @@ class User(Base):
     )
 
 
+class SavedView(Base):
+    """A user's named lead list (migration 0012): its filters, sort and columns, as the list's
+    address holds them, so opening the view is opening that address."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_view_user_id_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sort: Mapped[str] = mapped_column(String(40))
+    columns: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ApiToken(Base):
     __tablename__ = "api_token"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -132,6 +132,18 @@ SYSTEM_REASONS: tuple[tuple[re.Pattern[str], _Reason], ...] = (
     (re.compile(r"^undo of import #(?P<id>\d+)$"),
      lambda m, p: _("undo of import #{number}").format(number=m["id"])),
     (re.compile(r"^RFP received$"), lambda m, p: _("Request for proposal received")),
+    (re.compile(r"^first outbound$"), lambda m, p: _("first outbound contact")),
+    (re.compile(r"^(?P<n>\d+) failed contact attempts? \((?P<outcomes>[a-z_, ]+)\)$"),
+     lambda m, p: _("{count} failed contact attempts in a row").format(count=m["n"])),
+    (re.compile(r"^given to (?P<email>\S+) by (?P<who>[^:]+)(?:: (?P<why>.*))?$"),
+     lambda m, p: _("given to {email} by {name}").format(email=m["email"], name=m["who"])
+     + (f": {m['why']}" if m["why"] else "")),
+    (re.compile(r"^unassigned by (?P<who>[^:]+)(?:: (?P<why>.*))?$"),
+     lambda m, p: _("unassigned by {name}").format(name=m["who"])
+     + (f": {m['why']}" if m["why"] else "")),
+    (re.compile(r"^score (?P<total>\d+) reached the MQL threshold \((?P<threshold>\d+)\)$"),
+     lambda m, p: _("score {total} reached the MQL threshold ({threshold})").format(
+         total=m["total"], threshold=m["threshold"])),
 )  # fmt: skip
 
 

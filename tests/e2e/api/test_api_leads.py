@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
@@ -221,6 +222,19 @@ def test_list_filters(api, catalogue):
         page = api.ok(api.get(f"/leads?{query}&page_size=50"))
         assert sorted(ids(page)) == sorted(catalogue[name] for name in expected), query
         assert page["total"] == len(expected), query
+
+
+def test_list_filter_by_creation_days(api, catalogue):
+    """Days in the company's zone, both included (the lead list page's period, issue 11)."""
+    today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Paris")).date()
+    for query, total in (
+        (f"created_from={today}", 5),
+        (f"created_to={today}", 5),
+        (f"created_from={today + timedelta(days=1)}", 0),
+        (f"created_to={today - timedelta(days=1)}", 0),
+    ):
+        assert api.ok(api.get(f"/leads?{query}"))["total"] == total, query
+    api.ok(api.get("/leads?created_from=tomorrow"), 422)
 
 
 def test_list_filter_by_owner(api, users, catalogue):

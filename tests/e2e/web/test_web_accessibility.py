@@ -36,6 +36,36 @@ RUN_AXE = """async () => {
 }"""
 
 
+# The lead list with every column, a sort and filters (and a refused one): the widest it gets.
+LIST_SET_UP = (
+    "/leads?status=new&status=contacted&sort=-score&min_score=nonsense&col=name&col=company"
+    "&col=owner&col=status&col=source&col=score&col=temperature&col=ready&col=sla&col=created"
+    "&col=tags"
+)
+
+
+def _fill_lead_pages(database: Database, rep_id: int, lead_id: int) -> None:
+    """A saved view (its rename and delete forms), a tag and a logged call on Paul's page."""
+    from bascule.leads import actions, listing, saved_views
+    from bascule.leads import service as leads
+    from bascule.playbook.load import default_playbook
+    from bascule.storage import tables as t
+    from bascule.users import service as users
+
+    now = datetime.now(UTC)
+    playbook = default_playbook()
+    with database.uow(write=True) as uow:
+        actor = users.actor_for(uow.session.get(t.User, rep_id))
+        query = listing.LeadQuery(status=("new",), sort="-score")
+        saved_views.create(uow, actor=actor, name="Nouveaux leads chauds", query=query, now=now)
+        actions.add_tag(uow, lead_id=lead_id, tag="salon-lyon-2026", actor=actor,
+                        playbook=playbook, now=now)  # fmt: skip
+        call = {"kind": "call", "direction": "out", "outcome": "no_answer", "summary": "Rappeler"}
+        leads.log_activity(uow, lead_id=lead_id, data=call, actor=actor, playbook=playbook,
+                           now=now)  # fmt: skip
+        uow.commit()
+
+
 @pytest.fixture
 def site(
     db_url: str,
@@ -57,6 +87,7 @@ def site(
         claire={"temperature": "hot"},
     )  # fmt: skip
     sophie = ready_lead(database, desk)
+    _fill_lead_pages(database, desk.rep_id, desk.paul_id)
     base = serve(web_app(database))
     imported = import_pages(database, desk.rep_id)
     with database.uow() as uow:
@@ -66,7 +97,8 @@ def site(
         "base": base,
         "cookie": session_cookie(database, desk.rep_id),
         "pages": [
-            "/", "/leads", f"/leads/{desk.claire_id}", f"/leads/{desk.paul_id}", "/opportunities",
+            "/", "/leads", f"/leads/{desk.claire_id}", f"/leads/{desk.paul_id}", LIST_SET_UP,
+            "/opportunities",
             "/reports/sla", "/reports/requalifications", "/reports/sla?from=nonsense",
             "/reports/funnel", "/reports/funnel?group_by=month",
             "/reports/pipeline?to=2027-12-31&group_by=month", "/reports/loss-reasons",

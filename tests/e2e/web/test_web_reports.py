@@ -404,7 +404,7 @@ def test_the_lead_page_shows_the_sla_status_in_the_calendar_time_zone(site, page
     assert "On time" in page.inner_text("main")
 
 
-def test_the_lead_list_flags_breached_and_due_soon_leads_in_three_queries(
+def test_the_lead_list_flags_breached_and_due_soon_leads_in_five_queries(
     site, page, clocks, database
 ):
     page.goto(f"{site}/leads")  # warms the playbook cache
@@ -419,7 +419,9 @@ def test_the_lead_list_flags_breached_and_due_soon_leads_in_three_queries(
     finally:
         event.remove(database.engine, "before_cursor_execute", grab)
     queries = [s for s in seen if not s.upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
-    assert len(queries) <= 3, queries
+    # The session, the page with its total, the people (owners' names and the owner filter),
+    # the saved views (issue 11: a list page in at most five).
+    assert len(queries) <= 5, queries
 
     flagged = {
         row.locator("td a").inner_text(): row.locator("[data-sla-status]").inner_text()

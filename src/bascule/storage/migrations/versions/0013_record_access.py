@@ -1,7 +1,7 @@
 """record-level access, tokens that end, the audit read
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-05 07:10:00
 
 A lead nobody owns sits in its team's queue (``lead.team_id``); an API token has a short
@@ -17,7 +17,7 @@ from alembic import op
 from bascule.storage.db import UTCDateTime
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,225 @@
+"""The lead list as people ask for it (issue 11): filters, sort, columns and page, read from an
+address's query and written back to one, so that the address holds the whole state and a saved
+view is that state under a name. Pure.
+
+The filters are the API's (``GET /api/v1/leads``: status, owner, source, tag, temperature, q,
+min_score, ready_to_convert, conversion_overdue) plus "mine" and a creation period; the words
+of the address are the page's own, short and stable (``ready=yes``, ``sort=-score``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bascule.leads.vocabulary import LEAD_STATUSES, Temperature
+
+# Columns the list can show, in the order shown; "name" is always shown (it is the link).
+COLUMNS = (
+    "name", "company", "owner", "status", "source", "score", "temperature", "ready", "sla",
+    "created", "tags",
+)  # fmt: skip
+DEFAULT_COLUMNS = ("name", "company", "owner", "status", "source", "score", "sla", "created")
+# Column -> the storage's sort key (``storage.repositories.LEAD_SORTS``).
+SORTS = {
+    "name": "last_name",
+    "company": "company",
+    "owner": "owner",
+    "status": "status",
+    "source": "source",
+    "score": "score",
+    "temperature": "temperature",
+    "ready": "ready_to_convert",
+    "sla": "sla_due_at",
+    "created": "created_at",
+}
+DEFAULT_SORT = "-created"
+PAGE_SIZE = 25
+MAX_PAGE = 100_000
+MAX_TEXT = 200
+YES, NO = "yes", "no"
+
+
+@dataclass(frozen=True)
+class LeadQuery:
+    """One state of the list. ``mine`` and ``owner`` are alternatives (``mine`` wins)."""
+
+    mine: bool = False
+    owner: int | None = None
+    status: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    tag: str | None = None
+    temperature: str | None = None
+    min_score: int | None = None
+    ready: bool | None = None
+    overdue: bool | None = None
+    q: str | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    sort: str = DEFAULT_SORT
+    columns: tuple[str, ...] = DEFAULT_COLUMNS
+    page: int = 1
+
+    @property
+    def sort_column(self) -> str:
+        return self.sort.lstrip("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.sort.startswith("-")
+
+    def storage_sort(self) -> str:
+        return ("-" if self.descending else "") + SORTS[self.sort_column]
+
+    def owner_id(self, user_id: int | None) -> int | None:
+        return user_id if self.mine else self.owner
+
+    def created_between(self, zone: str) -> tuple[datetime | None, datetime | None]:
+        """The period as instants: from the first day's midnight to the midnight after the
+        last day, in the company's zone (both days included)."""
+        tz = ZoneInfo(zone)
+        start = datetime.combine(self.created_from, time(), tz) if self.created_from else None
+        end = None
+        if self.created_to is not None:
+            end = datetime.combine(self.created_to + timedelta(days=1), time(), tz)
+        return start, end
+
+    def filters(self) -> dict[str, Any]:
+        """The filters as JSON (what a saved view keeps), only those set."""
+        values: dict[str, Any] = {
+            "mine": self.mine or None,
+            "owner": None if self.mine else self.owner,
+            "status": list(self.status) or None,
+            "source": list(self.source) or None,
+            "tag": self.tag,
+            "temperature": self.temperature,
+            "min_score": self.min_score,
+            "ready": self.ready,
+            "overdue": self.overdue,
+            "q": self.q,
+            "created_from": self.created_from.isoformat() if self.created_from else None,
+            "created_to": self.created_to.isoformat() if self.created_to else None,
+        }
+        return {k: v for k, v in values.items() if v is not None}
+
+    def params(self, **changes: Any) -> list[tuple[str, str]]:
+        """The address's query for this state (with ``changes``), defaults left out."""
+        state = replace(self, **changes) if changes else self
+        out: list[tuple[str, str]] = []
+        for name, value in state.filters().items():
+            if isinstance(value, list):
+                out.extend((name, str(v)) for v in value)
+            elif isinstance(value, bool):
+                out.append((name, YES if value else NO))
+            else:
+                out.append((name, str(value)))
+        if state.sort != DEFAULT_SORT:
+            out.append(("sort", state.sort))
+        if state.columns != DEFAULT_COLUMNS:
+            out.extend(("col", c) for c in state.columns)
+        if state.page != 1:
+            out.append(("page", str(state.page)))
+        return out
+
+    def sorted_by(self, column: str) -> LeadQuery:
+        """The state after clicking a column's header: by it ascending, or the other way when
+        already sorted by it; back to the first page."""
+        if self.sort_column == column:
+            return replace(self, sort=column if self.descending else "-" + column, page=1)
+        return replace(self, sort=column, page=1)
+
+
+@dataclass
+class Parsed:
+    query: LeadQuery
+    # Field -> the value refused (the list is shown without it).
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def _first(params: Mapping[str, Sequence[str]], name: str) -> str | None:
+    values = [v.strip() for v in params.get(name, ()) if v and v.strip()]
+    return values[0][:MAX_TEXT] if values else None
+
+
+def _many(params: Mapping[str, Sequence[str]], name: str) -> list[str]:
+    # Both ``status=new&status=mql`` and ``status=new,mql`` (the API's way).
+    return [p.strip() for v in params.get(name, ()) for p in v.split(",") if p.strip()]
+
+
+def _int(text: str | None, low: int, high: int) -> int | None:
+    if text is None or not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(text)
+    return int(text)
+
+
+def _flag(text: str | None) -> bool | None:
+    if text is None or text == "":
+        return None
+    if text.lower() in (YES, "true", "1"):
+        return True
+    if text.lower() in (NO, "false", "0"):
+        return False
+    raise ValueError(text)
+
+
+def parse(params: Mapping[str, Sequence[str]], *, sources: Iterable[str]) -> Parsed:
+    """The list's state from an address's query (or a saved view's filters). A value that
+    does not make sense is left out and named in ``refused``; it never fails the page."""
+    refused: dict[str, str] = {}
+    values: dict[str, Any] = {}
+
+    def keep(name: str, convert: Any, text: str | None) -> None:
+        if text is None:
+            return
+        try:
+            values[name] = convert(text)
+        except ValueError:
+            refused[name] = text
+
+    keep("mine", lambda v: _flag(v) is True, _first(params, "mine"))
+    keep("owner", lambda v: _int(v, 1, 2_147_483_647), _first(params, "owner"))
+    for name, known in (("status", LEAD_STATUSES), ("source", tuple(sources))):
+        chosen = _many(params, name)
+        unknown = [v for v in chosen if v not in known]
+        if unknown:
+            refused[name] = ", ".join(unknown)
+        values[name] = tuple(dict.fromkeys(v for v in chosen if v in known))
+    values["tag"] = (_first(params, "tag") or "").lower() or None
+    keep("temperature", Temperature, _first(params, "temperature"))
+    if "temperature" in values:
+        values["temperature"] = str(values["temperature"])
+    keep("min_score", lambda v: _int(v, 0, 100), _first(params, "min_score"))
+    keep("ready", _flag, _first(params, "ready"))
+    keep("overdue", _flag, _first(params, "overdue"))
+    values["q"] = _first(params, "q")
+    keep("created_from", date.fromisoformat, _first(params, "created_from"))
+    keep("created_to", date.fromisoformat, _first(params, "created_to"))
+    sort = _first(params, "sort") or DEFAULT_SORT
+    if sort.lstrip("-") in SORTS:
+        values["sort"] = sort
+    else:
+        refused["sort"] = sort
+    columns = [c for c in _many(params, "col") if c in COLUMNS]
+    if columns:
+        values["columns"] = tuple(c for c in COLUMNS if c in columns or c == "name")
+    keep("page", lambda v: _int(v, 1, MAX_PAGE), _first(params, "page"))
+    return Parsed(LeadQuery(**values), refused)
+
+
+def from_view(
+    filters: Mapping[str, Any], sort: str, columns: Sequence[str]
+) -> dict[str, list[str]]:
+    """A saved view as an address's query (then read by ``parse``, like any address)."""
+    params: dict[str, list[str]] = {}
+    for name, value in filters.items():
+        if isinstance(value, list):
+            params[name] = [str(v) for v in value]
+        elif isinstance(value, bool):
+            params[name] = [YES if value else NO]
+        else:
+            params[name] = [str(value)]
+    params["sort"] = [sort]
+    params["col"] = list(columns)
+    return params
