@@ -289,12 +289,16 @@ def test_messy_history_counts_in_the_funnel_as_a_plain_computation_does(database
     assert count(t.LeadStatusHistory) == len(history)
     # undo of the re-import gives back the first import's rows; undo of the first removes all
     with database.uow(write=True) as uow:
-        imports.undo(uow, import_id=again.id, actor=actor, now=NOW + timedelta(minutes=1))
+        imports.undo(
+            uow, import_id=again.id, actor=actor, playbook=playbook, now=NOW + timedelta(minutes=1)
+        )
         uow.commit()
     assert count(t.LeadStatusHistory) == len(history)
     assert count(t.LeadStatusHistory, t.LeadStatusHistory.import_id == batch.id) == len(history)
     with database.uow(write=True) as uow:
-        result = imports.undo(uow, import_id=batch.id, actor=actor, now=NOW + timedelta(minutes=2))
+        result = imports.undo(
+            uow, import_id=batch.id, actor=actor, playbook=playbook, now=NOW + timedelta(minutes=2)
+        )
         uow.commit()
     assert result["deleted"] == 240
     assert count(t.Lead) == count(t.LeadStatusHistory) == 0

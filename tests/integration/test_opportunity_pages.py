@@ -118,10 +118,13 @@ def test_another_reps_opportunity_is_not_found(database: Database, team) -> None
             page_size=10, playbook=PLAYBOOK,
         )  # fmt: skip
         (own,) = rows
-        assert pages.detail(uow, opportunity_id=own.opportunity.id, actor=team["bruno"])
+        bruno, manager = team["bruno"], team["manager"]
+        assert pages.detail(uow, opportunity_id=own.opportunity.id, actor=bruno, playbook=PLAYBOOK)
         with pytest.raises(NotFound):
-            pages.readable(uow, own.opportunity.id - 1, team["bruno"])  # one of Anne's
-        page = pages.detail(uow, opportunity_id=own.opportunity.id, actor=team["manager"])
+            pages.readable(uow, own.opportunity.id - 1, bruno, PLAYBOOK)  # one of Anne's
+        page = pages.detail(
+            uow, opportunity_id=own.opportunity.id, actor=manager, playbook=PLAYBOOK
+        )
         assert [(h.from_stage, h.to_stage, name) for h, name in page.history] == [
             (None, "proposal", "Bruno")
         ]

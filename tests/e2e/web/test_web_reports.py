@@ -24,8 +24,8 @@ from bascule.storage import tables as t
 from bascule.storage.uow import Database
 from bascule.web.security import SESSION_COOKIE
 
-# Written around a seller's own records: the driver calls as the sales user.
-AS = "sales"
+# The driver arranges everyone's records, as the admin.
+AS = "admin"
 
 pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(
@@ -66,11 +66,13 @@ def site(
     database: Database, clock: Clock, serve: Callable[[FastAPI], str], page: Any, users: Any,
     web_app: Any, session_cookie: Any,
 ) -> str:  # fmt: skip
-    """The web UI on the test's database and clock, the browser signed in as the sales rep."""
+    """The web UI on the test's database and clock, the browser signed in as the admin: the
+    reports here count the SDR's and the seller's leads, which only someone who reads both may
+    see (SPEC §18)."""
     web = web_app(database)
     web.dependency_overrides[deps.clock] = clock
     base = serve(web)
-    cookie = session_cookie(database, users["sales"].id)
+    cookie = session_cookie(database, users["admin"].id)
     page.context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": base}])
     return base
 
@@ -98,13 +100,13 @@ def clocks(api: Any, database: Database, form_key: Any, users: Any, clock: Clock
         body = {"email": email, "first_name": email.split("@")[0].title(),
                 "last_name": "Martin", "company": "Forges de l'Est"}  # fmt: skip
         lead_id = api.ok(api.intake(form_type, body, key=form_key(form_type)), 201)["lead_id"]
-        api.ok(api.patch(f"/leads/{lead_id}", {"owner_id": owner}))
+        api.ok(api.patch(f"/leads/{lead_id}", {"owner_id": owner}, as_="admin"))
         return int(lead_id)
 
     def answer(lead_id: int, at: datetime) -> None:
         clock.now = at
         body = {"kind": "call", "direction": "out", "outcome": "reached"}
-        api.ok(api.post(f"/leads/{lead_id}/activities", body), 201)
+        api.ok(api.post(f"/leads/{lead_id}/activities", body, as_="admin"), 201)
 
     clock.now = paris(11, 22, 12)
     sunday = request("contact_expert", "dimanche@forges-est.fr", sdr)
@@ -120,7 +122,7 @@ def clocks(api: Any, database: Database, form_key: Any, users: Any, clock: Clock
     answer(sunday, paris(11, 23, 9, 30))
     answer(ids["in_time"], paris(11, 23, 11))
     clock.now = paris(11, 23, 11)
-    api.ok(api.patch(f"/leads/{ids['pricing']}", {"owner_id": sdr}))
+    api.ok(api.patch(f"/leads/{ids['pricing']}", {"owner_id": sdr}, as_="admin"))
     assert sla_tick.run(database, now=paris(11, 23, 12)).breached == 2  # late, unanswered
     answer(ids["late"], paris(11, 23, 13))
     assert sla_tick.run(database, now=paris(11, 23, 14)).escalated == 1  # unanswered
@@ -283,7 +285,7 @@ def test_bad_queries_in_english(site, page, clock):
 
 
 @pytest.fixture
-def handbacks(api: Any, clock: Clock) -> dict[str, int]:
+def handbacks(api: Any, clock: Clock, users: Any) -> dict[str, int]:
     """Leads sales handed back to marketing (sql → nurturing) around December 2026:
 
     - web (web form): by sales on 2 Dec (no budget), again on 11 Dec (project postponed);
@@ -292,10 +294,13 @@ def handbacks(api: Any, clock: Clock) -> dict[str, int]:
     - early: on 30 Nov, before the period.
     """
     made = {
-        "web": api.create_lead(email="a@acier-durand.fr", source="web_form")["id"],
-        "salon": api.create_lead(email="b@bois-martin.fr", source="trade_show")["id"],
-        "referral": api.create_lead(email="c@cafes-leroy.fr", source="referral")["id"],
-        "early": api.create_lead(email="e@eaux-vives.fr", source="trade_show")["id"],
+        # The seller's leads, but the referral, which the SDR works (each acts on what they own).
+        "web": api.create_lead(email="a@acier-durand.fr", source="web_form", as_="sales")["id"],
+        "salon": api.create_lead(email="b@bois-martin.fr", source="trade_show", as_="sales")["id"],
+        "referral": api.create_lead(
+            email="c@cafes-leroy.fr", source="referral", owner_id=users["sdr"].id
+        )["id"],
+        "early": api.create_lead(email="e@eaux-vives.fr", source="trade_show", as_="sales")["id"],
     }
 
     def hand_back(name: str, at: datetime, reason: str, as_: str = "sales") -> None:

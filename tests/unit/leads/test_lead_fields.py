@@ -83,6 +83,7 @@ def test_imports_fill_the_file_fields_with_the_api_lengths() -> None:
     assert values.MAX_LENGTH == {
         "first_name": 120, "last_name": 120, "company": 200, "job_title": 200, "sector": 120,
         "technology": 200, "source": 40, "campaign": 200, "external_id": 255,
+        "disqualification_reason": 200, "opportunity_external_id": 255, "owner": 254,
     }  # fmt: skip
 
 
