@@ -1,7 +1,7 @@
 """Where each number of a report page leads: the lead or opportunity list with the filters that
 select the records behind it. Pure: the report's period, grouping and row in, a URL out.
 
-The parameters are named like the API's list filters (``status``, ``source``, ``owner_id``,
+The parameters are named like the API's list filters (``status``, ``source``, ``owner``,
 ``stage``, ``type``) plus the period and history filters the lists take for reports:
 
 - leads: ``created_from``/``created_to`` (creation day, the cohort), ``campaign``,
@@ -63,7 +63,7 @@ def funnel(group: str, key: Any, measure: str, start: date, end: date) -> str:
     elif group == "segment":
         params |= segment(key)
     elif group == "owner":
-        params["owner_id"] = _value(key)
+        params["owner"] = _value(key)
     elif group in ("source", "campaign"):
         params[group] = _value(key)
     if measure in REACHED:
@@ -78,7 +78,7 @@ def funnel(group: str, key: Any, measure: str, start: date, end: date) -> str:
 
 def _opportunity_group(group: str, key: Any) -> dict[str, Any]:
     if group == "owner":
-        return {"owner_id": _value(key)}
+        return {"owner": _value(key)}
     if group == "source":
         return {"source": _value(key)}
     if group in ("stage", "type"):

@@ -28,7 +28,7 @@ def test_a_funnel_month_row_is_cut_to_the_period() -> None:
 
 def test_funnel_groups_and_outcomes() -> None:
     _, owner = params(links.funnel("owner", None, "won", START, END))
-    assert owner["owner_id"] == ["none"] and owner["outcome"] == ["won"]
+    assert owner["owner"] == ["none"] and owner["outcome"] == ["won"]
     assert owner["reached"] == ["converted"]
     _, size = params(links.funnel("segment", "250+", "leads", START, END))
     assert size["employees_min"] == ["250"] and "employees_max" not in size
