@@ -71,65 +71,70 @@ def _cell(value: Any) -> Any:
     return value
 
 
+# Given one page of records, the cells that are not plain attributes (tags, consents, computed
+# amounts): read once per page so an export costs a fixed number of statements per 500 rows.
+PageExtras = Callable[[list[Any]], Callable[[Any], dict[str, Any]]]
+
+
+def _csv(
+    columns: Sequence[str],
+    fetch: Callable[[int], tuple[list[Any], int]],
+    extras: PageExtras | None = None,
+) -> str:
+    def rows() -> Iterator[dict[str, Any]]:
+        for items in _pages(fetch):
+            more = extras(items) if extras else None
+            for record in items:
+                row = {c: _cell(getattr(record, c, None)) for c in columns}
+                if more is not None:
+                    row.update(more(record))
+                yield row
+
+    return export.rows_to_csv(columns, rows())
+
+
 def leads(uow: UnitOfWork, *, flt: repo.LeadFilter, actor: Actor, playbook: Playbook) -> str:
     readable = replace(flt, readable=access.where(uow, actor, playbook, "lead"))
 
-    def rows() -> Iterator[dict[str, Any]]:
-        fetch = lambda page: repo.list_leads(  # noqa: E731
-            uow.session, replace(readable, page=page, page_size=PAGE)
-        )
-        for items in _pages(fetch):
-            tags, held = consents.tags_and_consents(uow, [lead.id for lead in items])
-            for lead in items:
-                row = {c: _cell(getattr(lead, c, None)) for c in LEAD_COLUMNS}
-                row["tags"] = ";".join(tags[lead.id])
-                row["consents"] = _consents_cell(held[lead.id])
-                yield row
+    def fetch(page: int) -> tuple[list[Any], int]:
+        return repo.list_leads(uow.session, replace(readable, page=page, page_size=PAGE))
 
-    return export.rows_to_csv(LEAD_COLUMNS, rows())
+    def tags_and_consents(items: list[Any]) -> Callable[[Any], dict[str, Any]]:
+        tags, held = consents.tags_and_consents(uow, [lead.id for lead in items])
+        return lambda lead: {
+            "tags": ";".join(tags[lead.id]),
+            "consents": _consents_cell(held[lead.id]),
+        }
+
+    return _csv(LEAD_COLUMNS, fetch, tags_and_consents)
 
 
 def contacts(
     uow: UnitOfWork, *, account_id: int | None, q: str | None, actor: Actor, playbook: Playbook
 ) -> str:
-    def rows() -> Iterator[dict[str, Any]]:
-        fetch = lambda page: accounts.list_contacts(  # noqa: E731
-            uow,
-            account_id=account_id,
-            q=q,
-            page=page,
-            page_size=PAGE,
-            actor=actor,
+    def fetch(page: int) -> tuple[list[Any], int]:
+        return accounts.list_contacts(
+            uow, account_id=account_id, q=q, page=page, page_size=PAGE, actor=actor,
             playbook=playbook,
-        )
-        for items in _pages(fetch):
-            held = consents.of_contacts(uow, [c.id for c in items])
-            for contact in items:
-                row = {c: _cell(getattr(contact, c, None)) for c in CONTACT_COLUMNS}
-                row["consents"] = _consents_cell(held.get(contact.id, []))
-                yield row
+        )  # fmt: skip
 
-    return export.rows_to_csv(CONTACT_COLUMNS, rows())
+    def held_consents(items: list[Any]) -> Callable[[Any], dict[str, Any]]:
+        held = consents.of_contacts(uow, [c.id for c in items])
+        return lambda contact: {"consents": _consents_cell(held.get(contact.id, []))}
+
+    return _csv(CONTACT_COLUMNS, fetch, held_consents)
 
 
 def accounts_csv(
     uow: UnitOfWork, *, q: str | None, is_customer: bool | None, actor: Actor, playbook: Playbook
 ) -> str:
-    def rows() -> Iterator[dict[str, Any]]:
-        fetch = lambda page: accounts.list_accounts(  # noqa: E731
-            uow,
-            q=q,
-            is_customer=is_customer,
-            page=page,
-            page_size=PAGE,
-            actor=actor,
+    def fetch(page: int) -> tuple[list[Any], int]:
+        return accounts.list_accounts(
+            uow, q=q, is_customer=is_customer, page=page, page_size=PAGE, actor=actor,
             playbook=playbook,
-        )
-        for items in _pages(fetch):
-            for account in items:
-                yield {c: _cell(getattr(account, c, None)) for c in ACCOUNT_COLUMNS}
+        )  # fmt: skip
 
-    return export.rows_to_csv(ACCOUNT_COLUMNS, rows())
+    return _csv(ACCOUNT_COLUMNS, fetch)
 
 
 def opportunities_csv(
@@ -139,15 +144,12 @@ def opportunities_csv(
     amounts = access.sees_amounts(uow, actor, playbook)
     columns = tuple(c for c in OPPORTUNITY_COLUMNS if amounts or c not in AMOUNTS)
 
-    def rows() -> Iterator[dict[str, Any]]:
-        fetch = lambda page: opportunities.list_opportunities(  # noqa: E731
+    def fetch(page: int) -> tuple[list[Any], int]:
+        return opportunities.list_opportunities(
             uow, **filters, page=page, page_size=PAGE, actor=actor, playbook=playbook
         )
-        for items in _pages(fetch):
-            for opp in items:
-                row = {c: _cell(getattr(opp, c, None)) for c in columns if c in OPPORTUNITY_COLUMNS}
-                if "weighted_amount" in columns:
-                    row["weighted_amount"] = weighted_amount(opp.amount, opp.probability)
-                yield row
 
-    return export.rows_to_csv(columns, rows())
+    def weighted(items: list[Any]) -> Callable[[Any], dict[str, Any]]:
+        return lambda opp: {"weighted_amount": weighted_amount(opp.amount, opp.probability)}
+
+    return _csv(columns, fetch, weighted if amounts else None)
