@@ -68,10 +68,15 @@ def playbook_page(
     return _editor(request, uow, playbook, applied=applied)
 
 
+def as_typed(text: str) -> str:
+    """A textarea's text as the editor showed it: browsers send its lines ended by CR LF."""
+    return text.replace("\r\n", "\n")
+
+
 def _text_of(uow: Any, text: str, version: str) -> str:
     """The text sent, or (a roll-back) the text of the version named."""
     if not version:
-        return text
+        return as_typed(text)
     wanted = int(version) if version.isdigit() and len(version) < 10 else None
     row = next((r for r in playbooks.history(uow) if r.version == wanted), None)
     if row is None:
@@ -110,6 +115,7 @@ def apply(
 ) -> Response:  # fmt: skip
     open_to(actor)
     require(actor, "playbook.apply")
+    text = as_typed(text)
     try:
         row = playbooks.apply(
             uow, text=text, by=_email_of(uow, actor), now=now, reason=reason_of(reason)
