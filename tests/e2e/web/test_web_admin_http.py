@@ -150,3 +150,25 @@ def test_bad_fields_are_answered_beside_them_and_reasons_reach_the_audit(office)
     rows = audit_rows(database, "user")
     assert (zed, "create", "Embauche de septembre") in rows
     assert not [row for row in rows if row[:2] == (zed, "away")]
+
+
+def test_an_admin_creates_renames_and_manages_a_team(office):
+    database, ids, client = office
+    admin = client("admin")
+    token = token_of(admin.get("/admin/teams?lang=en"))
+    made = admin.post("/admin/teams", data={"csrf_token": token, "name": "Sud"})
+    assert made.status_code == 200 and "<h2" in made.text and "Sud" in made.text
+    taken = admin.post("/admin/teams", data={"csrf_token": token, "name": "Nord"})
+    assert taken.status_code == 422 and "A team of that name exists already." in taken.text
+    with database.uow() as uow:
+        sud = uow.session.query(t.Team).filter_by(name="Sud").one().id
+    changed = admin.post(f"/admin/teams/{sud}", data={
+        "csrf_token": token, "name": "Sud-Ouest", "manager_id": str(ids["sales_ops"]),
+        "reason": "Réorganisation"})  # fmt: skip
+    assert changed.status_code == 200 and "Sud-Ouest" in changed.text
+    with database.uow() as uow:
+        team = uow.session.get_one(t.Team, sud)
+        assert (team.name, team.manager_id) == ("Sud-Ouest", ids["sales_ops"])
+    assert [row for row in audit_rows(database, "team") if row[0] == sud] == [
+        (sud, "create", None), (sud, "update", "Réorganisation"), (sud, "update", "Réorganisation")
+    ]  # fmt: skip
