@@ -108,6 +108,12 @@ def test_an_admin_creates_a_user_marks_them_away_and_deactivates_a_rep(browser, 
     assert reasons["deactivate"] == "Départ le 5 décembre"
     assert reasons["create"] == "Arrivée en décembre"
 
+    page.get_by_role("link", name="Back to the user").click()
+    assert page.locator("#state").inner_text() == "Deactivated"
+    page.get_by_role("button", name="Reactivate").click()
+    assert page.locator("#done").inner_text() == "The user is active again."
+    assert page.locator("#state").inner_text() == "Active"
+
 
 def test_tokens_and_form_keys_are_shown_once_and_revoked(browser, site):
     page = signed_in(browser, site)
