@@ -11,9 +11,7 @@ import typer
 from bascule.cli.common import CommandFailed, now, read_text, state
 from bascule.errors import Forbidden, NotFound, PlaybookInvalid
 from bascule.playbook import service as playbooks
-from bascule.playbook.load import parse
 from bascule.playbook.reference import render as render_reference
-from bascule.routing import check as routing_check
 from bascule.storage import repositories as repo
 from bascule.users.model import require
 from bascule.users.service import actor_for
@@ -29,10 +27,7 @@ def check(ctx: typer.Context, file: FileArg) -> None:
     users its routing rules name are looked up in the database."""
     text = read_text(file)
     try:
-        playbook = parse(text)
-        if routing_check.needs_database(playbook.routing):
-            with state(ctx).database.uow() as uow:
-                routing_check.ensure_known(uow, playbook.routing)
+        playbook = playbooks.check(text, uow=state(ctx).database.uow)
     except PlaybookInvalid as exc:
         for location, message in exc.fields.items():
             typer.echo(f"{file}: {location}: {message}")

@@ -17,7 +17,7 @@ from bascule.playbook.schema import Playbook
 from bascule.storage import intake as store
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
-from bascule.users.model import Actor
+from bascule.users.model import Actor, require
 
 KEY_PREFIX = "bfk_"
 HEADER = "X-Form-Key"
@@ -47,8 +47,10 @@ def create(
     playbook: Playbook,
     now: datetime,
     actor: Actor = CLI,
+    reason: str | None = None,
 ) -> tuple[t.IntakeForm, str]:
     """A new key for a form of this type: (the stored form, the key to show once). Audited."""
+    require(actor, "form.manage")
     if form_type not in playbook.intake.forms:
         known = ", ".join(playbook.intake.forms)
         raise ValidationFailed(
@@ -63,7 +65,8 @@ def create(
     uow.session.flush()
     audit.record(
         uow, actor=actor, entity="form", entity_id=form.id, action="create",
-        changes={"form_type": [None, form_type], "label": [None, label]}, now=now,
+        changes={"form_type": [None, form_type], "label": [None, label]}, reason=reason,
+        now=now,
     )  # fmt: skip
     return form, key
 
@@ -78,6 +81,7 @@ def revoke(
 ) -> t.IntakeForm:
     """Close a form, named by its id or by its key. Revoking twice keeps the first date.
     Audited (with the reason, if given)."""
+    require(actor, "form.manage")
     text = key_or_id.strip()
     form: t.IntakeForm | None
     if text.isdigit() and len(text) < 10:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from bascule.audit import service as audit
@@ -54,7 +56,20 @@ def active_text(uow: UnitOfWork) -> tuple[int, str]:
     return row.version, row.body
 
 
-def apply(uow: UnitOfWork, *, text: str, by: str | None, now: datetime) -> t.PlaybookVersion:
+def check(text: str, *, uow: Callable[[], AbstractContextManager[UnitOfWork]]) -> Playbook:
+    """What ``bascule playbook check`` and the admin's playbook page run: the document
+    parsed and validated, and the teams and users its routing names looked up (``uow`` opens
+    a read, only when the routing names any). ``PlaybookInvalid`` lists every problem."""
+    playbook = parse(text)
+    if routing_check.needs_database(playbook.routing):
+        with uow() as reading:
+            routing_check.ensure_known(reading, playbook.routing)
+    return playbook
+
+
+def apply(
+    uow: UnitOfWork, *, text: str, by: str | None, now: datetime, reason: str | None = None
+) -> t.PlaybookVersion:
     """Validate and store a new version; it becomes the active one. The teams and users its
     routing rules name must exist (and the users be active) in this database."""
     playbook = parse(text)
@@ -76,6 +91,7 @@ def apply(uow: UnitOfWork, *, text: str, by: str | None, now: datetime) -> t.Pla
         entity_id=row.version,
         action="apply",
         changes={"version": [row.version - 1 or None, row.version], "name": [None, row.name]},
+        reason=reason,
         now=now,
     )
     forget(uow.database)

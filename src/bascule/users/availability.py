@@ -24,8 +24,9 @@ from bascule.routing import check as routing_check
 from bascule.routing import service as routing
 from bascule.storage import repositories as repo
 from bascule.storage import routing as store
+from bascule.storage import staff
 from bascule.storage import tables as t
-from bascule.storage.uow import UnitOfWork
+from bascule.storage.uow import Database, UnitOfWork
 from bascule.users.model import Actor, require
 
 CLI = Actor(user_id=None, role=None, rule="cli", name="command line")
@@ -99,6 +100,7 @@ def set_away(
     actor: Actor,
     playbook: Playbook,
     now: datetime,
+    reason: str | None = None,
 ) -> t.User:
     """Mark the user out of office from ``start`` (default: now) to ``end`` (none: until they
     are back)."""
@@ -129,12 +131,15 @@ def set_away(
         entity_id=user.id,
         action="away",
         changes={"absent": [before, [_iso(absent_from), _iso(absent_until)]]},
+        reason=reason,
         now=now,
     )
     return user
 
 
-def set_back(uow: UnitOfWork, *, user: t.User, actor: Actor, now: datetime) -> t.User:
+def set_back(
+    uow: UnitOfWork, *, user: t.User, actor: Actor, now: datetime, reason: str | None = None
+) -> t.User:
     """The user is back (or will not be away after all): routing counts them again."""
     require(actor, "user.manage")
     before = [_iso(user.absent_from), _iso(user.absent_until)]
@@ -146,6 +151,7 @@ def set_back(uow: UnitOfWork, *, user: t.User, actor: Actor, now: datetime) -> t
         entity_id=user.id,
         action="back",
         changes={"absent": [before, [None, None]]},
+        reason=reason,
         now=now,
     )
     return user
@@ -177,6 +183,7 @@ def deactivate(
     playbook: Playbook,
     now: datetime,
     progress: Callable[[int, int], None] | None = None,
+    reason: str | None = None,
 ) -> Deactivation:
     """Deactivate a user and route their open leads again (``progress(done, total)`` after
     each lead). Deactivating an inactive user again places any open lead they still own."""
@@ -195,6 +202,7 @@ def deactivate(
             entity_id=user.id,
             action="deactivate",
             changes={"is_active": [True, False]},
+            reason=reason,
             now=now,
         )
     leads = store.open_leads_of(session, user.id)
@@ -228,11 +236,44 @@ def deactivate(
     return result
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What deactivating a user would do if confirmed now (nothing of it is kept)."""
+
+    user_id: int
+    email: str
+    name: str
+    # (lead id, new owner's e-mail or None, why), as ``Deactivation.reassigned``.
+    leads: list[tuple[int, str | None, str]]
+    # (id, name): open opportunities keep their owner; they are reassigned one by one.
+    opportunities: list[tuple[int, str]]
+    named_in: dict[str, str]
+
+
+def preview_deactivation(
+    database: Database, *, user_id: int, actor: Actor, playbook: Playbook, now: datetime
+) -> Preview:
+    """``deactivate`` itself, run in a transaction of its own that is rolled back: the same
+    rules place the same leads, and nothing is written (no audit, no history, no alert).
+    Leads routed by someone else between the preview and the confirmation may move the
+    rotation on: the confirmation answers what was really done."""
+    with database.uow(write=True) as trial:
+        user = find(trial, actor=actor, user_id=user_id)
+        done = deactivate(trial, user=user, actor=actor, playbook=playbook, now=now)
+        return Preview(
+            user.id, user.email, user.name,
+            [(lead_id, email, why) for lead_id, _, email, why in done.reassigned],
+            staff.open_opportunities_of(trial.session, user.id), done.named_in,
+        )  # fmt: skip
+
+
 def _owners(uow: UnitOfWork, ids: set[int | None]) -> list[t.User]:
     return [u for i in sorted(i for i in ids if i is not None) if (u := uow.session.get(t.User, i))]
 
 
-def activate(uow: UnitOfWork, *, user: t.User, actor: Actor, now: datetime) -> t.User:
+def activate(
+    uow: UnitOfWork, *, user: t.User, actor: Actor, now: datetime, reason: str | None = None
+) -> t.User:
     """Undo a deactivation: the user signs in again and routing counts them (the leads
     reassigned meanwhile stay with their new owners)."""
     require(actor, "user.manage")
@@ -245,6 +286,7 @@ def activate(uow: UnitOfWork, *, user: t.User, actor: Actor, now: datetime) -> t
             entity_id=user.id,
             action="activate",
             changes={"is_active": [False, True]},
+            reason=reason,
             now=now,
         )
     return user

@@ -31,6 +31,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "contact.write": ALL,
     "playbook.apply": frozenset({Role.ADMIN, Role.SALES_OPS}),
     "user.manage": frozenset({Role.ADMIN}),
+    # The public forms' keys, like API tokens: credentials, the admin's.
+    "form.manage": frozenset({Role.ADMIN}),
     # A person's whole file, and its erasure (SPEC §18): the admin's, audited.
     "privacy.export": frozenset({Role.ADMIN}),
     "privacy.erase": frozenset({Role.ADMIN}),

@@ -8,13 +8,13 @@ from datetime import datetime
 
 from bascule.accounts.identity import check_email
 from bascule.audit import service as audit
-from bascule.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from bascule.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from bascule.storage import repositories as repo
 from bascule.storage import tables as t
 from bascule.storage.db import utcnow
 from bascule.storage.uow import UnitOfWork
 from bascule.users import tokens
-from bascule.users.model import Actor, Role
+from bascule.users.model import Actor, Role, require
 
 # Who acts when nobody signed in does: the operator at the command line.
 CLI = Actor(user_id=None, role=None, rule="cli", name="cli")
@@ -39,16 +39,20 @@ def create_user(
     reason: str | None = None,
 ) -> t.User:
     """A new active user (their team created if new). Audited, the team's creation too."""
+    require(actor, "user.manage")
     normalised, err = check_email(email)
+    faults: dict[str, str] = {}
+    said: list[str] = []
     if err or normalised is None:
-        raise ValidationFailed(f"invalid e-mail: {err}", fields={"email": err or "required"})
-    try:
-        role_value = Role(role)
-    except ValueError:
-        roles = ", ".join(r.value for r in Role)
-        raise ValidationFailed(
-            f"unknown role {role!r}", fields={"role": f"must be one of {roles}"}
-        ) from None
+        faults["email"] = err or "required"
+        said.append(f"invalid e-mail: {err}")
+    if role not in set(Role):
+        faults["role"] = f"must be one of {', '.join(r.value for r in Role)}"
+        said.append(f"unknown role {role!r}, {faults['role']}")
+    if faults:  # every fault at once, for a form to show each beside its field
+        raise ValidationFailed("; ".join(said), fields=faults)
+    assert normalised is not None
+    role_value = Role(role)
     email_key = normalised.lower()
     if repo.user_by_email(uow.session, email_key) is not None:
         raise Conflict(f"user {email_key} already exists", fields={"email": "already exists"})
@@ -104,18 +108,21 @@ def create_token(
     now: datetime,
     expires_at: datetime | None = None,
     actor: Actor | None = None,
+    reason: str | None = None,
 ) -> str:
     """Make a new API token (ending at ``expires_at``, if given); only its hash is stored, so
     it is shown once. Audited (``actor``: who made it; the command line by default)."""
     user = repo.user_by_email(uow.session, email.strip().lower())
     if user is None:
         raise NotFound(f"user {email} not found", fields={"email": "no such user"})
+    if actor is not None and actor.role not in (None, Role.ADMIN) and actor.user_id != user.id:
+        raise Forbidden("only an admin makes tokens for others", fields={"email": "not you"})
     if expires_at is not None and expires_at <= now:
         raise ValidationFailed("a token must end later", fields={"expires_in": "in the past"})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     tokens.add(
         uow, user=user, token=token, token_hash=hash_token(token), label=label,
-        expires_at=expires_at, actor=actor or CLI, now=now,
+        expires_at=expires_at, actor=actor or CLI, reason=reason, now=now,
     )  # fmt: skip
     return token
 

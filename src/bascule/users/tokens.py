@@ -82,6 +82,7 @@ def add(
     expires_at: datetime | None,
     actor: Actor,
     now: datetime,
+    reason: str | None = None,
 ) -> t.ApiToken:
     row = t.ApiToken(
         user_id=user.id, token_hash=token_hash, label=label, created_at=now,
@@ -91,7 +92,7 @@ def add(
     uow.session.flush()
     audit.record(
         uow, actor=actor, entity="token", entity_id=row.id, action="create",
-        changes={"user_id": [None, user.id], **_for_audit(row)}, now=now,
+        changes={"user_id": [None, user.id], **_for_audit(row)}, reason=reason, now=now,
     )  # fmt: skip
     return row
 

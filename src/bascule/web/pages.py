@@ -1,7 +1,8 @@
 """Server-rendered pages: they work without JavaScript and call the same services as the API.
 The work queue here; signing in in ``web.auth``, the leads in ``web.leads``, the reports in
 ``web.reports`` and ``web.analytics_pages``, opportunities and the conversion wizard in
-``web.opportunities``, accounts, imports, privacy and the audit in their own modules.
+``web.opportunities``, accounts, imports, privacy, the audit and the other admin pages
+(``web.admin_*``) in their own modules.
 
 Every route of ``router`` goes through ``check_form``: a state-changing request without this
 browser's CSRF token, or from another site, is refused before the route runs."""
@@ -12,7 +13,20 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from bascule.http.deps import Now, PlaybookDep, ReadUow
-from bascule.web import accounts, admin, analytics_pages, auth, imports, leads, privacy, reports
+from bascule.web import (
+    accounts,
+    admin,
+    admin_keys,
+    admin_playbook,
+    admin_teams,
+    admin_users,
+    analytics_pages,
+    auth,
+    imports,
+    leads,
+    privacy,
+    reports,
+)
 from bascule.web import opportunities as opportunity_pages
 from bascule.web.auth import LoginRequired, PageActor
 from bascule.web.errors import error_page
@@ -33,6 +47,10 @@ router.include_router(analytics_pages.router)
 router.include_router(opportunity_pages.router)
 router.include_router(privacy.router)
 router.include_router(admin.router)
+router.include_router(admin_users.router)
+router.include_router(admin_teams.router)
+router.include_router(admin_keys.router)
+router.include_router(admin_playbook.router)
 
 
 @router.get("/", response_class=HTMLResponse)
