@@ -112,6 +112,7 @@ async def edit_details(
     def change(uow: UnitOfWork, form: Any) -> None:
         changes = lead_forms.identity(form, leads.get(uow, lead_id, for_update=True))
         if changes:
+            changes["reason"] = lead_forms.edit_reason(form)
             leads.update(
                 uow, lead_id=lead_id, changes=changes, actor=actor, playbook=playbook, now=now
             )
