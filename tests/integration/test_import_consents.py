@@ -104,10 +104,10 @@ def test_a_file_never_replaces_an_answer_and_undo_removes_its_own(database, acto
         )  # fmt: skip
         uow.commit()
     content = (
-        "Email,Last Name,Opt-in newsletter,Events opt-in\n"
-        "a@x.fr,Ada,true,true\n"
-        "b@x.fr,Bob,true,false\n"
-    ).encode()
+        b"Email,Last Name,Opt-in newsletter,Events opt-in\n"
+        b"a@x.fr,Ada,true,true\n"
+        b"b@x.fr,Bob,true,false\n"
+    )
     batch = run(database, actor, content)
     source = f"import:{batch.id}"
     held = answers(database)

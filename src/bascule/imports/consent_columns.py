@@ -133,8 +133,8 @@ def decide_for(purposes: Sequence[str]) -> Decide:
                 decisions[index] = ColumnDecision(d.column, None, "unrecognised", note)
                 continue
             filled.add(field)
-            how = "exact" if normalise_header(d.column) == normalise_header(field) else "alias"
-            decisions[index] = ColumnDecision(d.column, field, how)
+            exact = normalise_header(d.column) == normalise_header(field)
+            decisions[index] = ColumnDecision(d.column, field, "exact" if exact else "alias")
         return decisions
 
     return decide

@@ -70,12 +70,14 @@ def write(
     session = uow.session
     held = store.held_purposes(session, [lead_id for lead_id, _ in wanted])
     source = source_of(import_id)
-    rows = []
+    rows: list[dict[str, object]] = []
+    written: set[int] = set()
     for lead_id, c in wanted:
         for purpose, (granted, at) in c.consents.items():
             if (lead_id, purpose) in held:
                 continue
             held.add((lead_id, purpose))
+            written.add(lead_id)
             rows.append({
                 "lead_id": lead_id, "contact_id": None, "purpose": purpose, "granted": granted,
                 "at": at or now, "source": source, "recorded_at": now,
@@ -86,7 +88,7 @@ def write(
     audit.record(
         uow, actor=actor, entity="import", entity_id=import_id, action="consents",
         changes={"consents": len(rows),
-                 "lead_ids": id_ranges(sorted({int(r["lead_id"]) for r in rows}))},
+                 "lead_ids": id_ranges(written)},
         reason=f"import #{import_id}", now=now,
     )  # fmt: skip
     return len(rows)

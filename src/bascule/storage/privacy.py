@@ -68,7 +68,7 @@ def held_purposes(session: Session, lead_ids: Sequence[int]) -> set[tuple[int, s
         return set()
     c = t.Consent
     found = session.execute(select(c.lead_id, c.purpose).where(c.lead_id.in_(sorted(lead_ids))))
-    return {(int(lead_id), purpose) for lead_id, purpose in found}
+    return {(int(lead_id or 0), purpose) for lead_id, purpose in found}
 
 
 def delete_from_source(session: Session, source: str) -> int:
