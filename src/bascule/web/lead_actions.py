@@ -144,7 +144,8 @@ async def qualify(
         )
 
     def read(form: Any) -> dict[str, Any]:
-        return lead_forms.qualification(form, playbook, locale)
+        answers = lead_forms.qualification(form, playbook, locale)
+        return answers | {"reason": lead_forms.edit_reason(form)}
 
     return await _act(request, lead_id, "qualification", actor, playbook, now, read, change)
 

@@ -13,12 +13,15 @@ def test_each_kind_of_edit_keeps_its_reason(api):
     lead = api.create_lead()
     api.ok(api.patch(f"/leads/{lead['id']}", {"job_title": "DSI", "reason": "  met at the fair "}))
     api.ok(api.post(f"/leads/{lead['id']}/status", {"status": "contacted", "reason": "called"}))
+    api.qualify(lead["id"], {"authority": "influencer", "reason": "her manager signs"})
     rows = _audit(api, "lead", lead["id"])
-    assert [(r["action"], r["reason"]) for r in rows[:2]] == [
+    assert [(r["action"], r["reason"]) for r in rows[:3]] == [
+        ("qualify", "her manager signs"),
         ("status:progress", "called"),
         ("update", "met at the fair"),
     ]
-    assert rows[1]["changes"] == {"job_title": [None, "DSI"]}
+    assert rows[2]["changes"] == {"job_title": [None, "DSI"]}
+    assert "reason" not in str(rows[0]["changes"])  # no answer of the qualification
 
     account = api.create_account(name="Aciers Durand")
     api.ok(api.patch(f"/accounts/{account['id']}", {"sector": "Steel", "reason": "Kbis read"}))
@@ -70,7 +73,10 @@ def test_a_reason_too_long_is_refused_naming_it_and_changes_nothing(api):
 
 def test_the_reason_is_documented_in_openapi(api):
     schemas = api.client.get("/openapi.json").json()["components"]["schemas"]
-    for name in ("LeadUpdate", "OpportunityUpdate", "StageBody", "AccountUpdate", "ContactUpdate"):
+    for name in (
+        "LeadUpdate", "QualificationBody", "OpportunityUpdate", "StageBody", "AccountUpdate",
+        "ContactUpdate",
+    ):  # fmt: skip
         reason = schemas[name]["properties"]["reason"]
         text = str(reason)
         assert "audit" in text and "500" in text, (name, reason)

@@ -247,3 +247,4 @@ class QualificationBody(Input):
     need: NeedBody | None = None
     timing: TimingBody | None = None
     meddic: MeddicBody | None = None
+    reason: EditReason | None = None
