@@ -10,6 +10,7 @@ from typing import Any
 
 from bascule.access import service as access
 from bascule.accounts import service as accounts
+from bascule.audit import reading as audit
 from bascule.playbook.schema import Playbook
 from bascule.storage import account_pages as store
 from bascule.storage import tables as t
@@ -34,6 +35,7 @@ class AccountOverview:
     suggestions: list[t.UpsellSuggestion]
     signals: list[t.Signal]
     names: dict[int, str] = field(default_factory=dict)  # user id -> name
+    audit: list[dict[str, Any]] = field(default_factory=list)  # ``audit.reading.of_record``
 
 
 @dataclass
@@ -45,6 +47,7 @@ class ContactOverview:
     leads: list[t.Lead]
     signals: list[t.Signal]
     names: dict[int, str] = field(default_factory=dict)
+    audit: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _owner_filters(uow: UnitOfWork, actor: Actor, playbook: Playbook) -> tuple[Any, Any]:
@@ -78,6 +81,7 @@ def account_overview(
     owners = [account.owner_id, *(o.owner_id for o in opportunities)]
     owners += [lead.owner_id for lead in overview.leads]
     overview.names = store.user_names(session, owners)
+    overview.audit = audit.of_record(uow, "account", account_id, actor=actor, playbook=playbook)
     return overview
 
 
@@ -104,6 +108,7 @@ def contact_overview(
         leads=leads,
         signals=store.signals_of(session, contact_id=contact_id, limit=SIGNALS_SHOWN),
         names=names,
+        audit=audit.of_record(uow, "contact", contact_id, actor=actor, playbook=playbook),
     )
 
 

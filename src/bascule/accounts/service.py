@@ -131,6 +131,7 @@ def update_account(
     require(actor, "account.write")
     account = get_account(uow, account_id, for_update=True)
     access.check(uow, actor, playbook, "account", account, edit=True)
+    reason = audit.take_reason(changes)
     if "name" in changes and not str(changes["name"] or "").strip():
         raise ValidationFailed("an account needs a name", fields={"name": "required"})
     if "owner_id" in changes:
@@ -149,6 +150,7 @@ def update_account(
         entity_id=account.id,
         action="update",
         changes=audit.diff(before, {k: getattr(account, k) for k in changes}),
+        reason=reason,
         now=now,
     )
     return account
@@ -276,6 +278,7 @@ def update_contact(
     contact = get_contact(uow, contact_id)
     access.check(uow, actor, playbook, "contact", contact, edit=True)
     answers = changes.pop("consents", None)
+    reason = audit.take_reason(changes)
     clean = _clean_contact(changes, playbook, uow)
     if "email" in clean:
         email_key = normalise_email(clean["email"])
@@ -311,6 +314,7 @@ def update_contact(
         entity_id=contact.id,
         action="update",
         changes=audit.diff(before, clean),
+        reason=reason,
         now=now,
     )
     return contact

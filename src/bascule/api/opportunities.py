@@ -90,7 +90,7 @@ def change_stage(
 ) -> dict[str, Any]:  # fmt: skip
     opp = opportunities.change_stage(
         uow, opportunity_id=opportunity_id, stage=body.stage, loss_reason=body.loss_reason,
-        actor=actor, playbook=playbook, now=now,
+        actor=actor, playbook=playbook, now=now, reason=body.reason,
     )  # fmt: skip
     result = _read(uow, opp, actor, playbook)
     uow.commit()

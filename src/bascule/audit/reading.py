@@ -21,6 +21,10 @@ ENTITIES = ("lead", "opportunity", "account", "contact", "playbook", "user", "to
             "form", "import")  # fmt: skip
 RECORDS = ("lead", "opportunity", "account", "contact")
 READ_ALL = frozenset({Role.ADMIN, Role.SALES_OPS})
+# What a reader who sees no opportunity amounts (SPEC §18: marketing) reads of an amount that
+# changed: that it changed, not the figures.
+HIDDEN = "hidden"
+AMOUNT_FIELDS = frozenset({"amount"})
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,8 @@ def search(
         since=query.since, until=query.until, allowed=allowed, page=query.page,
         page_size=query.page_size,
     )  # fmt: skip
-    return [to_read(row, name) for row, name in rows], total
+    hide = not access.sees_amounts(uow, actor, playbook)
+    return [to_read(row, name, hide_amounts=hide) for row, name in rows], total
 
 
 def of_record(
@@ -82,7 +87,10 @@ def of_record(
     return found
 
 
-def to_read(row: Any, actor_name: str | None) -> dict[str, Any]:
+def to_read(row: Any, actor_name: str | None, *, hide_amounts: bool = False) -> dict[str, Any]:
+    changes = row.changes or {}
+    if hide_amounts and row.entity == "opportunity":
+        changes = {k: HIDDEN if k in AMOUNT_FIELDS else v for k, v in changes.items()}
     return {
         "id": row.id,
         "at": row.at,
@@ -92,6 +100,6 @@ def to_read(row: Any, actor_name: str | None) -> dict[str, Any]:
         "actor_user_id": row.actor_user_id,
         "actor_rule": row.actor_rule,
         "actor_name": actor_name or row.actor_rule,
-        "changes": row.changes or {},
+        "changes": changes,
         "reason": row.reason,
     }

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from bascule.errors import ValidationFailed
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
 from bascule.users.model import Actor
@@ -17,6 +18,28 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+# Why an edit was made, in the editor's words (SPEC §11 "why"): a sentence, not a document.
+REASON_MAX = 500
+
+
+def clean_reason(value: Any) -> str | None:
+    """An edit's optional reason: trimmed, None when blank, refused (naming ``reason``) when
+    longer than ``REASON_MAX``."""
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    if len(text) > REASON_MAX:
+        raise ValidationFailed(
+            "the reason is too long", fields={"reason": f"at most {REASON_MAX} characters"}
+        )
+    return text or None
+
+
+def take_reason(changes: dict[str, Any]) -> str | None:
+    """Take the ``reason`` out of an edit's changes (it is no field of the record) and clean it."""
+    return clean_reason(changes.pop("reason", None))
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def open_import(
     report = FileReport(format=kind, encoding=fmt.encoding)
     lines = byte_lines(sample, stream, fmt)
     if kind == "vcard":
-        if schema is not LEADS:
+        if schema.object != "leads":
             raise ImportFileError(f"{schema.object.capitalize()} are imported from CSV files.")
         if explicit:
             raise ImportMappingError("A column mapping applies to CSV files, not to vCards.")

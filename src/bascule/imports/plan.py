@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from bascule.accounts.model import normalise_email
+from bascule.imports.consent_columns import answers_of
 from bascule.imports.enumerated import value_key
 from bascule.imports.history import LEAD_HISTORY_FIELDS
 from bascule.imports.rows import FileFormat, ParsedRow
@@ -78,6 +80,7 @@ class FileRules:
     source: str  # for rows whose own source is missing or unknown
     sources: Mapping[str, str]  # source_key(text) -> playbook key
     source_column: str  # where an unknown source value is kept in the lead's attributes
+    consent_purposes: tuple[str, ...] = ()  # the playbook's (``consent_columns``)
 
     @staticmethod
     def build(
@@ -89,6 +92,7 @@ class FileRules:
         source: str | None = None,
         source_column: str | None = None,
         source_values: Mapping[str, str] | None = None,
+        consent_purposes: Sequence[str] = (),
     ) -> FileRules:
         """`playbook_sources`: (key, labels) of each lead source of the playbook. `source` must
         be one of the keys (checked by the caller). `source_values`: the person's value map
@@ -112,6 +116,7 @@ class FileRules:
             source=default,
             sources=sources,
             source_column=source_column or "source",
+            consent_purposes=tuple(consent_purposes),
         )
 
 
@@ -135,6 +140,8 @@ class Candidate:
     unknown: dict[str, str] = field(default_factory=dict)
     # The row's past (SPEC §16): status, dates, owner... (`history.LEAD_HISTORY_FIELDS`)
     history: dict[str, Any] = field(default_factory=dict)
+    # The person's answers per purpose (SPEC §18): {purpose: (granted, when or None)}
+    consents: dict[str, tuple[bool, datetime | None]] = field(default_factory=dict)
 
     @property
     def numbers(self) -> list[int]:
@@ -190,6 +197,7 @@ def candidate(row: ParsedRow, rules: FileRules) -> Candidate:
         external_id=external_id if isinstance(external_id, str) else None,
         unknown=unknown,
         history={k: values[k] for k in LEAD_HISTORY_FIELDS if k in values},
+        consents=answers_of(values, rules.consent_purposes) if rules.consent_purposes else {},
     )
 
 
@@ -210,6 +218,8 @@ def merge(into: Candidate, other: Candidate) -> None:
         into.attributes.setdefault(key, text)
     for name, value in other.history.items():
         into.history.setdefault(name, value)
+    for purpose, answer in other.consents.items():
+        into.consents.setdefault(purpose, answer)
     if into.external_id is None and other.external_id is not None:
         into.external_id = other.external_id
     into.merged.extend(other.numbers)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from bascule.imports import consent_columns
 from bascule.imports.mapping import ColumnDecision, decide_columns
 from bascule.imports.rows import FieldValue
 from bascule.imports.values import MAPPABLE_FIELDS, clean_fields
@@ -34,3 +35,15 @@ def _decide_leads(
 
 
 LEADS = Schema("leads", MAPPABLE_FIELDS, _decide_leads, clean_fields)
+
+
+def leads_schema(consent_purposes: Sequence[str]) -> Schema:
+    """Lead files with the consent columns of the playbook's purposes (``consent_columns``)."""
+    if not consent_purposes:
+        return LEADS
+    return Schema(
+        "leads",
+        (*MAPPABLE_FIELDS, *consent_columns.fields_for(consent_purposes)),
+        consent_columns.decide_for(consent_purposes),
+        consent_columns.clean_for(consent_purposes),
+    )

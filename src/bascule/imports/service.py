@@ -39,7 +39,7 @@ from bascule.imports.plan import (
 )
 from bascule.imports.report import first_reasons, unknown_notes, unknown_values
 from bascule.imports.rows import FileReport, ParsedRow
-from bascule.imports.schema import LEADS, OBJECTS
+from bascule.imports.schema import OBJECTS, leads_schema
 from bascule.imports.undo import undo as undo  # re-exported: a use case of imports
 from bascule.imports.writer import ChunkResult, Context, write_chunk
 from bascule.leads.model import Temperature
@@ -177,7 +177,9 @@ def run(
         mapping=options.mapping,
         default_region=playbook.general.country,
         value_map=value_map,
-        schema=OPPORTUNITIES if options.object == "opportunities" else LEADS,
+        schema=OPPORTUNITIES
+        if options.object == "opportunities"
+        else leads_schema(playbook.privacy.consent_purposes),
     )
     report = reader.report
     if options.object == "opportunities":
@@ -194,6 +196,7 @@ def run(
         source=options.source,
         source_column=source_column,
         source_values=value_map.get("source"),
+        consent_purposes=playbook.privacy.consent_purposes,
     )
     import_id = _start(database, options, rules, report, actor, now)
     if started is not None:

@@ -9,7 +9,7 @@ from typing import Any
 from bascule.access import service as access
 from bascule.audit import service as audit
 from bascule.errors import Conflict, Forbidden, NotFound
-from bascule.imports import history_undo
+from bascule.imports import consent_writer, history_undo
 from bascule.imports.plan import LEAD_COLUMNS
 from bascule.leads.fields import search_text
 from bascule.playbook.schema import Playbook
@@ -58,6 +58,9 @@ def undo(
         {"lead_id": lead_id, "reason": _kept_reason(status)} for lead_id, status in worked
     ]
     kept_count = worked_count
+    # Every answer the file gave and nobody changed since, on the leads it created (kept
+    # ones too: a file undone is a file not to be trusted) and on those it completed.
+    consents = consent_writer.undo(uow, import_id)
     deleted = bulk.delete_created_leads(session, import_id, since)
     restored = 0
     for change in bulk.import_changes(session, import_id, actions=("converted", "opp_update")):
@@ -75,6 +78,8 @@ def undo(
                 kept.append({"lead_id": change.lead_id, "reason": outcome})
     accounts, owners = history_undo.delete_unused(session, import_id)
     summary = {"deleted": deleted, "restored": restored, "kept": kept_count}
+    if consents:
+        summary["consents_deleted"] = consents
     if opportunities or accounts or owners:
         summary |= {
             "opportunities_deleted": opportunities,

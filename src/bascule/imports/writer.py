@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bascule.audit import service as audit
-from bascule.imports import lead_history
+from bascule.imports import consent_writer, lead_history
 from bascule.imports.enrich import LeadUpdate, save_updates
 from bascule.imports.lead_history import HistoryRules, Past
 from bascule.imports.plan import (
@@ -108,6 +108,9 @@ def write_chunk(uow: UnitOfWork, plan: ChunkPlan, ctx: Context) -> ChunkResult:
                 result.outcomes[n] = ("rejected", None, None)
         candidates = [c for c in candidates if c.number not in refused]
         lead_history.link_opportunities(uow, candidates, ctx.history)
+    consent_writer.check_dates(
+        candidates, now=ctx.now, zone=consent_writer.zone_of(ctx.playbook), problems=problems
+    )
     leads, customers = _look_up(uow, candidates, ctx)
     known = [KnownLead(lead.id, lead.email_key, lead.external_id) for lead in leads]
     seen = ctx.seen if ctx.dry_run else None
@@ -117,6 +120,7 @@ def write_chunk(uow: UnitOfWork, plan: ChunkPlan, ctx: Context) -> ChunkResult:
 
     new: list[Candidate] = []
     updates: dict[int, LeadUpdate] = {}
+    answered: list[tuple[int, Candidate]] = []  # existing leads and the answers a row gives
     for match in matches:
         c = match.candidate
         numbers = c.numbers
@@ -143,6 +147,8 @@ def write_chunk(uow: UnitOfWork, plan: ChunkPlan, ctx: Context) -> ChunkResult:
             update = updates.get(lead.id) or LeadUpdate(lead, same_import)
             updates[lead.id] = update
             changed = update.apply(c, match.email_owner, tags[lead.id], problems)
+            if c.consents:
+                answered.append((lead.id, c))
             if ctx.history is not None and c.history and not same_import:
                 past = lead_history.past_of(c, ctx.history, ctx.now, problems)
                 changed = update.apply_past(past, ctx.import_id, ctx.actor) or changed
@@ -158,7 +164,11 @@ def write_chunk(uow: UnitOfWork, plan: ChunkPlan, ctx: Context) -> ChunkResult:
     if ctx.history is not None:
         pasts = [lead_history.past_of(c, ctx.history, ctx.now, problems) for c in new]
     if not ctx.dry_run:
-        _write_leads(uow, new, updates, result, ctx, pasts)
+        created = _write_leads(uow, new, updates, result, ctx, pasts)
+        consent_writer.write(
+            uow, [*zip(created, new, strict=True), *answered], import_id=ctx.import_id,
+            actor=ctx.actor, now=ctx.now,
+        )  # fmt: skip
     else:
         ctx.seen.update(key for c in new for key in identity_keys(c))
     if problems:
@@ -234,8 +244,9 @@ def _write_leads(
     result: ChunkResult,
     ctx: Context,
     pasts: list[Past | None],
-) -> None:
-    """The chunk's new leads, the existing ones enriched, their tags, their scores."""
+) -> list[int]:
+    """The chunk's new leads, the existing ones enriched, their tags, their scores; returns
+    the new leads' ids."""
     created = _insert_leads(uow, new, ctx, pasts or [None] * len(new))
     for c, lead_id in zip(new, created, strict=True):
         result.outcomes[c.number] = ("created", lead_id, None)
@@ -251,6 +262,7 @@ def _write_leads(
         ctx.to_score.clear()
         if to_score:
             scoring.score_leads(uow, lead_ids=sorted(to_score), now=ctx.now, playbook=ctx.playbook)
+    return created
 
 
 def _insert_leads(

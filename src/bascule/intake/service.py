@@ -150,7 +150,7 @@ def _process(
             )  # fmt: skip
             return _for_customer(uow, form, rule, sub, *customer, today=today, now=now)
         case Route.OPPORTUNITY:
-            return _rfp(uow, form, rule, sub, playbook, today=today, now=now)
+            return _rfp(uow, form, rule, sub, playbook, today=today, now=now, consents=answers)
         case _:
             return _lead(
                 uow, form, rule, sub, playbook, known, today=today, now=now, consents=answers
@@ -369,11 +369,19 @@ def _rfp(
     *,
     today: date,
     now: datetime,
+    consents: list[dict[str, Any]] | None = None,
 ) -> Answer:
     owner = choose_owner(
         uow, form_type=form.form_type, rule=rule, fields=sub.lead, playbook=playbook, now=now
     )
     made = rfp.create(uow, sub=sub, source=rule.source, owner_id=owner, playbook=playbook, now=now)
+    if made.contact_id is not None:
+        # The sender's own answers, on the sender's contact (created or found): the other
+        # people the RFP names gave none, so theirs stay unknown.
+        privacy_consents.record(
+            uow, items=consents, contact_id=made.contact_id, source=f"form:{form.form_type}",
+            actor=ACTOR, playbook=playbook, now=now,
+        )  # fmt: skip
     extra: dict[str, Any] = {"opportunity_id": made.opportunity.id}
     if made.duplicate:
         extra["duplicate"] = True

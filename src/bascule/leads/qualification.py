@@ -33,6 +33,8 @@ def qualify_lead(
     """Merge qualification answers into a lead already in hand (its caller holds its lock, or
     the e-mail's lock of a lead it just created)."""
     require(actor, "lead.write")
+    answers = dict(answers)
+    reason = audit.take_reason(answers)  # why, for the audit: no answer of the qualification
     if lead.status in CLOSED_STATUSES:
         raise ValidationFailed(
             f"a {lead.status} lead cannot be qualified", fields={"status": lead.status}
@@ -52,5 +54,6 @@ def qualify_lead(
         entity_id=lead.id,
         action="qualify",
         changes={"qualification": [before, lead.qualification]},
+        reason=reason,
         now=now,
     )

@@ -332,6 +332,7 @@ def update(
         )
     tags = changes.pop("tags", None)
     answers = changes.pop("consents", None)
+    reason = audit.take_reason(changes)
     clean = _clean(changes, playbook, uow)
     new_owner = clean.pop("owner_id", lead.owner_id)
     if clean.get("email"):
@@ -350,10 +351,11 @@ def update(
             attached = signals.attach_pending(uow, email_key=lead.email_key, lead_id=lead.id)
     if new_owner != lead.owner_id:
         owner = uow.session.get(t.User, new_owner) if new_owner is not None else None
-        reason = assignment.by_user_reason(owner, actor)
         assignment.assign(
-            uow, lead, owner_id=new_owner, actor=actor, reason=reason, now=now, playbook=playbook
-        )
+            uow, lead, owner_id=new_owner, actor=actor,
+            reason=assignment.by_user_reason(owner, actor, why=reason), now=now,
+            playbook=playbook,
+        )  # fmt: skip
     identity = ("email", "last_name", "company")
     # Imported leads may be known by their external id (or first name) alone: only a change
     # that empties an identity field is checked.
@@ -379,6 +381,7 @@ def update(
         entity_id=lead.id,
         action="update",
         changes=audit.diff(before, clean) | ({"tags": tags} if tags is not None else {}),
+        reason=reason,
         now=now,
     )
     if lead.status != LeadStatus.CONVERTED:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 from bascule.access import service as access
+from bascule.audit import reading as audit
 from bascule.errors import NotFound
 from bascule.opportunities.board import Column, OpportunityFilter, columns
 from bascule.playbook.schema import Playbook
@@ -86,6 +87,7 @@ class OpportunityPage:
     contacts: list[store.ContactRow]
     history: list[tuple[t.OpportunityStageHistory, str | None]]
     activities: list[tuple[t.Activity, str | None]]
+    audit: list[dict[str, Any]]  # its audit section (``audit.reading.of_record``)
 
 
 def readable(
@@ -113,4 +115,5 @@ def detail(
         contacts=store.contacts(session, opportunity_id),
         history=store.stage_history(session, opportunity_id),
         activities=store.activities(session, opportunity_id, row.opportunity.lead_id),
+        audit=audit.of_record(uow, "opportunity", opportunity_id, actor=actor, playbook=playbook),
     )

@@ -227,6 +227,7 @@ def update(
             f"the opportunity is closed ({opp.stage}) and cannot change",
             fields={"stage": f"closed as {opp.stage}"},
         )
+    reason = audit.take_reason(changes)
     errors: dict[str, str] = {}
     if "name" in changes:
         name = str(changes["name"] or "").strip()
@@ -282,15 +283,18 @@ def update(
         entity_id=opp.id,
         action="update",
         changes=audit.diff(before, changes) | ({"contacts": contacts} if contacts else {}),
+        reason=reason,
         now=now,
     )
     return opp
 
 
 def record_stage_change(
-    uow: UnitOfWork, opp: t.Opportunity, change: StageChange, *, actor: Actor, now: datetime
-) -> None:
-    """The one place an opportunity changes stage: the change, its history and audit rows."""
+    uow: UnitOfWork, opp: t.Opportunity, change: StageChange, *, actor: Actor, now: datetime,
+    reason: str | None = None,
+) -> None:  # fmt: skip
+    """The one place an opportunity changes stage: the change, its history and audit rows.
+    ``reason``: the mover's words, the audit's reason (else the loss reason, as before)."""
     opp.stage = change.to_stage
     opp.probability = change.probability
     opp.loss_reason = change.loss_reason
@@ -323,8 +327,9 @@ def record_stage_change(
         entity="opportunity",
         entity_id=opp.id,
         action="stage",
-        changes={"stage": [change.from_stage, change.to_stage]},
-        reason=change.loss_reason,
+        changes={"stage": [change.from_stage, change.to_stage]}
+        | ({"loss_reason": [None, change.loss_reason]} if reason and change.loss_reason else {}),
+        reason=reason or change.loss_reason,
         now=now,
     )
 
@@ -338,11 +343,13 @@ def change_stage(
     actor: Actor,
     playbook: Playbook,
     now: datetime,
+    reason: str | None = None,
 ) -> t.Opportunity:
     require(actor, "opportunity.write")
     opp = editable(uow, opportunity_id, actor=actor, playbook=playbook)
     change = check_stage_change(opp.stage, stage, loss_reason, playbook)
-    record_stage_change(uow, opp, change, actor=actor, now=now)
+    note = audit.clean_reason(reason)
+    record_stage_change(uow, opp, change, actor=actor, now=now, reason=note)
     return opp
 
 

@@ -62,6 +62,21 @@ def copy_consents_to_contact(session: Session, lead_id: int, contact_id: int) ->
     )
 
 
+def held_purposes(session: Session, lead_ids: Sequence[int]) -> set[tuple[int, str]]:
+    """(lead id, purpose) of the answers these leads hold."""
+    if not lead_ids:
+        return set()
+    c = t.Consent
+    found = session.execute(select(c.lead_id, c.purpose).where(c.lead_id.in_(sorted(lead_ids))))
+    return {(int(lead_id or 0), purpose) for lead_id, purpose in found}
+
+
+def delete_from_source(session: Session, source: str) -> int:
+    """The answers still as a source (an import, ``import:<id>``) wrote them."""
+    result = session.execute(delete(t.Consent).where(t.Consent.source == source))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def tags_and_consents(
     session: Session, lead_ids: Sequence[int]
 ) -> tuple[dict[int, list[str]], dict[int, list[dict[str, Any]]]]:

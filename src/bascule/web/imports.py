@@ -32,7 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from bascule.errors import BasculeError, Conflict, Forbidden, NotFound, ValidationFailed
 from bascule.http.deps import Now, PathId, PlaybookDep, ReadUow, WriteUow, database
 from bascule.http.uploads import read_upload
-from bascule.imports import MAPPABLE_FIELDS
+from bascule.imports import MAPPABLE_FIELDS, consent_columns
 from bascule.imports import service as imports
 from bascule.leads.model import Temperature
 from bascule.playbook.schema import Playbook
@@ -41,7 +41,7 @@ from bascule.storage.uow import Database
 from bascule.users.model import Actor, require
 from bascule.web import staged as staging
 from bascule.web.auth import PageActor
-from bascule.web.i18n import N_
+from bascule.web.i18n import N_, _
 from bascule.web.render import render
 from bascule.web.security import CSRF_FIELD, check_token, checks_own_token
 
@@ -148,7 +148,10 @@ def _mapping_page(
     dry_errors: list[dict[str, Any]] | None = None,
 ) -> HTMLResponse:  # fmt: skip
     try:
-        seen = staging.preview(found, default_region=playbook.general.country)
+        seen = staging.preview(
+            found, default_region=playbook.general.country,
+            consent_purposes=playbook.privacy.consent_purposes,
+        )  # fmt: skip
     except ValidationFailed as exc:
         staging.discard(found)
         with database(request).uow() as uow:
@@ -158,7 +161,8 @@ def _mapping_page(
     return render(
         request, "imports/mapping.html", playbook, status_code=status_code, staged=found,
         preview=seen, chosen={c.index: chosen.get(c.index, c.guessed) for c in seen.columns},
-        fields=MAPPABLE_FIELDS, field_words=FIELD_WORDS, options=options,
+        fields=_fields(playbook), field_words=FIELD_WORDS | _consent_words(playbook),
+        options=options,
         temperatures=[str(v) for v in Temperature], errors=errors or {}, dry_run=dry_run,
         dry_preview=dry_preview or [], dry_errors=dry_errors or [],
     )  # fmt: skip
@@ -191,10 +195,11 @@ async def dry_run_or_run(
     chosen: dict[int, str] = {}
     db = database(request)
     try:
-        chosen = _chosen_fields(form)
+        chosen = _chosen_fields(form, _fields(playbook))
         seen = await run_in_threadpool(
-            staging.preview, found, default_region=playbook.general.country
-        )
+            staging.preview, found, default_region=playbook.general.country,
+            consent_purposes=playbook.privacy.consent_purposes,
+        )  # fmt: skip
         settings = imports.ImportOptions(
             filename=found.filename, tag=tag, temperature=temperature, source=source,
             mapping=(seen.mapping(chosen) if seen.editable else None) or None,
@@ -222,13 +227,28 @@ async def dry_run_or_run(
     return RedirectResponse(f"/imports/{import_id}", status_code=303)
 
 
-def _chosen_fields(form: Any) -> dict[int, str]:
+def _fields(playbook: Playbook) -> tuple[str, ...]:
+    """What a column may fill: the lead fields and the consent fields of the purposes."""
+    return (*MAPPABLE_FIELDS, *consent_columns.fields_for(playbook.privacy.consent_purposes))
+
+
+def _consent_words(playbook: Playbook) -> dict[str, str]:
+    words: dict[str, str] = {}
+    for purpose in playbook.privacy.consent_purposes:
+        name = purpose.replace("_", " ")
+        words[f"consent_{purpose}"] = _("Consent: {purpose}").format(purpose=name)
+        words[f"consent_{purpose}_at"] = _("Consent date: {purpose}").format(purpose=name)
+        words[f"opt_out_{purpose}"] = _("Opt-out: {purpose}").format(purpose=name)
+    return words
+
+
+def _chosen_fields(form: Any, fields: tuple[str, ...]) -> dict[int, str]:
     """``map_<column index>`` = field ("" for none), each checked against the known fields."""
     chosen: dict[int, str] = {}
     for key, value in form.multi_items():
         if not key.startswith("map_") or not key[4:].isdigit() or not isinstance(value, str):
             continue
-        if value and value not in MAPPABLE_FIELDS:
+        if value and value not in fields:
             raise ValidationFailed(
                 "unknown field", fields={"mapping": f"{value!r} is not an import field"}
             )

@@ -75,6 +75,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
                       "undone": N_("Undone")},
     "import_outcome": {"created": N_("New lead"), "updated": N_("Completes a lead"),
                        "rejected": N_("Rejected")},
+    # What an audit row says was done (``audit_log.action``); others are shown as written.
+    "audit_action": {
+        "create": N_("Created"), "update": N_("Edited"), "stage": N_("Stage changed"),
+        "qualify": N_("Qualified"), "assign": N_("Assigned"), "consent": N_("Consent"),
+        "merge": N_("Merged"), "became_customer": N_("Became a customer"),
+        "status:progress": N_("Status changed"), "status:conversion": N_("Converted"),
+        "status:disqualification": N_("Disqualified"), "status:recycling": N_("Recycled"),
+        "status:requalification": N_("Handed back to marketing"), "warm_up": N_("Warmed up"),
+        "lead_attached": N_("Lead attached"), "erase": N_("Erased"),
+        "import_merge": N_("Completed by an import"), "import_undo": N_("Import undone"),
+    },
 }  # fmt: skip
 
 

@@ -112,6 +112,7 @@ async def edit_details(
     def change(uow: UnitOfWork, form: Any) -> None:
         changes = lead_forms.identity(form, leads.get(uow, lead_id, for_update=True))
         if changes:
+            changes["reason"] = lead_forms.edit_reason(form)
             leads.update(
                 uow, lead_id=lead_id, changes=changes, actor=actor, playbook=playbook, now=now
             )
@@ -143,7 +144,8 @@ async def qualify(
         )
 
     def read(form: Any) -> dict[str, Any]:
-        return lead_forms.qualification(form, playbook, locale)
+        answers = lead_forms.qualification(form, playbook, locale)
+        return answers | {"reason": lead_forms.edit_reason(form)}
 
     return await _act(request, lead_id, "qualification", actor, playbook, now, read, change)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from babel.numbers import NumberFormatError, parse_decimal
 
+from bascule.audit.service import REASON_MAX
 from bascule.leads.fields import BY_NAME, MAX_EMPLOYEES
 from bascule.leads.model import TIMING_HORIZONS
 from bascule.leads.vocabulary import Temperature
@@ -111,6 +112,14 @@ def identity(form: Form, lead: t.Lead) -> dict[str, Any]:
     if country is not None:
         typed["country"] = country.upper()
     return {name: value for name, value in typed.items() if value != getattr(lead, name)}
+
+
+def edit_reason(form: Form) -> str | None:
+    """The optional "Reason for the change" of an edit form (the audit's reason)."""
+    errors: dict[str, str] = {}
+    text = _text(form, "reason", REASON_MAX, errors)
+    _check(errors)
+    return text
 
 
 def activity(form: Form) -> dict[str, Any]:

@@ -40,8 +40,11 @@ router.include_router(conversion_wizard.router)
 PAGE_SIZE = 25
 Text = Annotated[str | None, Query(max_length=40)]
 FormText = Annotated[str, Form(max_length=200)]
-STAGE_FIELDS = {"stage": "stage", "loss_reason": "loss_reason"}
-EDIT_FIELDS = {"amount": "amount", "expected_close_date": "expected_close_date"}
+STAGE_FIELDS = {"stage": "stage", "loss_reason": "loss_reason", "reason": "reason"}
+EDIT_FIELDS = {"amount": "amount", "expected_close_date": "expected_close_date", "reason": "reason"}
+# An edit's reason (``audit.service.REASON_MAX``, checked by the service); a longer body
+# than this is refused before reading it as one.
+ReasonText = Annotated[str, Form(max_length=2000)]
 
 
 def _filters(
@@ -111,13 +114,13 @@ def move(
     request: Request, opportunity_id: PathId, uow: WriteUow, actor: PageActor,
     playbook: PlaybookDep, now: Now, stage: FormText = "",
     loss_reason: Annotated[str | None, Form(max_length=40)] = None, next: FormText = "",
-    reason_asked: FormText = "",
+    reason_asked: FormText = "", reason: ReasonText = "",
 ) -> Response:  # fmt: skip
     pages.readable(uow, opportunity_id, actor, playbook)
     try:
         opportunities.change_stage(
             uow, opportunity_id=opportunity_id, stage=stage, loss_reason=loss_reason or None,
-            actor=actor, playbook=playbook, now=now,
+            actor=actor, playbook=playbook, now=now, reason=reason,
         )  # fmt: skip
     except Forbidden:
         raise  # the error page: this person may not move opportunities
@@ -131,7 +134,7 @@ def move(
                 request, "opportunities/lose.html", playbook,
                 row=pages.readable(uow, opportunity_id, actor, playbook),
                 next=_back(next, opportunity_id),
-                errors=errors if reason_asked else {}, stage=stage,
+                errors=errors if reason_asked else {}, stage=stage, note=reason,
                 status_code=422 if reason_asked else 200,
             )  # fmt: skip
         return _page(request, uow, actor, playbook, opportunity_id, stage_errors=errors)
@@ -143,11 +146,13 @@ def move(
 def edit(
     request: Request, opportunity_id: PathId, uow: WriteUow, actor: PageActor,
     playbook: PlaybookDep, now: Now, amount: FormText = "", expected_close_date: FormText = "",
+    reason: ReasonText = "",
 ) -> Response:  # fmt: skip
     pages.readable(uow, opportunity_id, actor, playbook)
     changes = {
         "amount": parse_amount(amount, locale_of(request)),
         "expected_close_date": parse_day(expected_close_date),
+        "reason": reason,
     }
     try:
         opportunities.update(
@@ -161,7 +166,7 @@ def edit(
         errors = field_errors(exc, EDIT_FIELDS)  # others (closed meanwhile) above the form
         if expected_close_date.strip() and "expected_close_date" in errors:
             errors["expected_close_date"] = message("must be a date")  # typed, not a day
-        typed = {"amount": amount, "expected_close_date": expected_close_date}
+        typed = {"amount": amount, "expected_close_date": expected_close_date, "reason": reason}
         return _page(request, uow, actor, playbook, opportunity_id, edit_errors=errors,
                      typed=typed)  # fmt: skip
     uow.commit()
@@ -181,6 +186,7 @@ def _page(
     typed = typed or {
         "amount": amount_input(opp.amount, locale_of(request)),
         "expected_close_date": opp.expected_close_date.isoformat(),
+        "reason": "",
     }
     failed = bool(stage_errors or edit_errors)
     return render(

@@ -68,6 +68,7 @@ DETAILS: tuple[tuple[str, str], ...] = (
     ("must be a date", N_("Enter a date.")),
     ("not a month", N_("Enter a month.")),
     ("must be one of", N_("Choose a value from the list.")),
+    ("at most 500 characters", N_("Too long: at most 500 characters.")),
     ("at most", N_("Too long: at most 200 characters.")),
     ("must contain letters or digits", N_("Must contain letters or digits.")),
     ("already open as opportunity", N_("This account already has an open opportunity "

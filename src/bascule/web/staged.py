@@ -12,12 +12,13 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from bascule.imports import MAPPABLE_FIELDS, open_import
+from bascule.imports.schema import leads_schema
 
 KEEP_SECONDS = 24 * 3600
 SAMPLE_ROWS = 5
@@ -116,11 +117,17 @@ class Preview:
         return changed
 
 
-def preview(staged: Staged, *, default_region: str) -> Preview:
-    """The first rows of a staged file: its columns, values and guessed fields. Raises the
-    import's own errors (ImportFileError...) for a file it cannot read."""
+def preview(
+    staged: Staged, *, default_region: str, consent_purposes: Sequence[str] = ()
+) -> Preview:
+    """The first rows of a staged file: its columns, values and guessed fields (the consent
+    columns of ``consent_purposes`` too, as the import reads them). Raises the import's own
+    errors (ImportFileError...) for a file it cannot read."""
     with open(staged.path, "rb") as stream:
-        reader = open_import(stream, filename=staged.filename, default_region=default_region)
+        reader = open_import(
+            stream, filename=staged.filename, default_region=default_region,
+            schema=leads_schema(consent_purposes),
+        )  # fmt: skip
         rows = [row for _, row in zip(range(SAMPLE_ROWS), reader, strict=False)]
         report = reader.report
     if report.format == "vcard":

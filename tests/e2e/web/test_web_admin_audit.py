@@ -32,7 +32,7 @@ def test_the_audit_page_filters_and_is_for_admins(db_url, web_app, session_cooki
     as_admin = _client(database, web_app, session_cookie, admin_id)
     page = as_admin.get(f"/admin/audit?entity=lead&entity_id={desk.paul_id}")
     assert page.status_code == 200
-    assert f"lead #{desk.paul_id}" in page.text and "create" in page.text
+    assert f"lead #{desk.paul_id}" in page.text and "Créé" in page.text  # the action, in words
     assert f"lead #{desk.claire_id}" not in page.text
 
     bad = as_admin.get("/admin/audit?from=tomorrow&entity=nothing")

@@ -7,7 +7,17 @@ from typing import Annotated
 
 from pydantic import Field
 
-from bascule.api.schemas.common import ConsentRead, Consents, Id, Input, Name, Output, Page, Text
+from bascule.api.schemas.common import (
+    ConsentRead,
+    Consents,
+    EditReason,
+    Id,
+    Input,
+    Name,
+    Output,
+    Page,
+    Text,
+)
 
 
 class AccountCreate(Input):
@@ -26,6 +36,7 @@ class AccountUpdate(Input):
     employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
     owner_id: Id | None = None
+    reason: EditReason | None = None
 
 
 class AccountRead(Output):
@@ -58,7 +69,7 @@ class ContactCreate(Input):
 
 
 class ContactUpdate(ContactCreate):
-    pass
+    reason: EditReason | None = None
 
 
 class ContactRead(Output):

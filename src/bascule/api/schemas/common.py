@@ -7,8 +7,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
 
+from bascule.audit.service import REASON_MAX
 from bascule.intake.model import check_text
 
 # Identifiers fit a 32-bit integer column on every database.
@@ -16,6 +25,20 @@ Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 Name = Annotated[str, Field(max_length=120)]
 Text = Annotated[str, Field(max_length=200)]
+# Why an edit is made (SPEC §11): optional on every edit of a lead, opportunity, account or
+# contact; stored as the reason of the change's audit row.
+EditReason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=REASON_MAX),
+    Field(
+        description=(
+            f"Why the change is made, in the editor's words (optional; trimmed, at most "
+            f"{REASON_MAX} characters). Kept as the reason of the change's audit row and shown "
+            "in the record's audit section; it changes no field of the record."
+        ),
+        examples=["Budget confirmed by the customer on the phone"],
+    ),
+]
 
 
 class Input(BaseModel):

@@ -13,6 +13,7 @@ from pydantic import Field
 from bascule.api.schemas.common import (
     ConsentRead,
     Consents,
+    EditReason,
     Id,
     Input,
     Name,
@@ -56,7 +57,7 @@ class LeadCreate(LeadFields):
 
 
 class LeadUpdate(LeadFields):
-    pass
+    reason: EditReason | None = None
 
 
 class ScoreReason(Output):
@@ -155,9 +156,22 @@ class LeadPage(Page):
     total_exact: bool = Field(default=True, exclude_if=lambda exact: exact is True)
 
 
+StatusReason = Annotated[
+    str,
+    Field(
+        max_length=2000,
+        description=(
+            "Why the status changes: required to disqualify (it starts with one of the "
+            "playbook's disqualification reasons) and to hand an SQL back to nurturing; "
+            "optional otherwise. Kept in the status history and the audit row."
+        ),
+    ),
+]
+
+
 class StatusBody(Input):
     status: str
-    reason: Annotated[str, Field(max_length=2000)] | None = None
+    reason: StatusReason | None = None
 
 
 class HistoryRead(Output):
@@ -233,3 +247,4 @@ class QualificationBody(Input):
     need: NeedBody | None = None
     timing: TimingBody | None = None
     meddic: MeddicBody | None = None
+    reason: EditReason | None = None

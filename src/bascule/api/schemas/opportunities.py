@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from bascule.api.schemas.common import Id, Input, Money, Output, Page, Text
+from bascule.api.schemas.common import EditReason, Id, Input, Money, Output, Page, Text
 
 
 class OpportunityContactBody(Input):
@@ -42,11 +42,13 @@ class OpportunityUpdate(Input):
     owner_id: Id | None = None
     description: Annotated[str, Field(max_length=10_000)] | None = None
     contacts: Annotated[list[OpportunityContactBody], Field(max_length=100)] | None = None
+    reason: EditReason | None = None
 
 
 class StageBody(Input):
     stage: Annotated[str, Field(max_length=40)]
     loss_reason: Annotated[str, Field(max_length=40)] | None = None
+    reason: EditReason | None = None
 
 
 class OpportunityContactRead(Output):
