@@ -9,7 +9,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
+from bascule.access import rules as access_rules
+from bascule.access.rules import Reach
 from bascule.web import formats, i18n, labels
 from bascule.web.security import VISITOR_COOKIE, csrf_token, ensure_visitor, language_of
 
@@ -20,11 +24,29 @@ templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
 )
+
+
+@pass_context
+def _money(context: Context, value: Any, currency: str) -> str:
+    # SPEC §18: a role the playbook hides opportunity amounts from (marketing by default) reads
+    # every page that shows one; each amount, and what is computed from it, says "hidden" instead.
+    if not context.get("sees_amounts", True):
+        return i18n._("hidden")
+    return formats.money(value, currency)
+
+
+def sees_amounts(actor: Any, playbook: Any) -> bool:
+    role = getattr(actor, "role", None)
+    if role is None or playbook is None:
+        return True
+    return access_rules.sees_amounts(playbook.access, Reach(actor.user_id, role.value))
+
+
 templates.env.filters |= {
     "date": formats.date,
     "datetime": formats.datetime,
     "number": formats.number,
-    "money": formats.money,
+    "money": _money,
     "percent": formats.percent,
     "items": formats.items,
     "business_time": formats.business_time,
@@ -51,10 +73,12 @@ def render(
 ) -> HTMLResponse:
     language = locale_of(request)
     visitor = ensure_visitor(request)
+    actor = getattr(request.state, "actor", None)
     context |= {
         "locale": language,
         "playbook": playbook,
-        "actor": getattr(request.state, "actor", None),
+        "actor": actor,
+        "sees_amounts": sees_amounts(actor, playbook),
         "csrf_token": csrf_token(request),
         "languages": {code: switch_language_url(request, code) for code in i18n.LANGUAGES},
     }

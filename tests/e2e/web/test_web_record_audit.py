@@ -203,3 +203,14 @@ def test_marketing_reads_that_an_amount_changed_not_the_figures(
     audit = page[page.index('aria-labelledby="audit"') :]
     assert "Deux sites" in audit and "amount: hidden" in audit
     assert "14000" not in audit and "12500" not in audit
+    # Nor anywhere else a reader of every opportunity meets an amount (SPEC §18): the page's
+    # figures and edit form, the list and its pipeline chart, the board, the account page.
+    for path in (
+        f"/opportunities/{opp}", "/opportunities", "/opportunities/board",
+        f"/accounts/{site.account_id}",
+    ):  # fmt: skip
+        shown = seen.get(path, params={"lang": "en"})
+        assert shown.status_code == 200, path
+        assert "14,000" not in shown.text and "14000" not in shown.text, path
+        assert "hidden" in shown.text, path
+        assert 'name="amount"' not in shown.text, path
