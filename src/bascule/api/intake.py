@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from bascule.api.errors import answers
 from bascule.api.schemas.common import ErrorBody
 from bascule.api.schemas.intake import IntakeBody, IntakeResult
 from bascule.errors import (
@@ -159,7 +160,8 @@ IdempotencyKey = Annotated[
     response_model=IntakeResult,
     response_model_exclude_none=True,
     openapi_extra={"requestBody": _BODY},
-    responses={
+    responses=answers(400, 422, 503)
+    | {
         code: {"model": ErrorBody, "description": text}
         for code, text in (
             (401, "X-Form-Key missing or unknown"),
