@@ -68,7 +68,10 @@ _BODY = {
     "required": True,
     "content": {"application/json": {"schema": _inlined(IntakeBody.model_json_schema())}},
 }
-FormType = Annotated[str, Path(description=f"one of {', '.join(FORM_TYPES)}", max_length=40)]
+FormType = Annotated[
+    str,
+    Path(description=f"one of {', '.join(FORM_TYPES)}", max_length=40, examples=list(FORM_TYPES)),
+]
 
 
 def _limiter(request: Request) -> Limiter:

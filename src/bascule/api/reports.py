@@ -21,6 +21,7 @@ from bascule.analytics import reports as analytics
 from bascule.analytics.access import blank_amounts, readable_by
 from bascule.api.errors import SIGNED_IN, answers
 from bascule.api.schemas.reports import (
+    AnalyticsReport,
     BacktestRequest,
     BacktestResult,
     RequalificationReport,
@@ -89,7 +90,11 @@ def language(
 LanguageDep = Annotated[str, Depends(language)]
 # ``format=csv``: the same rows as CSV.
 _JSON_OR_CSV: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "the report"}
+    200: {
+        "model": AnalyticsReport,
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "the report",
+    }
 }
 
 
