@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 
 from bascule.accounts import service as accounts
+from bascule.api.errors import ONE, SIGNED_IN, WRITE
 from bascule.api.schemas.accounts import (
     AccountCreate,
     AccountPage,
@@ -21,7 +22,7 @@ from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, R
 from bascule.privacy import consents
 from bascule.storage.uow import UnitOfWork
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=SIGNED_IN)
 
 
 def _contacts(uow: UnitOfWork, items: list[Any]) -> list[dict[str, Any]]:
@@ -57,7 +58,9 @@ def list_accounts(
     }
 
 
-@router.post("/accounts", response_model=AccountRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/accounts", response_model=AccountRead, status_code=status.HTTP_201_CREATED, responses=WRITE
+)
 def create_account(
     body: AccountCreate, uow: WriteUow, actor: CurrentActor, now: Now
 ) -> dict[str, Any]:
@@ -67,7 +70,7 @@ def create_account(
     return accounts.account_to_read(account)
 
 
-@router.get("/accounts/{account_id}", response_model=AccountRead)
+@router.get("/accounts/{account_id}", response_model=AccountRead, responses=ONE)
 def get_account(
     account_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep
 ) -> dict[str, Any]:
@@ -75,7 +78,7 @@ def get_account(
     return accounts.account_to_read(account)
 
 
-@router.patch("/accounts/{account_id}", response_model=AccountRead)
+@router.patch("/accounts/{account_id}", response_model=AccountRead, responses=ONE | WRITE)
 def update_account(
     account_id: PathId, body: AccountUpdate, uow: WriteUow, actor: CurrentActor,
     playbook: PlaybookDep, now: Now,
@@ -111,7 +114,9 @@ def list_contacts(
     }
 
 
-@router.post("/contacts", response_model=ContactRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/contacts", response_model=ContactRead, status_code=status.HTTP_201_CREATED, responses=WRITE
+)
 def create_contact(
     body: ContactCreate, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep, now: Now
 ) -> dict[str, Any]:
@@ -122,7 +127,7 @@ def create_contact(
     return result
 
 
-@router.get("/contacts/{contact_id}", response_model=ContactRead)
+@router.get("/contacts/{contact_id}", response_model=ContactRead, responses=ONE)
 def get_contact(
     contact_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep
 ) -> dict[str, Any]:
@@ -130,7 +135,7 @@ def get_contact(
     return _contacts(uow, [contact])[0]
 
 
-@router.patch("/contacts/{contact_id}", response_model=ContactRead)
+@router.patch("/contacts/{contact_id}", response_model=ContactRead, responses=ONE | WRITE)
 def update_contact(
     contact_id: PathId, body: ContactUpdate, uow: WriteUow, actor: CurrentActor,
     playbook: PlaybookDep, now: Now,

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bascule.alerts import service as alerts
 from bascule.alerts.stream import AlertHub
+from bascule.api.errors import ACTION, ONE, SIGNED_IN
 from bascule.api.schemas.alerts import AlertPage, AlertRead
 from bascule.errors import NotFound, Unauthorized
 from bascule.http.deps import (
@@ -40,7 +41,9 @@ async def _lifespan(app: Any) -> AsyncIterator[None]:
         await run_in_threadpool(hub.close)
 
 
-router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], lifespan=_lifespan)
+router = APIRouter(
+    prefix="/api/v1/alerts", tags=["alerts"], lifespan=_lifespan, responses=SIGNED_IN
+)
 
 
 def _locale(request: Request) -> str:
@@ -64,7 +67,7 @@ def list_alerts(
     )  # fmt: skip
 
 
-@router.post("/{alert_id}/read", response_model=AlertRead)
+@router.post("/{alert_id}/read", response_model=AlertRead, responses=ONE | ACTION)
 def mark_read(
     alert_id: PathId, request: Request, uow: WriteUow, actor: CurrentActor, now: Now
 ) -> dict[str, Any]:

@@ -9,10 +9,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from bascule.api.errors import SIGNED_IN
 from bascule.audit import reading
 from bascule.http.deps import CurrentActor, PlaybookDep, QueryId, ReadUow
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=SIGNED_IN)
 
 Entity = Literal[
     "lead", "opportunity", "account", "contact", "playbook", "user", "token", "team", "form",

@@ -15,13 +15,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from bascule.api.errors import ONE, SIGNED_IN, WRITE
 from bascule.api.schemas.signals import EventBatchResult, EventIn, SignalPage
 from bascule.errors import ValidationFailed
 from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, ReadUow, WriteUow
 from bascule.signals import service as signals
 from bascule.signals.model import MAX_BATCH
 
-router = APIRouter(prefix="/api/v1", tags=["events"])
+router = APIRouter(prefix="/api/v1", tags=["events"], responses=SIGNED_IN)
 MAX_BODY_BYTES = 10 * 1024 * 1024
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
@@ -72,8 +73,9 @@ async def event_batch(request: Request) -> list[Any]:
 
 
 @router.post(
-    "/events", response_model=EventBatchResult, openapi_extra={"requestBody": _BATCH_SCHEMA}
-)
+    "/events", response_model=EventBatchResult, openapi_extra={"requestBody": _BATCH_SCHEMA},
+    responses=WRITE,
+)  # fmt: skip
 def post_events(
     actor: CurrentActor,  # first: the body of an unknown caller is never read
     items: Annotated[list[Any], Depends(event_batch)],
@@ -86,7 +88,7 @@ def post_events(
     return {"accepted": result.accepted, "pending": result.pending, "rejected": rejected}
 
 
-@router.get("/leads/{lead_id}/signals", response_model=SignalPage)
+@router.get("/leads/{lead_id}/signals", response_model=SignalPage, responses=ONE)
 def lead_signals(
     lead_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, page: PageNo = 1,
     page_size: PageSize = 20,
@@ -97,7 +99,7 @@ def lead_signals(
     return _page(items, total, page, page_size)
 
 
-@router.get("/contacts/{contact_id}/signals", response_model=SignalPage)
+@router.get("/contacts/{contact_id}/signals", response_model=SignalPage, responses=ONE)
 def contact_signals(
     contact_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep,
     page: PageNo = 1, page_size: PageSize = 20,
@@ -109,7 +111,7 @@ def contact_signals(
     return _page(items, total, page, page_size)
 
 
-@router.get("/accounts/{account_id}/signals", response_model=SignalPage)
+@router.get("/accounts/{account_id}/signals", response_model=SignalPage, responses=ONE)
 def account_signals(
     account_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep,
     page: PageNo = 1, page_size: PageSize = 20,

@@ -11,12 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from bascule.api.errors import SIGNED_IN
 from bascule.errors import ValidationFailed
 from bascule.exports import service as exports
 from bascule.http.deps import CurrentActor, Now, PlaybookDep, QueryId, ReadUow
 from bascule.storage import repositories as repo
 
-router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
+router = APIRouter(prefix="/api/v1/exports", tags=["exports"], responses=SIGNED_IN)
 Search = Annotated[str | None, Query(max_length=200)]
 _CSV: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "the rows, as CSV"}

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from bascule.api.errors import ACTION, ONE, SIGNED_IN, answers
 from bascule.api.schemas.imports import ImportPage, ImportRead, ImportResult, ImportUndoResult
 from bascule.errors import ValidationFailed
 from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, ReadUow, WriteUow, database
@@ -24,7 +25,7 @@ from bascule.http.uploads import read_upload
 from bascule.imports import service as imports
 from bascule.storage import tables as t
 
-router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+router = APIRouter(prefix="/api/v1/imports", tags=["imports"], responses=SIGNED_IN)
 
 UPLOAD_BODY = {
     "requestBody": {
@@ -157,7 +158,10 @@ def error_read(error: t.ImportRowError) -> dict[str, Any]:
     }
 
 
-@router.post("", response_model=ImportResult, status_code=201, openapi_extra=UPLOAD_BODY)
+@router.post(
+    "", response_model=ImportResult, status_code=201, openapi_extra=UPLOAD_BODY,
+    responses=answers(409, 413, 415),
+)  # fmt: skip
 async def create_import(
     request: Request, actor: CurrentActor, playbook: PlaybookDep, now: Now
 ) -> dict[str, Any]:
@@ -196,7 +200,7 @@ def list_imports(
     }
 
 
-@router.get("/{import_id}", response_model=ImportRead)
+@router.get("/{import_id}", response_model=ImportRead, responses=ONE)
 def get_import(
     import_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep
 ) -> dict[str, Any]:
@@ -206,7 +210,7 @@ def get_import(
 @router.get(
     "/{import_id}/errors.csv",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}, "description": "row, field, reason"}},
+    responses={200: {"content": {"text/csv": {}}, "description": "row, field, reason"}, **ONE},
 )
 def import_errors(
     import_id: PathId, request: Request, actor: CurrentActor, playbook: PlaybookDep
@@ -232,7 +236,7 @@ def _csv(rows: Iterator[list[str]]) -> Iterator[bytes]:
     yield buffer.getvalue().encode()
 
 
-@router.post("/{import_id}/undo", response_model=ImportUndoResult)
+@router.post("/{import_id}/undo", response_model=ImportUndoResult, responses=ONE | ACTION)
 def undo_import(
     import_id: PathId, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep, now: Now
 ) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from bascule.api.errors import answers
 from bascule.api.schemas.common import ErrorBody
 from bascule.api.schemas.intake import IntakeBody, IntakeResult
 from bascule.errors import (
@@ -67,7 +68,10 @@ _BODY = {
     "required": True,
     "content": {"application/json": {"schema": _inlined(IntakeBody.model_json_schema())}},
 }
-FormType = Annotated[str, Path(description=f"one of {', '.join(FORM_TYPES)}", max_length=40)]
+FormType = Annotated[
+    str,
+    Path(description=f"one of {', '.join(FORM_TYPES)}", max_length=40, examples=list(FORM_TYPES)),
+]
 
 
 def _limiter(request: Request) -> Limiter:
@@ -159,7 +163,8 @@ IdempotencyKey = Annotated[
     response_model=IntakeResult,
     response_model_exclude_none=True,
     openapi_extra={"requestBody": _BODY},
-    responses={
+    responses=answers(400, 422, 503)
+    | {
         code: {"model": ErrorBody, "description": text}
         for code, text in (
             (401, "X-Form-Key missing or unknown"),

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from bascule.api.errors import ONE, SIGNED_IN, WRITE, Responses
 from bascule.api.schemas.conversion import ConvertBody, ConvertResult
 from bascule.api.schemas.leads import (
     ActivityCreate,
@@ -29,7 +30,13 @@ from bascule.leads.listing import LeadQuery
 from bascule.privacy import consents
 from bascule.storage import repositories as repo
 
-router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
+router = APIRouter(prefix="/api/v1/leads", tags=["leads"], responses=SIGNED_IN)
+# POST /leads with the e-mail of an open lead updates that lead: 200, not 201.
+_UPDATED: Responses = {
+    200: {"model": LeadRead, "description": "an open lead with this e-mail, updated"}
+}
+# POST /leads/{id}/convert again with the same body: the first answer again, 200.
+_REPLAYED: Responses = {200: {"model": ConvertResult, "description": "the conversion already done"}}
 
 # SPEC §13 promises the number of matches, so a list counts them all by default. A client that
 # pages through a huge unfiltered list may pass ``exact_total=false``: counting then stops past
@@ -100,7 +107,10 @@ def list_leads(
     }
 
 
-@router.post("", response_model=LeadRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "", response_model=LeadRead, status_code=status.HTTP_201_CREATED,
+    responses=WRITE | _UPDATED,
+)  # fmt: skip
 @in_worker_thread
 def create_lead(
     body: LeadCreate,
@@ -126,14 +136,14 @@ def create_lead(
     return result
 
 
-@router.get("/{lead_id}", response_model=LeadRead)
+@router.get("/{lead_id}", response_model=LeadRead, responses=ONE)
 def get_lead(
     lead_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, now: Now
 ) -> dict[str, Any]:
     return _read(uow, leads.read(uow, lead_id, actor=actor, playbook=playbook), now, playbook)
 
 
-@router.patch("/{lead_id}", response_model=LeadRead)
+@router.patch("/{lead_id}", response_model=LeadRead, responses=ONE | WRITE)
 def update_lead(
     lead_id: PathId, body: LeadUpdate, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep,
     now: Now,
@@ -147,7 +157,7 @@ def update_lead(
     return result
 
 
-@router.post("/{lead_id}/status", response_model=LeadRead)
+@router.post("/{lead_id}/status", response_model=LeadRead, responses=ONE | WRITE)
 def change_status(
     lead_id: PathId, body: StatusBody, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep,
     now: Now,
@@ -161,7 +171,7 @@ def change_status(
     return result
 
 
-@router.patch("/{lead_id}/qualification", response_model=LeadRead)
+@router.patch("/{lead_id}/qualification", response_model=LeadRead, responses=ONE | WRITE)
 def qualify(
     lead_id: PathId, body: QualificationBody, uow: WriteUow, actor: CurrentActor,
     playbook: PlaybookDep, now: Now,
@@ -176,8 +186,9 @@ def qualify(
 
 
 @router.post(
-    "/{lead_id}/activities", response_model=ActivityRead, status_code=status.HTTP_201_CREATED
-)
+    "/{lead_id}/activities", response_model=ActivityRead, status_code=status.HTTP_201_CREATED,
+    responses=ONE | WRITE,
+)  # fmt: skip
 def log_activity(
     lead_id: PathId, body: ActivityCreate, uow: WriteUow, actor: CurrentActor,
     playbook: PlaybookDep, now: Now,
@@ -190,7 +201,7 @@ def log_activity(
     return result
 
 
-@router.get("/{lead_id}/activities", response_model=list[ActivityRead])
+@router.get("/{lead_id}/activities", response_model=list[ActivityRead], responses=ONE)
 def list_activities(
     lead_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep
 ) -> list[Any]:
@@ -198,14 +209,17 @@ def list_activities(
     return repo.activities(uow.session, lead_id=lead_id)
 
 
-@router.get("/{lead_id}/history", response_model=list[HistoryRead])
+@router.get("/{lead_id}/history", response_model=list[HistoryRead], responses=ONE)
 def status_history(
     lead_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep
 ) -> list[Any]:
     return leads.history(uow, lead_id, actor=actor, playbook=playbook)
 
 
-@router.post("/{lead_id}/convert", response_model=ConvertResult, status_code=201)
+@router.post(
+    "/{lead_id}/convert", response_model=ConvertResult, status_code=201,
+    responses=ONE | WRITE | _REPLAYED,
+)  # fmt: skip
 @in_worker_thread
 def convert(
     lead_id: PathId, body: ConvertBody, response: Response, uow: WriteUow, actor: CurrentActor,

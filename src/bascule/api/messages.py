@@ -11,15 +11,13 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from bascule.alerts import person
-from bascule.api.schemas.common import ErrorBody, Input
+from bascule.api.errors import ONE, SIGNED_IN, WRITE
+from bascule.api.schemas.common import Input
 from bascule.http.deps import CurrentActor, Now, PathId, WriteUow
 
-router = APIRouter(prefix="/api/v1", tags=["messages"])
-_ERRORS: dict[int | str, dict[str, object]] = {
-    404: {"model": ErrorBody, "description": "no such lead or contact"},
-    409: {"model": ErrorBody, "description": "do_not_contact: the person asked not to be"},
-    422: {"model": ErrorBody, "description": "no e-mail address, or a bad subject or body"},
-}
+# 409 do_not_contact: the person asked not to be; 422: no e-mail address, or a bad subject
+# or body.
+router = APIRouter(prefix="/api/v1", tags=["messages"], responses=SIGNED_IN)
 
 
 class MessageBody(Input):
@@ -34,7 +32,7 @@ class MessageQueued(BaseModel):
 
 @router.post(
     "/leads/{lead_id}/messages", response_model=MessageQueued,
-    status_code=status.HTTP_202_ACCEPTED, responses=_ERRORS,
+    status_code=status.HTTP_202_ACCEPTED, responses=ONE | WRITE,
 )  # fmt: skip
 def message_lead(
     lead_id: PathId, body: MessageBody, uow: WriteUow, actor: CurrentActor, now: Now
@@ -48,7 +46,7 @@ def message_lead(
 
 @router.post(
     "/contacts/{contact_id}/messages", response_model=MessageQueued,
-    status_code=status.HTTP_202_ACCEPTED, responses=_ERRORS,
+    status_code=status.HTTP_202_ACCEPTED, responses=ONE | WRITE,
 )  # fmt: skip
 def message_contact(
     contact_id: PathId, body: MessageBody, uow: WriteUow, actor: CurrentActor, now: Now

@@ -6,17 +6,36 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
+from bascule.api.errors import SIGNED_IN, answers
 from bascule.http.deps import CurrentActor, PlaybookDep, database
 from bascule.storage import health as store
 
 router = APIRouter(prefix="/api/v1", tags=["meta"])
 
 
+class Health(BaseModel):
+    status: str
+    database: str | None = None
+    reason: str | None = None
+
+
+class Me(BaseModel):
+    id: int | None
+    name: str
+    role: str | None
+
+
 @router.get(
     "/health",
+    response_model=Health,
     responses={
-        503: {"description": "the database does not take writes: {status, database, reason}"}
+        503: {
+            "model": Health,
+            "description": "the database does not take writes: {status, database, reason}",
+        },
+        **answers(422),
     },
 )
 def health(request: Request) -> JSONResponse:
@@ -29,11 +48,11 @@ def health(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=503)
 
 
-@router.get("/me")
+@router.get("/me", response_model=Me, responses=SIGNED_IN)
 def me(actor: CurrentActor) -> dict[str, Any]:
     return {"id": actor.user_id, "name": actor.name, "role": actor.role}
 
 
-@router.get("/playbook")
+@router.get("/playbook", responses=SIGNED_IN)
 def playbook(actor: CurrentActor, active: PlaybookDep) -> dict[str, Any]:
     return active.model_dump(mode="json")

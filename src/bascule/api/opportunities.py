@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 
 from bascule.access import service as access
+from bascule.api.errors import ONE, SIGNED_IN, WRITE
 from bascule.api.schemas.opportunities import (
     OpportunityCreate,
     OpportunityPage,
@@ -18,7 +19,7 @@ from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, R
 from bascule.opportunities import service as opportunities
 from bascule.storage import repositories as repo
 
-router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"])
+router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"], responses=SIGNED_IN)
 
 
 def _read(
@@ -50,7 +51,9 @@ def list_opportunities(
     }
 
 
-@router.post("", response_model=OpportunityRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "", response_model=OpportunityRead, status_code=status.HTTP_201_CREATED, responses=WRITE
+)
 def create_opportunity(
     body: OpportunityCreate, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep, now: Now
 ) -> dict[str, Any]:
@@ -61,7 +64,7 @@ def create_opportunity(
     return result
 
 
-@router.get("/{opportunity_id}", response_model=OpportunityRead)
+@router.get("/{opportunity_id}", response_model=OpportunityRead, responses=ONE)
 def get_opportunity(
     opportunity_id: PathId, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep
 ) -> dict[str, Any]:
@@ -69,7 +72,7 @@ def get_opportunity(
     return _read(uow, opp, actor, playbook)
 
 
-@router.patch("/{opportunity_id}", response_model=OpportunityRead)
+@router.patch("/{opportunity_id}", response_model=OpportunityRead, responses=ONE | WRITE)
 def update_opportunity(
     opportunity_id: PathId, body: OpportunityUpdate, uow: WriteUow, actor: CurrentActor,
     playbook: PlaybookDep, now: Now,
@@ -83,7 +86,7 @@ def update_opportunity(
     return result
 
 
-@router.post("/{opportunity_id}/stage", response_model=OpportunityRead)
+@router.post("/{opportunity_id}/stage", response_model=OpportunityRead, responses=ONE | WRITE)
 def change_stage(
     opportunity_id: PathId, body: StageBody, uow: WriteUow, actor: CurrentActor,
     playbook: PlaybookDep, now: Now,

@@ -8,16 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from bascule.api.schemas.common import ErrorBody, Input
+from bascule.api.errors import SIGNED_IN, WRITE
+from bascule.api.schemas.common import Input
 from bascule.http.deps import CurrentActor, Now, WriteUow
 from bascule.privacy import erasure
 from bascule.privacy import export as privacy_export
 
-router = APIRouter(prefix="/api/v1/privacy", tags=["privacy"])
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorBody, "description": "not an admin"},
-    422: {"model": ErrorBody, "description": "not an e-mail address, or no reason"},
-}
+# 403: not an admin; 422: not an e-mail address, or no reason.
+router = APIRouter(prefix="/api/v1/privacy", tags=["privacy"], responses=SIGNED_IN)
 
 
 class EraseBody(Input):
@@ -25,7 +23,7 @@ class EraseBody(Input):
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-@router.get("/export", responses=_ERRORS)
+@router.get("/export")
 def export(
     email: Annotated[str, Query(min_length=3, max_length=254)], uow: WriteUow,
     actor: CurrentActor, now: Now,
@@ -37,7 +35,7 @@ def export(
     return document
 
 
-@router.post("/erase", responses=_ERRORS)
+@router.post("/erase", responses=WRITE)
 def erase(body: EraseBody, uow: WriteUow, actor: CurrentActor, now: Now) -> dict[str, int]:
     """Anonymise the person everywhere; the reports keep their counts and amounts. Answers
     how many rows of each kind were anonymised (all zero when nobody had this e-mail)."""

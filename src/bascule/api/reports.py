@@ -19,7 +19,9 @@ from bascule.analytics import backtest as backtests
 from bascule.analytics import export
 from bascule.analytics import reports as analytics
 from bascule.analytics.access import blank_amounts, readable_by
+from bascule.api.errors import SIGNED_IN, answers
 from bascule.api.schemas.reports import (
+    AnalyticsReport,
     BacktestRequest,
     BacktestResult,
     RequalificationReport,
@@ -33,7 +35,7 @@ from bascule.sla import report as sla_report
 from bascule.sla import service as sla
 from bascule.storage import tables as t
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=SIGNED_IN)
 
 
 @router.get("/sla", response_model=SlaReport)
@@ -86,6 +88,14 @@ def language(
 
 
 LanguageDep = Annotated[str, Depends(language)]
+# ``format=csv``: the same rows as CSV.
+_JSON_OR_CSV: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": AnalyticsReport,
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "the report",
+    }
+}
 
 
 def _query(
@@ -110,7 +120,7 @@ def _answer(report: dict[str, Any], format: str, q: analytics.Query) -> Any:
     return report
 
 
-@router.get("/funnel")
+@router.get("/funnel", responses=_JSON_OR_CSV)
 def funnel(
     uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, period: PeriodDep,
     locale: LanguageDep, format: Format = "json", group_by: GroupBy = "none",
@@ -126,7 +136,7 @@ def funnel(
     return _answer(analytics.funnel(uow, query=q, playbook=playbook), format, q)
 
 
-@router.get("/pipeline")
+@router.get("/pipeline", responses=_JSON_OR_CSV)
 def pipeline(
     uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, period: PeriodDep,
     locale: LanguageDep, format: Format = "json", group_by: GroupBy = "none",
@@ -140,7 +150,7 @@ def pipeline(
     return _answer(analytics.pipeline(uow, query=q, playbook=playbook), format, q)
 
 
-@router.get("/loss-reasons")
+@router.get("/loss-reasons", responses=_JSON_OR_CSV)
 def loss_reasons(
     uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, period: PeriodDep,
     locale: LanguageDep, format: Format = "json", group_by: GroupBy = "none",
@@ -153,7 +163,7 @@ def loss_reasons(
     return _answer(analytics.loss_reasons(uow, query=q, playbook=playbook), format, q)
 
 
-@router.get("/stage-times")
+@router.get("/stage-times", responses=_JSON_OR_CSV)
 def stage_times(
     uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, period: PeriodDep, now: Now,
     locale: LanguageDep, format: Format = "json",
@@ -168,7 +178,7 @@ def stage_times(
     return _answer(found, format, q)
 
 
-@router.post("/backtest", response_model=BacktestResult)
+@router.post("/backtest", response_model=BacktestResult, responses=answers(400, 413))
 def backtest(
     body: BacktestRequest, uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, now: Now
 ) -> dict[str, Any]:

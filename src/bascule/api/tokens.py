@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from bascule.api.errors import ONE, SIGNED_IN, WRITE
 from bascule.api.schemas.common import Input
 from bascule.errors import Forbidden
 from bascule.http.deps import CurrentActor, Now, PathId, QueryId, ReadUow, WriteUow
 from bascule.users import tokens
 from bascule.users.model import Role
 
-router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
+router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"], responses=SIGNED_IN)
 
 
 class TokenRead(BaseModel):
@@ -50,7 +51,7 @@ def list_tokens(
     return [tokens.to_read(tok, email, now) for tok, email in tokens.listed(uow, user_id=wanted)]
 
 
-@router.post("/{token_id}/revoke", response_model=TokenRead)
+@router.post("/{token_id}/revoke", response_model=TokenRead, responses=ONE | WRITE)
 def revoke_token(
     token_id: PathId, uow: WriteUow, actor: CurrentActor, now: Now, body: RevokeBody = NO_REASON
 ) -> dict[str, Any]:

@@ -6,14 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from bascule.api.errors import ACTION, ONE, SIGNED_IN, WRITE
 from bascule.api.schemas.users import AwayBody, DeactivationRead, UserRead
 from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, WriteUow
 from bascule.users import availability
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"])
+router = APIRouter(prefix="/api/v1/users", tags=["users"], responses=SIGNED_IN)
 
 
-@router.post("/{user_id}/away", response_model=UserRead)
+@router.post("/{user_id}/away", response_model=UserRead, responses=ONE | WRITE)
 def set_away(
     user_id: PathId, body: AwayBody, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep,
     now: Now,
@@ -28,7 +29,7 @@ def set_away(
     return availability.to_read(user, now)
 
 
-@router.delete("/{user_id}/away", response_model=UserRead)
+@router.delete("/{user_id}/away", response_model=UserRead, responses=ONE | ACTION)
 def set_back(user_id: PathId, uow: WriteUow, actor: CurrentActor, now: Now) -> dict[str, Any]:
     user = availability.find(uow, actor=actor, user_id=user_id)
     availability.set_back(uow, user=user, actor=actor, now=now)
@@ -36,7 +37,7 @@ def set_back(user_id: PathId, uow: WriteUow, actor: CurrentActor, now: Now) -> d
     return availability.to_read(user, now)
 
 
-@router.post("/{user_id}/deactivate", response_model=DeactivationRead)
+@router.post("/{user_id}/deactivate", response_model=DeactivationRead, responses=ONE | ACTION)
 def deactivate(
     user_id: PathId, uow: WriteUow, actor: CurrentActor, playbook: PlaybookDep, now: Now
 ) -> dict[str, Any]:
@@ -46,7 +47,7 @@ def deactivate(
     return availability.deactivation_to_read(done, now)
 
 
-@router.post("/{user_id}/activate", response_model=UserRead)
+@router.post("/{user_id}/activate", response_model=UserRead, responses=ONE | ACTION)
 def activate(user_id: PathId, uow: WriteUow, actor: CurrentActor, now: Now) -> dict[str, Any]:
     user = availability.find(uow, actor=actor, user_id=user_id)
     availability.activate(uow, user=user, actor=actor, now=now)

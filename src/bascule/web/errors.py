@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.exceptions import HTTPException
 
 from bascule.errors import BasculeError
+from bascule.http.methods import allowed_methods
 from bascule.storage import DataError, IntegrityError, OperationalError
 from bascule.web import i18n
 from bascule.web.auth import LoginRequired
@@ -82,11 +83,23 @@ def _status_of(exc: Exception) -> int:
 def _html_or(api_handler: Handler | None) -> Handler:
     async def handle(request: Request, exc: Exception) -> Response:
         if is_browser_page(request) or api_handler is None:
-            return error_page(request, _status_of(exc))
+            return _with_headers(request, exc, error_page(request, _status_of(exc)))
         answer = api_handler(request, exc)
         return await answer if isinstance(answer, Awaitable) else answer
 
     return handle
+
+
+def _with_headers(request: Request, exc: Exception, page: HTMLResponse) -> HTMLResponse:
+    """The page keeps the error's headers: ``Allow`` on a 405 (every method of the path),
+    ``Retry-After`` on a 429."""
+    if isinstance(exc, HTTPException):
+        page.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            page.headers["Allow"] = allowed_methods(request)
+    elif isinstance(exc, BasculeError):
+        page.headers.update(exc.headers)
+    return page
 
 
 def install(app: FastAPI) -> None:

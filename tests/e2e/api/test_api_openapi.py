@@ -157,3 +157,95 @@ def test_openapi_request_bodies_refuse_unknown_fields(spec):
             if schema.get("additionalProperties") is not False:
                 open_bodies.append(f"{method.upper()} {path}")
     assert sorted(set(open_bodies) - OPEN_BY_DESIGN) == []
+
+
+# --- every status a route answers is documented (issue 12) ------------------------------------
+
+# The only routes called without a bearer token: the health check (no caller at all) and the
+# public forms (their key in X-Form-Key, refused with 401/403 like a token).
+NO_CALLER = {"GET /api/v1/health"}
+# POSTs that write nothing (a back-test replays history in memory): no conflict can happen.
+READ_ONLY_POSTS = {"POST /api/v1/reports/backtest"}
+
+
+def expected_statuses(path: str, method: str, operation: dict[str, Any]) -> set[str]:
+    """What a route answers besides success, by what it takes: every route a bad parameter
+    (422, a NUL in any query string included) and a busy database (503); a caller, 401 and
+    403; a record in its path, 404; a body, 413 over the cap (400 when it is not JSON); a
+    write, 409 (the record's state, or a concurrent write)."""
+    name = f"{method.upper()} {path}"
+    expected = {"422", "503"}
+    if name not in NO_CALLER:
+        expected |= {"401", "403"}
+    if any(p["in"] == "path" for p in operation.get("parameters", [])):
+        expected.add("404")
+    content = operation.get("requestBody", {}).get("content", {})
+    if content:
+        expected.add("413")
+    if "application/json" in content:
+        expected.add("400")
+    if method in ("post", "patch", "put", "delete") and name not in READ_ONLY_POSTS:
+        expected.add("409")
+    return expected
+
+
+def api_operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, operations in spec["paths"].items()
+        if path.startswith("/api/")
+        for method, operation in operations.items()
+    ]
+
+
+def test_openapi_every_route_documents_the_statuses_it_answers(spec):
+    missing = {
+        f"{method.upper()} {path}": sorted(
+            expected_statuses(path, method, operation) - set(operation["responses"])
+        )
+        for path, method, operation in api_operations(spec)
+    }
+    assert {name: codes for name, codes in missing.items() if codes} == {}
+
+
+def test_openapi_errors_are_documented_in_the_error_shape(spec):
+    """Every 4xx documented has the SPEC §13 shape (never FastAPI's ``{"detail": [...]}``)."""
+    wrong = []
+    for path, method, operation in api_operations(spec):
+        for status, answer in operation["responses"].items():
+            if not status.startswith("4"):
+                continue
+            schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+            if schema.get("$ref", "").rsplit("/", 1)[-1] != "ErrorBody":
+                wrong.append(f"{method.upper()} {path} {status}")
+    assert wrong == []
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+def test_openapi_documents_a_second_success_where_one_is_answered(spec):
+    # A lead posted again with its e-mail is updated (200); a conversion sent again is
+    # answered as the first time (200); both create otherwise (201).
+    for path in ("/api/v1/leads", "/api/v1/leads/{lead_id}/convert"):
+        assert {"200", "201"} <= set(spec["paths"][path]["post"]["responses"])
+    for report in ("funnel", "pipeline", "loss-reasons", "stage-times"):
+        ok = spec["paths"][f"/api/v1/reports/{report}"]["get"]["responses"]["200"]
+        assert {"application/json", "text/csv"} <= set(ok["content"])
+
+
+def test_a_method_a_path_does_not_serve_answers_405_with_every_method_in_allow(api, spec):
+    for path, operations in spec["paths"].items():
+        served = {method.upper() for method in operations}
+        other = next(m for m in ("PUT", "DELETE", "PATCH", "POST") if m not in served)
+        url = path.format_map(KeyDefault(form_type="demo_request"))
+        response = api.request(other, url)
+        assert response.status_code == 405, (other, url, response.text)
+        assert response.json()["error"]["code"] == "method_not_allowed"
+        allow = set(response.headers["allow"].split(", "))
+        assert allow == served, (other, url)
+
+
+class KeyDefault(dict[str, str]):
+    """``/leads/{lead_id}`` → ``/leads/1``: any id will do, the method is refused first."""
+
+    def __missing__(self, key: str) -> str:
+        return "1"

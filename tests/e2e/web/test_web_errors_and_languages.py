@@ -74,6 +74,16 @@ def test_the_api_keeps_its_json_errors(app, method, path, status, code):
     assert answer.json()["error"]["code"] == code
 
 
+def test_a_405_names_every_method_of_the_address_in_allow(signed_in):
+    page = signed_in.request("DELETE", "/leads")
+    api = signed_in.request("DELETE", "/api/v1/leads")
+
+    assert page.status_code == api.status_code == 405
+    assert "GET" in page.headers["allow"].split(", ")
+    # Two routes serve /api/v1/leads (GET and POST): Allow names both, not the first one's.
+    assert api.headers["allow"] == "GET, POST"
+
+
 def test_a_page_without_a_session_sends_the_browser_to_sign_in(app):
     with TestClient(app) as client:
         answer = client.get("/reports/sla?from=2026-12-01", follow_redirects=False)

@@ -78,6 +78,22 @@ class RequalificationReport(Output):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
 
+class AnalyticsReport(Output):
+    """The SPEC §16 reports (funnel, pipeline, loss-reasons, stage-times): the period, the
+    grouping, one row per group and the total row, each row with its ``key``, ``label`` and
+    the report's figures; a report may add fields of its own (``pipeline``,
+    ``no_real_need_share``). Documents the JSON answer; ``format=csv`` gives the same rows."""
+
+    report: str
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    group_by: str = Field(default="none", description="absent from stage-times: never grouped")
+    rows: list[dict[str, Any]]
+    total: dict[str, Any]
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True, extra="allow")
+
+
 class BacktestRequest(Input):
     """The period (days of the company's calendar, both included; by default the 30 days up to
     today) and the playbook sections to change, as in the playbook document (``{"scoring":
