@@ -12,7 +12,9 @@ both databases): every lead a ``new`` row, 70 % contacted, 30 % mql, 15 % sql, 5
 disqualified; 2.3 history rows per lead. Then ``ANALYZE``. Each report runs over the whole year
 (every lead in the cohort: the worst case), median of ``--repeats`` runs taking turns with its
 baseline's (JIT off for both on PostgreSQL, as the reports set it); both answers are compared
-(the bench stops if they differ). Plans: SQLite
+(the bench stops if they differ). CPU seconds of one more run of each: the server backend's on
+PostgreSQL (no parallel workers for it), the process's on SQLite: what the load of other
+processes hardly changes. Plans: SQLite
 ``EXPLAIN QUERY PLAN``, PostgreSQL ``EXPLAIN (ANALYZE, BUFFERS)``. Targets: ratio <= 1.5 and
 <= 2 s on PostgreSQL.
 
@@ -241,6 +243,47 @@ def timed(runs: dict[str, Callable[[], Any]], repeats: int) -> dict[str, tuple[f
     return {name: (statistics.median(times[name]), answers[name]) for name in runs}
 
 
+class BackendClock:
+    """CPU seconds the PostgreSQL backend spent on the statements sent through ``engine``
+    (read in ``/proc``: the server runs on this machine). Unlike the elapsed time, it hardly
+    moves with the load of other processes: about what the statement takes on an idle core."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.spent, self._started = 0.0, 0.0
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    @staticmethod
+    def _cpu(conn: Any) -> float:
+        pid = conn.connection.dbapi_connection.info.backend_pid
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def _before(self, conn: Any, *_: Any) -> None:
+        self._started = self._cpu(conn)
+
+    def _after(self, conn: Any, *_: Any) -> None:
+        self.spent += self._cpu(conn) - self._started
+
+
+def cpu_seconds(database: Database, run: Callable[[Database], Any], sqlite: bool) -> float:
+    """CPU seconds of one run: the process's own on SQLite (in-process), the server
+    backend's on PostgreSQL, without parallel workers (whose time the backend's omits)."""
+    if sqlite:
+        began = time.process_time()
+        run(database)
+        return time.process_time() - began
+    url = database.engine.url.update_query_dict({"options": "-c max_parallel_workers_per_gather=0"})
+    serial = Database(url.render_as_string(hide_password=False))
+    try:
+        clock = BackendClock(serial.engine)
+        run(serial)
+        return clock.spent
+    finally:
+        serial.dispose()
+
+
 def plan(engine: Engine, sqlite: bool, run: Callable[[], Any]) -> list[str]:
     """The plan of the longest statement ``run`` sends (the report's aggregate)."""
     seen: list[tuple[str, Any]] = []
@@ -339,17 +382,18 @@ def bench(kind: str, leads: int, repeats: int, keep: bool) -> None:
                                                 playbook=pb, now=NOW),
                 stage_times_sql(d), same_stage_times),
         }  # fmt: skip
-        columns = ("report", "baseline", "baseline s", "report s", "ratio")
+        columns = ("report", "baseline", "baseline s", "report s", "ratio", "baseline CPU s",
+                   "report CPU s", "CPU ratio")  # fmt: skip
         table = figures_table(f"SPEC §16 reports, {kind}, {leads:,} leads", columns)
         plans = {}
         for name, (report, sql, same) in cases.items():
 
-            def run(report: Callable[[Any], Any] = report) -> Any:
-                with database.uow() as uow:
+            def run(db: Database = database, report: Callable[[Any], Any] = report) -> Any:
+                with db.uow() as uow:
                     return report(uow)
 
-            def raw(sql: str = sql) -> Any:
-                with database.engine.connect() as conn:
+            def raw(db: Database = database, sql: str = sql) -> Any:
+                with db.engine.connect() as conn:
                     if not d.sqlite:  # as the reports do (analytics.queries.without_jit)
                         conn.exec_driver_sql("SET LOCAL jit = off")
                     return conn.execute(text(sql)).all()
@@ -359,8 +403,11 @@ def bench(kind: str, leads: int, repeats: int, keep: bool) -> None:
             (base_s, rows), (mine_s, answer) = found["baseline"], found["report"]
             if not same(answer, rows):
                 raise SystemExit(f"{name}: the report and the baseline disagree")
+            base_cpu = cpu_seconds(database, raw, d.sqlite)
+            mine_cpu = cpu_seconds(database, run, d.sqlite)
             table.add_row(name, "hand-written SQL", f"{base_s:.3f}", f"{mine_s:.3f}",
-                          f"{mine_s / base_s:.2f}")  # fmt: skip
+                          f"{mine_s / base_s:.2f}", f"{base_cpu:.2f}", f"{mine_cpu:.2f}",
+                          f"{mine_cpu / base_cpu:.2f}" if base_cpu else "-")  # fmt: skip
             plans[name] = plan(database.engine, d.sqlite, run)
         for name, lines in plans.items():
             console.print(f"\n[bold]plan: {name}[/]")
