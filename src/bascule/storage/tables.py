@@ -27,6 +27,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from bascule.storage.db import UTCDateTime, metadata, utcnow
 
 OPEN_LEAD = "status NOT IN ('converted', 'disqualified')"
+# History rows from or to a funnel step from mql on (SPEC §16 "reached"): the funnel report
+# repeats this text word for word, so that both databases see it implies the partial index's.
+FUNNEL_ROWS = (
+    "to_status IN ('mql', 'sql', 'converted') OR from_status IN ('mql', 'sql', 'converted')"
+)
 
 
 class Base(DeclarativeBase):
@@ -318,10 +323,31 @@ class LeadTag(Base):
 
 class LeadStatusHistory(Base):
     __tablename__ = "lead_status_history"
-    # Reports read history by kind over a period (requalifications, assignments): 0007.
-    __table_args__ = (Index("ix_lead_status_history_kind_changed", "kind", "changed_at"),)
+    __table_args__ = (
+        # Reports read history by kind over a period (requalifications, assignments): 0007.
+        Index("ix_lead_status_history_kind_changed", "kind", "changed_at"),
+        # A lead's rows in time order with their statuses: the stage-time report's stays read
+        # only this index (0020). Its first column serves the lead page and the cascades.
+        Index(
+            "ix_lead_status_history_lead_changed",
+            "lead_id",
+            "changed_at",
+            "id",
+            "to_status",
+            "from_status",
+        ),
+        # The rows that reach mql or beyond: the funnel reads only these (0020).
+        Index(
+            "ix_lead_status_history_reached",
+            "lead_id",
+            "to_status",
+            "from_status",
+            sqlite_where=text(FUNNEL_ROWS),
+            postgresql_where=text(FUNNEL_ROWS),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"), index=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -417,10 +443,19 @@ class OpportunityContact(Base):
 
 class OpportunityStageHistory(Base):
     __tablename__ = "opportunity_stage_history"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    opportunity_id: Mapped[int] = mapped_column(
-        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    # An opportunity's rows in time order with their stages: the stage-time report (0020).
+    __table_args__ = (
+        Index(
+            "ix_opportunity_stage_history_opportunity_changed",
+            "opportunity_id",
+            "changed_at",
+            "id",
+            "to_stage",
+            "from_stage",
+        ),
     )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"))
     from_stage: Mapped[str | None] = mapped_column(String(40))
     to_stage: Mapped[str] = mapped_column(String(40))
     probability: Mapped[int] = mapped_column(Integer)
