@@ -15,6 +15,7 @@ from bascule.errors import NotFound
 from bascule.leads import service as leads
 from bascule.opportunities import pages
 from bascule.opportunities import service as opportunities
+from bascule.analytics.conditions import OpportunityFilters
 from bascule.opportunities.board import OpportunityFilter
 from bascule.playbook.load import default_playbook
 from bascule.storage.uow import Database
@@ -93,16 +94,16 @@ def test_the_board_counts_what_the_reader_may_see(database: Database, team) -> N
 def test_the_list_sorts_and_pages(database: Database, team) -> None:
     with database.uow() as uow:
         rows, total = pages.listing(
-            uow, actor=team["manager"], flt=OpportunityFilter(), sort="-amount", page=1,
-            page_size=3, playbook=PLAYBOOK,
+            uow, actor=team["manager"], flt=OpportunityFilters(state="open"), sort="-amount", page=1,
+            page_size=3, playbook=PLAYBOOK, now=NOW,
         )  # fmt: skip
         second, _ = pages.listing(
-            uow, actor=team["manager"], flt=OpportunityFilter(), sort="-amount", page=2,
-            page_size=3, playbook=PLAYBOOK,
+            uow, actor=team["manager"], flt=OpportunityFilters(state="open"), sort="-amount", page=2,
+            page_size=3, playbook=PLAYBOOK, now=NOW,
         )  # fmt: skip
         bruno, bruno_total = pages.listing(
             uow, actor=team["manager"], sort="owner", page=1, page_size=10, playbook=PLAYBOOK,
-            flt=OpportunityFilter(owner_id=team["bruno"].user_id, state="all"),
+            flt=OpportunityFilters(owner_id=team["bruno"].user_id, state="all"), now=NOW,
         )  # fmt: skip
         assert total == 4
         assert [r.opportunity.name for r in rows + second] == [
@@ -114,8 +115,8 @@ def test_the_list_sorts_and_pages(database: Database, team) -> None:
 def test_another_reps_opportunity_is_not_found(database: Database, team) -> None:
     with database.uow() as uow:
         rows, _ = pages.listing(
-            uow, actor=team["bruno"], flt=OpportunityFilter(), sort="name", page=1,
-            page_size=10, playbook=PLAYBOOK,
+            uow, actor=team["bruno"], flt=OpportunityFilters(state="open"), sort="name", page=1,
+            page_size=10, playbook=PLAYBOOK, now=NOW,
         )  # fmt: skip
         (own,) = rows
         bruno, manager = team["bruno"], team["manager"]
