@@ -10,12 +10,12 @@ from decimal import Decimal
 import pytest
 
 from bascule.accounts import service as accounts
+from bascule.analytics.conditions import OpportunityFilters
 from bascule.conversion import preview as conversion_preview
 from bascule.errors import NotFound
 from bascule.leads import service as leads
 from bascule.opportunities import pages
 from bascule.opportunities import service as opportunities
-from bascule.analytics.conditions import OpportunityFilters
 from bascule.opportunities.board import OpportunityFilter
 from bascule.playbook.load import default_playbook
 from bascule.storage.uow import Database
@@ -23,6 +23,7 @@ from bascule.users import service as users
 from bascule.users.model import Actor
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+OPEN = OpportunityFilters(state="open")  # the list as the page first shows it
 PLAYBOOK = default_playbook()
 
 
@@ -94,11 +95,11 @@ def test_the_board_counts_what_the_reader_may_see(database: Database, team) -> N
 def test_the_list_sorts_and_pages(database: Database, team) -> None:
     with database.uow() as uow:
         rows, total = pages.listing(
-            uow, actor=team["manager"], flt=OpportunityFilters(state="open"), sort="-amount", page=1,
+            uow, actor=team["manager"], flt=OPEN, sort="-amount", page=1,
             page_size=3, playbook=PLAYBOOK, now=NOW,
         )  # fmt: skip
         second, _ = pages.listing(
-            uow, actor=team["manager"], flt=OpportunityFilters(state="open"), sort="-amount", page=2,
+            uow, actor=team["manager"], flt=OPEN, sort="-amount", page=2,
             page_size=3, playbook=PLAYBOOK, now=NOW,
         )  # fmt: skip
         bruno, bruno_total = pages.listing(
