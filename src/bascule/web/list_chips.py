@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from bascule.leads.listing import NONE, LeadQuery
@@ -73,7 +74,7 @@ def _value(name: str, value: Any, playbook: Playbook, names: Mapping[int, str]) 
     if name == "owner":
         return _("me") if value == "me" else names.get(int(value), f"#{value}")
     if name in DATES:
-        return formats.date(value) if not isinstance(value, str) else value
+        return formats.date(date.fromisoformat(value) if isinstance(value, str) else value)
     if name == "state":
         return _(STATES[value])
     if name == "outcome":
