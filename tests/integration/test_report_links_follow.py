@@ -232,14 +232,14 @@ def test_a_list_names_its_report_filters_as_chips_and_keeps_them_in_its_form(
     assert page.status_code == 200
     chips = re.findall(r'<li class="chip">(.*?) <a href="([^"]+)"', page.text)
     texts = [text for text, _ in chips]
-    reached = "Reached: MQL (Marketing Qualified Lead)"
+    reached = "Reached in its history: MQL (Marketing Qualified Lead)"
     assert reached in texts and "Company size: none" in texts and "Owner: none" in texts
     assert "Created from: Jan 1, 2026" in texts
     widened = dict(chips)[reached].replace("&amp;", "&")
     assert "reached" not in widened and "segment=none" in widened
     assert '<input type="hidden" name="reached" value="mql">' in page.text
     bad = client.get("/leads?reached=customer&lang=en")
-    assert bad.status_code == 200 and "Reached (“customer”)" in bad.text
+    assert bad.status_code == 200 and "Reached in its history (“customer”)" in bad.text
     opportunities = client.get("/opportunities?state=lost&loss_reason=none&lang=en")
     assert "State: Lost" in opportunities.text and "Loss reason: none" in opportunities.text
     refused = client.get("/opportunities?closed_from=2026-02-30&lang=en")

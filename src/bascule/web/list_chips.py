@@ -32,7 +32,7 @@ WORDS = {
     "segment": N_("Company size"),
     "employees_min": N_("Employees from"),
     "employees_max": N_("Employees up to"),
-    "reached": N_("Reached"),
+    "reached": N_("Reached in its history"),
     "outcome": N_("Outcome of its opportunity"),
     "stalled": N_("Stalled"),
     "account_id": N_("Account"),
@@ -94,7 +94,7 @@ def _text(name: str, value: Any, playbook: Playbook, names: Mapping[int, str]) -
         return _(WORDS[name])
     values = value if isinstance(value, list | tuple) else [value]
     shown = ", ".join(_value(name, v, playbook, names) for v in values)
-    return f"{word(name)}: {shown}"
+    return _("{filter}: {value}").format(filter=word(name), value=shown)
 
 
 # Lead list: the fields a filter's chip clears.
