@@ -105,19 +105,8 @@ def _report(
 # --- funnel -----------------------------------------------------------------------------------
 
 
-FUNNEL_MEASURES = (
-    "leads",
-    "mql",
-    "sql",
-    "opportunities",
-    "won",
-    "lost",
-    "mql_rate",
-    "mql_to_sql",
-    "sql_to_opportunity",
-    "opportunity_to_won",
-    "lead_to_won",
-)
+FUNNEL_MEASURES = ("leads", "mql", "sql", "opportunities", "won", "lost", "mql_rate", "mql_to_sql",
+                   "sql_to_opportunity", "opportunity_to_won", "lead_to_won")  # fmt: skip
 FUNNEL_STEPS = ("leads", "mql", "sql", "opportunities", "won")
 
 
@@ -194,16 +183,8 @@ def _funnel_view(
 # --- pipeline ---------------------------------------------------------------------------------
 
 
-PIPELINE_MEASURES = (
-    "open_count",
-    "open_amount",
-    "weighted_amount",
-    "won_count",
-    "won_amount",
-    "lost_count",
-    "lost_amount",
-    "win_rate",
-)
+PIPELINE_MEASURES = ("open_count", "open_amount", "weighted_amount", "won_count", "won_amount",
+                     "lost_count", "lost_amount", "win_rate")  # fmt: skip
 OPEN_MEASURES = frozenset({"open_count", "open_amount", "weighted_amount"})
 
 
