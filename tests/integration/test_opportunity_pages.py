@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from bascule.accounts import service as accounts
+from bascule.analytics.conditions import OpportunityFilters
 from bascule.conversion import preview as conversion_preview
 from bascule.errors import NotFound
 from bascule.leads import service as leads
@@ -22,6 +23,7 @@ from bascule.users import service as users
 from bascule.users.model import Actor
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+OPEN = OpportunityFilters(state="open")  # the list as the page first shows it
 PLAYBOOK = default_playbook()
 
 
@@ -93,16 +95,16 @@ def test_the_board_counts_what_the_reader_may_see(database: Database, team) -> N
 def test_the_list_sorts_and_pages(database: Database, team) -> None:
     with database.uow() as uow:
         rows, total = pages.listing(
-            uow, actor=team["manager"], flt=OpportunityFilter(), sort="-amount", page=1,
-            page_size=3, playbook=PLAYBOOK,
+            uow, actor=team["manager"], flt=OPEN, sort="-amount", page=1,
+            page_size=3, playbook=PLAYBOOK, now=NOW,
         )  # fmt: skip
         second, _ = pages.listing(
-            uow, actor=team["manager"], flt=OpportunityFilter(), sort="-amount", page=2,
-            page_size=3, playbook=PLAYBOOK,
+            uow, actor=team["manager"], flt=OPEN, sort="-amount", page=2,
+            page_size=3, playbook=PLAYBOOK, now=NOW,
         )  # fmt: skip
         bruno, bruno_total = pages.listing(
             uow, actor=team["manager"], sort="owner", page=1, page_size=10, playbook=PLAYBOOK,
-            flt=OpportunityFilter(owner_id=team["bruno"].user_id, state="all"),
+            flt=OpportunityFilters(owner_id=team["bruno"].user_id, state="all"), now=NOW,
         )  # fmt: skip
         assert total == 4
         assert [r.opportunity.name for r in rows + second] == [
@@ -114,8 +116,8 @@ def test_the_list_sorts_and_pages(database: Database, team) -> None:
 def test_another_reps_opportunity_is_not_found(database: Database, team) -> None:
     with database.uow() as uow:
         rows, _ = pages.listing(
-            uow, actor=team["bruno"], flt=OpportunityFilter(), sort="name", page=1,
-            page_size=10, playbook=PLAYBOOK,
+            uow, actor=team["bruno"], flt=OpportunityFilters(state="open"), sort="name", page=1,
+            page_size=10, playbook=PLAYBOOK, now=NOW,
         )  # fmt: skip
         (own,) = rows
         bruno, manager = team["bruno"], team["manager"]

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, String, cast, literal, null
 
-from bascule.analytics import labels, metrics, queries
+from bascule.analytics import conditions, labels, metrics, queries
 from bascule.analytics import stage_times as stays
 from bascule.analytics.access import EVERYTHING, Readable
 from bascule.errors import ValidationFailed
-from bascule.leads.vocabulary import LEAD_STATUSES, OPEN_LEAD_STATUSES
+from bascule.leads.vocabulary import LEAD_STATUSES
 from bascule.playbook.schema import Playbook, Reason, Stage
 from bascule.storage import tables as t
 from bascule.storage.uow import UnitOfWork
@@ -242,11 +242,7 @@ def stage_times(
     since, until = metrics.period_instants(q.start, q.end, zone)
     window = stays.Window(since, until, now)
     keys = LEAD_STATUSES if pipeline == "lead" else playbook.stage_keys
-    open_keys = OPEN_LEAD_STATUSES if pipeline == "lead" else playbook.open_stage_keys
-    stall_after = {
-        key: now - timedelta(days=playbook.analytics.stall_after_days(pipeline, key))
-        for key in open_keys
-    }
+    stall_after = conditions.stall_limits(pipeline, playbook, now)
     counts = stays.counts(uow.session, pipeline=pipeline, window=window,
                           stall_after=stall_after, readable=q.readable,
                           is_sqlite=uow.is_sqlite)  # fmt: skip

@@ -37,7 +37,8 @@ class Window:
 
 
 def stays(pipeline: Pipeline, readable: Readable) -> Subquery:
-    """``status``, ``entered_at``, ``left_at`` (None: still in it) of every stay."""
+    """``status``, ``entered_at``, ``left_at`` (None: still in it) and ``record_id`` (the
+    lead or opportunity) of every stay."""
     parent: type[t.Lead] | type[t.Opportunity]
     if pipeline == "lead":
         h = t.LeadStatusHistory
@@ -55,6 +56,7 @@ def stays(pipeline: Pipeline, readable: Readable) -> Subquery:
         status.label("status"),
         table.changed_at.label("entered_at"),
         following.label("left_at"),
+        owner.label("record_id"),
     ).where(or_(before.is_(None), before != status))
     if condition is not None:  # joined only when access narrows the records
         query = query.join(parent, parent.id == owner).where(condition)
@@ -74,6 +76,13 @@ def _at(value: datetime) -> ColumnElement[Any]:
     return literal(value, UTCDateTime())
 
 
+def stalled(s: Subquery, stall_after: Mapping[str, datetime]) -> ColumnElement[bool]:
+    """A stay in a status since before ``stall_after[status]`` (the lists' ``stalled`` too)."""
+    return or_(
+        *(and_(s.c.status == key, s.c.entered_at < _at(at)) for key, at in stall_after.items())
+    )
+
+
 def counts(
     session: Session,
     *,
@@ -90,15 +99,13 @@ def counts(
     now_in = s.c.left_at.is_(None)
     ended = and_(s.c.left_at >= _at(window.since), s.c.left_at < _at(window.until))
     entered = and_(s.c.entered_at >= _at(window.since), s.c.entered_at < _at(window.until))
-    stalled = or_(
-        *(and_(s.c.status == key, s.c.entered_at < _at(at)) for key, at in stall_after.items())
-    )
+    stalled_ = stalled(s, stall_after)
     query = select(
         s.c.status,
         count_if(entered).label("entered"),
         count_if(ended).label("left"),
         count_if(now_in).label("current"),
-        count_if(and_(now_in, stalled) if stall_after else literal(False)).label("stalled"),
+        count_if(and_(now_in, stalled_) if stall_after else literal(False)).label("stalled"),
     ).group_by(s.c.status)
     if not is_sqlite:  # one pass over the stays: the percentiles of the ended ones too
         spent = hours(s, is_sqlite)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from bascule.analytics import conditions
 from bascule.api.errors import ONE, SIGNED_IN, WRITE, Responses
 from bascule.api.schemas.conversion import ConvertBody, ConvertResult
 from bascule.api.schemas.leads import (
@@ -22,9 +23,9 @@ from bascule.api.schemas.leads import (
 )
 from bascule.conversion import service as conversion
 from bascule.errors import ValidationFailed
-from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, QueryId, ReadUow, WriteUow
+from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, ReadUow, WriteUow
 from bascule.http.threads import in_worker_thread
-from bascule.leads import reading
+from bascule.leads import lead_list, listing, reading
 from bascule.leads import service as leads
 from bascule.leads.listing import LeadQuery
 from bascule.privacy import consents
@@ -56,6 +57,13 @@ def _body(
     return LeadRead.body(lead, {**computed, "consents": held})
 
 
+# The report filters (SPEC §16): the lists behind a report's numbers.
+Reached = Annotated[str | None, Query(description="the history holds this step or a later one")]
+Outcome = Annotated[str | None, Query(description="won or lost: the converted lead's deal")]
+Stalled = Annotated[bool | None, Query(description="in its status past the stall threshold")]
+Segment = Annotated[str | None, Query(description="a funnel size segment (10-49, 250+), none")]
+
+
 @router.get("", response_model=LeadPage)
 @in_worker_thread
 def list_leads(
@@ -64,8 +72,8 @@ def list_leads(
     playbook: PlaybookDep,
     now: Now,
     status_: Annotated[list[str] | None, Query(alias="status")] = None,
-    owner: QueryId | None = None,
-    source: Annotated[list[str] | None, Query()] = None,
+    owner: Annotated[str | None, Query(description="a user id, or none: without owner")] = None,
+    source: Annotated[list[str] | None, Query(description="none: without source")] = None,
     tag: str | None = None,
     temperature: str | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -74,23 +82,41 @@ def list_leads(
     conversion_overdue: bool | None = None,
     created_from: date | None = None,
     created_to: date | None = None,
+    campaign: Annotated[str | None, Query(max_length=200, description="none: without")] = None,
+    segment: Segment = None,
+    employees_min: Annotated[int | None, Query(ge=0)] = None,
+    employees_max: Annotated[int | None, Query(ge=0)] = None,
+    reached: Reached = None,
+    outcome: Outcome = None,
+    stalled: Stalled = None,
     sort: str = "-created_at",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
     exact_total: bool = True,
-) -> dict[str, Any]:
+) -> dict[str, Any]:  # fmt: skip
     if sort.lstrip("-") not in repo.LEAD_SORTS:
         raise ValidationFailed(
             "unknown sort", fields={"sort": f"one of {', '.join(sorted(repo.LEAD_SORTS))}"}
         )
-    statuses = [s for v in status_ or [] for s in v.split(",") if s]
-    sources = [s for v in source or [] for s in v.split(",") if s]
-    # Days in the company's zone, both included (as the reports' from and to).
-    period = LeadQuery(created_from=created_from, created_to=created_to)
-    start, end = period.created_between(playbook.calendar.timezone)
-    flt = repo.LeadFilter(
-        statuses, owner, sources, tag, temperature, q, min_score, ready_to_convert, sort, page,
-        page_size, conversion_overdue=conversion_overdue, created_from=start, created_to=end,
+    # The page's own parser (``leads.listing``): the same filters, words and checks.
+    asked = {
+        "status": status_, "owner": owner, "source": source, "tag": tag,
+        "temperature": temperature, "q": q, "min_score": min_score, "ready": ready_to_convert,
+        "overdue": conversion_overdue, "created_from": created_from, "created_to": created_to,
+        "campaign": campaign, "segment": segment, "employees_min": employees_min,
+        "employees_max": employees_max, "reached": reached, "outcome": outcome,
+        "stalled": stalled,
+    }  # fmt: skip
+    params = {k: [str(x) for x in v] if isinstance(v, list) else [str(v)]
+              for k, v in asked.items() if v is not None}  # fmt: skip
+    sources, segments = playbook.lead_source_keys, conditions.segment_keys(playbook)
+    values, refused = listing.parse_filters(params, sources=sources, segments=segments)
+    if refused:
+        fields = listing.problems(refused, sources=sources, segments=segments)
+        raise ValidationFailed("bad list filter", fields=fields)
+    flt = lead_list.storage_filter(
+        LeadQuery(**values), actor=actor, playbook=playbook, now=now, sort=sort, page=page,
+        page_size=page_size,
     )  # fmt: skip
     rows = leads.listed(
         uow, flt, actor=actor, playbook=playbook,

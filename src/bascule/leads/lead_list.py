@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bascule.analytics import conditions
 from bascule.leads import service as lead_service
-from bascule.leads.listing import PAGE_SIZE, LeadQuery
+from bascule.leads.listing import NONE, PAGE_SIZE, LeadQuery
 from bascule.playbook.schema import Playbook
 from bascule.sla import service as sla
 from bascule.storage import lead_page as people_store
@@ -48,16 +49,36 @@ def people(uow: UnitOfWork) -> list[Person]:
     return [Person(*row) for row in people_store.people(uow.session)]
 
 
+def storage_filter(
+    query: LeadQuery, *, actor: Actor, playbook: Playbook, now: datetime, sort: str, page: int,
+    page_size: int,
+) -> repo.LeadFilter:  # fmt: skip
+    """The storage filter of a list's state: what ``GET /api/v1/leads`` and the page read. The
+    report filters become the reports' own conditions (``analytics.conditions``)."""
+    start, end = query.created_between(playbook.calendar.timezone)
+    with_none = NONE in query.source  # "no source": a condition storage's filter cannot say
+    report = conditions.LeadFilters(
+        unowned=query.unowned_asked, source=query.source if with_none else (),
+        campaign=query.campaign, segment=query.segment, employees_min=query.employees_min,
+        employees_max=query.employees_max, reached=query.reached, outcome=query.outcome,
+        stalled=query.stalled,
+    )  # fmt: skip
+    return repo.LeadFilter(
+        status=query.status, owner_id=query.owner_id(actor.user_id),
+        source=() if with_none else query.source, tag=query.tag, temperature=query.temperature,
+        q=query.q, min_score=query.min_score, ready_to_convert=query.ready, sort=sort, page=page,
+        page_size=page_size, conversion_overdue=query.overdue, created_from=start,
+        created_to=end,
+        extra=tuple(conditions.lead_conditions(report, playbook=playbook, now=now)),
+    )  # fmt: skip
+
+
 def build(
     uow: UnitOfWork, *, actor: Actor, query: LeadQuery, now: datetime, playbook: Playbook
 ) -> LeadList:
-    start, end = query.created_between(playbook.calendar.timezone)
-    flt = repo.LeadFilter(
-        status=query.status, owner_id=query.owner_id(actor.user_id), source=query.source,
-        tag=query.tag, temperature=query.temperature, q=query.q, min_score=query.min_score,
-        ready_to_convert=query.ready, sort=query.storage_sort(), page=query.page,
-        page_size=PAGE_SIZE, conversion_overdue=query.overdue, created_from=start,
-        created_to=end,
+    flt = storage_filter(
+        query, actor=actor, playbook=playbook, now=now, sort=query.storage_sort(),
+        page=query.page, page_size=PAGE_SIZE,
     )  # fmt: skip
     # The API's own read (``GET /api/v1/leads``): what the reader may see is decided there.
     found = lead_service.listed(uow, flt, actor=actor, playbook=playbook)

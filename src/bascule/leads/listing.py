@@ -3,8 +3,14 @@ address's query and written back to one, so that the address holds the whole sta
 view is that state under a name. Pure.
 
 The filters are the API's (``GET /api/v1/leads``: status, owner, source, tag, temperature, q,
-min_score, ready_to_convert, conversion_overdue) plus "mine" and a creation period; the words
-of the address are the page's own, short and stable (``ready=yes``, ``sort=-score``)."""
+min_score, ready_to_convert, conversion_overdue) plus "mine", a creation period and the report
+filters the report pages link with (SPEC §16): ``campaign``, ``segment`` (a funnel size
+segment), ``employees_min``/``employees_max``, ``reached`` (a funnel step the history holds, or
+a later one), ``outcome`` (won, lost: of the converted lead's opportunity) and ``stalled``; an
+owner, source, campaign or segment of ``none`` asks for the leads without one. The API and the
+page read the filters with the same ``parse_filters``; the words of the address are the page's
+own, short and stable (``ready=yes``, ``sort=-score``), the API's long ones understood too
+(``ready_to_convert=true``)."""
 
 from __future__ import annotations
 
@@ -40,6 +46,15 @@ PAGE_SIZE = 25
 MAX_PAGE = 100_000
 MAX_TEXT = 200
 YES, NO = "yes", "no"
+NONE = "none"  # a group without a value, as the report pages link to it
+# The funnel's steps (``analytics.metrics.LEAD_STEPS``) and outcomes.
+STEPS = ("new", "contacted", "mql", "sql", "converted")
+OUTCOMES = ("won", "lost")
+# The report filters: the page's form has no input for them, it keeps them as they came.
+REPORT_FILTERS = ("campaign", "segment", "employees_min", "employees_max", "reached", "outcome",
+                  "stalled")  # fmt: skip
+# The API's longer words for the page's filters.
+ALIASES = {"ready_to_convert": "ready", "conversion_overdue": "overdue"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +63,7 @@ class LeadQuery:
 
     mine: bool = False
     owner: int | None = None
+    unowned: bool = False
     status: tuple[str, ...] = ()
     source: tuple[str, ...] = ()
     tag: str | None = None
@@ -58,6 +74,13 @@ class LeadQuery:
     q: str | None = None
     created_from: date | None = None
     created_to: date | None = None
+    campaign: str | None = None
+    segment: str | None = None
+    employees_min: int | None = None
+    employees_max: int | None = None
+    reached: str | None = None
+    outcome: str | None = None
+    stalled: bool | None = None
     sort: str = DEFAULT_SORT
     columns: tuple[str, ...] = DEFAULT_COLUMNS
     page: int = 1
@@ -76,6 +99,10 @@ class LeadQuery:
     def owner_id(self, user_id: int | None) -> int | None:
         return user_id if self.mine else self.owner
 
+    @property
+    def unowned_asked(self) -> bool:
+        return self.unowned and not self.mine
+
     def created_between(self, zone: str) -> tuple[datetime | None, datetime | None]:
         """The period as instants: from the first day's midnight to the midnight after the
         last day, in the company's zone (both days included)."""
@@ -90,7 +117,7 @@ class LeadQuery:
         """The filters as JSON (what a saved view keeps), only those set."""
         values: dict[str, Any] = {
             "mine": self.mine or None,
-            "owner": None if self.mine else self.owner,
+            "owner": None if self.mine else (NONE if self.unowned else self.owner),
             "status": list(self.status) or None,
             "source": list(self.source) or None,
             "tag": self.tag,
@@ -101,6 +128,13 @@ class LeadQuery:
             "q": self.q,
             "created_from": self.created_from.isoformat() if self.created_from else None,
             "created_to": self.created_to.isoformat() if self.created_to else None,
+            "campaign": self.campaign,
+            "segment": self.segment,
+            "employees_min": self.employees_min,
+            "employees_max": self.employees_max,
+            "reached": self.reached,
+            "outcome": self.outcome,
+            "stalled": self.stalled,
         }
         return {k: v for k, v in values.items() if v is not None}
 
@@ -164,9 +198,27 @@ def _flag(text: str | None) -> bool | None:
     raise ValueError(text)
 
 
-def parse(params: Mapping[str, Sequence[str]], *, sources: Iterable[str]) -> Parsed:
-    """The list's state from an address's query (or a saved view's filters). A value that
-    does not make sense is left out and named in ``refused``; it never fails the page."""
+def _one_of(known: Iterable[str]) -> Any:
+    allowed = tuple(known)
+
+    def check(text: str) -> str:
+        if text not in allowed:
+            raise ValueError(text)
+        return text
+
+    return check
+
+
+def _owner(text: str) -> int | str | None:
+    return NONE if text == NONE else _int(text, 1, 2_147_483_647)
+
+
+def parse_filters(
+    params: Mapping[str, Sequence[str]], *, sources: Iterable[str], segments: Iterable[str] = ()
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The filters of an address's query as ``LeadQuery`` fields, and the refused ones (name
+    -> the value given). The API answers 422 for a refused one, the page a message."""
+    params = {ALIASES.get(k, k): v for k, v in params.items()}
     refused: dict[str, str] = {}
     values: dict[str, Any] = {}
 
@@ -179,8 +231,10 @@ def parse(params: Mapping[str, Sequence[str]], *, sources: Iterable[str]) -> Par
             refused[name] = text
 
     keep("mine", lambda v: _flag(v) is True, _first(params, "mine"))
-    keep("owner", lambda v: _int(v, 1, 2_147_483_647), _first(params, "owner"))
-    for name, known in (("status", LEAD_STATUSES), ("source", tuple(sources))):
+    keep("owner", _owner, _first(params, "owner"))
+    if values.get("owner") == NONE:
+        values |= {"owner": None, "unowned": True}
+    for name, known in (("status", LEAD_STATUSES), ("source", (*sources, NONE))):
         chosen = _many(params, name)
         unknown = [v for v in chosen if v not in known]
         if unknown:
@@ -196,6 +250,63 @@ def parse(params: Mapping[str, Sequence[str]], *, sources: Iterable[str]) -> Par
     values["q"] = _first(params, "q")
     keep("created_from", date.fromisoformat, _first(params, "created_from"))
     keep("created_to", date.fromisoformat, _first(params, "created_to"))
+    values["campaign"] = _first(params, "campaign")
+    keep("segment", _one_of((*segments, NONE)), _first(params, "segment"))
+    for name in ("employees_min", "employees_max"):
+        keep(name, lambda v: _int(v, 0, 10_000_000), _first(params, name))
+    keep("reached", _one_of(STEPS), _first(params, "reached"))
+    keep("outcome", _one_of(OUTCOMES), _first(params, "outcome"))
+    keep("stalled", _flag, _first(params, "stalled"))
+    return values, refused
+
+
+# What each filter takes, for the API's 422 (``fields``).
+EXPECTED = {
+    "mine": "yes or no",
+    "owner": "a user id or none",
+    "status": f"among {', '.join(LEAD_STATUSES)}",
+    "temperature": "hot, warm or cold",
+    "min_score": "a whole number from 0 to 100",
+    "ready": "yes or no",
+    "overdue": "yes or no",
+    "created_from": "a date (YYYY-MM-DD)",
+    "created_to": "a date (YYYY-MM-DD)",
+    "employees_min": "a whole number from 0",
+    "employees_max": "a whole number from 0",
+    "reached": f"one of {', '.join(STEPS)}",
+    "outcome": f"one of {', '.join(OUTCOMES)}",
+    "stalled": "yes or no",
+}
+
+
+def problems(
+    refused: Mapping[str, str], *, sources: Iterable[str], segments: Iterable[str] = ()
+) -> dict[str, str]:
+    """The refused filters as the API's ``fields``: name -> what it takes."""
+    expected = EXPECTED | {
+        "source": f"among {', '.join((*sources, NONE))}",
+        "segment": f"one of {', '.join((*segments, NONE))}",
+    }
+    names = {v: k for k, v in ALIASES.items()}
+    return {names.get(k, k): f"{expected.get(k, 'not understood')}, not {v!r}"
+            for k, v in refused.items()}  # fmt: skip
+
+
+def parse(
+    params: Mapping[str, Sequence[str]], *, sources: Iterable[str], segments: Iterable[str] = ()
+) -> Parsed:
+    """The list's state from an address's query (or a saved view's filters). A value that
+    does not make sense is left out and named in ``refused``; it never fails the page."""
+    values, refused = parse_filters(params, sources=sources, segments=segments)
+
+    def keep(name: str, convert: Any, text: str | None) -> None:
+        if text is None:
+            return
+        try:
+            values[name] = convert(text)
+        except ValueError:
+            refused[name] = text
+
     sort = _first(params, "sort") or DEFAULT_SORT
     if sort.lstrip("-") in SORTS:
         values["sort"] = sort

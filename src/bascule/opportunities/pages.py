@@ -5,11 +5,14 @@ pages move and edit through ``opportunities.service``, as the API does."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement
 
 from bascule.access import service as access
+from bascule.analytics import conditions
+from bascule.analytics.conditions import OpportunityFilters
 from bascule.audit import reading as audit
 from bascule.errors import NotFound
 from bascule.opportunities.board import Column, OpportunityFilter, columns
@@ -71,11 +74,14 @@ def board(
 
 
 def listing(
-    uow: UnitOfWork, *, actor: Actor, flt: OpportunityFilter, sort: str, page: int,
-    page_size: int, playbook: Playbook,
+    uow: UnitOfWork, *, actor: Actor, flt: OpportunityFilters, sort: str, page: int,
+    page_size: int, playbook: Playbook, now: datetime,
 ) -> tuple[list[store.OpportunityRow], int]:  # fmt: skip
-    """One page of the list; ``sort`` is one of ``store.SORTS``, ``-`` first for descending."""
-    where = _where(uow, actor, flt, playbook)
+    """One page of the list (the API's filters, ``opportunities.listing``); ``sort`` is one
+    of ``store.SORTS``, ``-`` first for descending."""
+    readable = access.where(uow, actor, playbook, "opportunity")
+    where: list[Any] = [] if readable is None else [readable]
+    where += conditions.opportunity_conditions(flt, playbook=playbook, now=now)
     column = store.sort_column(sort.lstrip("-"))
     order = [column.desc() if sort.startswith("-") else column.asc()]
     return store.page_of(uow.session, where, order, page, page_size)

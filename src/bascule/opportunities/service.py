@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from bascule.access import service as access
 from bascule.accounts import service as accounts
+from bascule.analytics import conditions
+from bascule.analytics.conditions import OpportunityFilters
 from bascule.audit import service as audit
 from bascule.errors import ClosedOpportunity, DuplicateOpportunity, NotFound, ValidationFailed
 from bascule.opportunities.model import (
@@ -367,18 +369,21 @@ def list_opportunities(
     playbook: Playbook,
 ) -> tuple[list[t.Opportunity], int]:
     """A page of the opportunities ``actor`` may read that match, and their total."""
+    flt = OpportunityFilters(account_id=account_id, owner_id=owner_id, type=type,
+                             stage=(stage,) if stage else (), is_closed=is_closed)  # fmt: skip
+    return listed(uow, flt, page=page, page_size=page_size, actor=actor, playbook=playbook,
+                  now=datetime.now(UTC))  # fmt: skip
+
+
+def listed(
+    uow: UnitOfWork, flt: OpportunityFilters, *, page: int, page_size: int, actor: Actor,
+    playbook: Playbook, now: datetime,
+) -> tuple[list[t.Opportunity], int]:  # fmt: skip
+    """A page of the opportunities ``actor`` may read that ``flt`` keeps (the list's filters,
+    ``opportunities.listing``, the reports' definitions), and their total."""
     readable = access.where(uow, actor, playbook, "opportunity")
     where = [] if readable is None else [readable]
-    if account_id is not None:
-        where.append(t.Opportunity.account_id == account_id)
-    if stage:
-        where.append(t.Opportunity.stage == stage)
-    if type:
-        where.append(t.Opportunity.type == type)
-    if owner_id is not None:
-        where.append(t.Opportunity.owner_id == owner_id)
-    if is_closed is not None:
-        where.append(t.Opportunity.is_closed.is_(is_closed))
+    where += conditions.opportunity_conditions(flt, playbook=playbook, now=now)
     return repo.list_page(
         uow.session,
         t.Opportunity,

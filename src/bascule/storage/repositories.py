@@ -53,6 +53,8 @@ class LeadFilter:
     # Created in [created_from, created_to): instants, the caller turns days into them.
     created_from: datetime | None = None
     created_to: datetime | None = None
+    # Conditions on ``lead`` built above storage: the report filters (``analytics.conditions``).
+    extra: Sequence[Any] = ()
 
 
 LEAD_SORTS = {
@@ -183,6 +185,7 @@ def _lead_conditions(f: LeadFilter) -> list[Any]:
         where.append(t.Lead.created_at >= f.created_from)
     if f.created_to is not None:
         where.append(t.Lead.created_at < f.created_to)
+    where.extend(f.extra)
     return where
 
 

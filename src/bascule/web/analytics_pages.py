@@ -6,21 +6,22 @@ locale's formats, SVG charts drawn from the same rows (``web.charts``), a link f
 count to the list behind it (``web.report_links``) and ``format=csv``, the rows as the API's
 CSV.
 
-The filters are plain GET forms; a bad query is a message above the form, never an error
-page. The back-test page is ``web.backtest_page``, included here."""
+Every report page is the same steps (``_report``): read and check the query (a bad one is a
+message above the form, never an error page), run the report, answer its CSV or show it; each
+report only says how it runs (``run``) and what its page shows (``view``). The back-test page
+is ``web.backtest_page``, included here."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from bascule.analytics import reports as analytics
-from bascule.analytics.access import readable_by
-from bascule.errors import ValidationFailed
 from bascule.http.deps import Now, PlaybookDep, ReadUow
 from bascule.playbook.schema import Playbook
 from bascule.storage.uow import UnitOfWork
@@ -29,14 +30,15 @@ from bascule.web import backtest_page, formats
 from bascule.web import report_links as links
 from bascule.web import report_parts as parts
 from bascule.web.auth import PageActor
-from bascule.web.i18n import N_, _, language
+from bascule.web.i18n import N_, _
 from bascule.web.render import render
-from bascule.web.reports import Asked, asked_of, check, problems_of
+from bascule.web.reports import Asked, asked_of
 
 router = APIRouter(include_in_schema=False)
 router.include_router(backtest_page.router)
 Param = Annotated[str | None, Query()]
 From = Annotated[str | None, Query(alias="from")]
+PAGE = "reports/analytics.html"
 
 GROUPINGS = {
     "funnel": (
@@ -57,22 +59,14 @@ GROUPINGS = {
     ),
     "loss-reasons": (("none", N_("Everything")), ("owner", N_("Owner")), ("source", N_("Source"))),
 }
-
-
-def _query(
-    report: str, asked: Asked, playbook: Playbook, now: dt.datetime, actor: Actor, uow: UnitOfWork
-) -> analytics.Query:
-    """The API's checks on the typed query (``ValidationFailed`` names the field)."""
-    allowed = analytics.GROUPS.get(report, ("none",))
-    checked = check(asked, allowed, playbook, now)
-    group = analytics.check_group(report, ",".join(checked.groups))
-    return analytics.Query(
-        checked.start, checked.end, group, language(), readable_by(uow, actor, playbook)
-    )
+# How a report runs on a checked query, and what its page shows of the answer (charts,
+# tables, note): ``view(uow, query, report)``.
+Run = Callable[[UnitOfWork, analytics.Query], dict[str, Any]]
+View = Callable[[UnitOfWork, analytics.Query, dict[str, Any]], dict[str, Any]]
 
 
 def _page(
-    request: Request, name: str, playbook: Playbook, asked: Asked, kind: str, **context: Any
+    request: Request, playbook: Playbook, asked: Asked, kind: str, **context: Any
 ) -> HTMLResponse:
     groupings = [(value, _(label)) for value, label in GROUPINGS.get(kind, ())]
     context = {
@@ -86,57 +80,61 @@ def _page(
         "extra": None,
     } | context
     status = 422 if context["problems"] else 200
-    return render(request, name, playbook, status_code=status, **context)
+    return render(request, PAGE, playbook, status_code=status, **context)
+
+
+def _report(
+    request: Request, uow: UnitOfWork, actor: Actor, playbook: Playbook, now: dt.datetime, *,
+    kind: str, title: str, asked: Asked, format: str | None, run: Run, view: View,
+    problems: list[str] | None = None, **context: Any,
+) -> Response:  # fmt: skip
+    """One report page: the query read and checked (its problems shown with the form), the
+    report run, its CSV or its page."""
+    q, found = parts.checked_query(kind, asked, playbook, now, actor, uow)
+    problems = (problems or []) + found
+    if q is None or problems:
+        return _page(request, playbook, asked, kind, problems=problems, title=title, **context)
+    report = run(uow, q)
+    if format == "csv":
+        return parts.csv_response(report)
+    shown = view(uow, q, report)
+    return _page(request, playbook, asked, kind, report=report, title=title,
+                 csv_url=parts.csv_url(request), **context, **shown)  # fmt: skip
 
 
 # --- funnel -----------------------------------------------------------------------------------
 
 
-FUNNEL_MEASURES = (
-    "leads",
-    "mql",
-    "sql",
-    "opportunities",
-    "won",
-    "lost",
-    "mql_rate",
-    "mql_to_sql",
-    "sql_to_opportunity",
-    "opportunity_to_won",
-    "lead_to_won",
-)
+FUNNEL_MEASURES = ("leads", "mql", "sql", "opportunities", "won", "lost", "mql_rate", "mql_to_sql",
+                   "sql_to_opportunity", "opportunity_to_won", "lead_to_won")  # fmt: skip
 FUNNEL_STEPS = ("leads", "mql", "sql", "opportunities", "won")
 
 
 @router.get("/reports/funnel", response_class=HTMLResponse, response_model=None)
 def funnel_page(
-    request: Request,
-    uow: ReadUow,
-    actor: PageActor,
-    playbook: PlaybookDep,
-    now: Now,
-    from_: From = None,
-    to: Param = None,
-    group_by: Param = None,
-    format: Param = None,
-) -> Response:
-    asked = asked_of(from_, to, group_by, "none")
-    name = "reports/analytics.html"
-    try:
-        q = _query("funnel", asked, playbook, now, actor, uow)
-    except ValidationFailed as exc:
-        return _page(
-            request,
-            name,
-            playbook,
-            asked,
-            "funnel",
-            problems=problems_of(exc, asked),
-            title=_("Funnel"),
-        )
-    report = analytics.funnel(uow, query=q, playbook=playbook)
-    if format == "csv":
-        return parts.csv_response(report)
+    request: Request, uow: ReadUow, actor: PageActor, playbook: PlaybookDep, now: Now,
+    from_: From = None, to: Param = None, group_by: Param = None, format: Param = None,
+) -> Response:  # fmt: skip
+    def run(uow: UnitOfWork, q: analytics.Query) -> dict[str, Any]:
+        return analytics.funnel(uow, query=q, playbook=playbook)
+
+    def view(uow: UnitOfWork, q: analytics.Query, report: dict[str, Any]) -> dict[str, Any]:
+        by_month = report if q.group_by == "month" else run(uow, _by(q, "month"))
+        return _funnel_view(report, by_month, q.group_by, playbook)
+
+    return _report(
+        request, uow, actor, playbook, now, kind="funnel", title=_("Funnel"), format=format,
+        asked=asked_of(from_, to, group_by, "none"), run=run, view=view,
+    )  # fmt: skip
+
+
+def _by(q: analytics.Query, group: str) -> analytics.Query:
+    return dataclasses.replace(q, group_by=group)
+
+
+def _funnel_view(
+    report: dict[str, Any], by_month: dict[str, Any], group: str, playbook: Playbook
+) -> dict[str, Any]:
     start, end = parts.period_of(report)
     total = report["total"]
     show = parts.show("leads", playbook)
@@ -148,13 +146,6 @@ def funnel_page(
         _("Leads created from {start} to {end} and how far they got:").format(**days),
         steps,
         show,
-    )
-    by_month = (
-        report
-        if q.group_by == "month"
-        else analytics.funnel(
-            uow, query=dataclasses.replace(q, group_by="month"), playbook=playbook
-        )
     )
     months = [row["key"] for row in by_month["rows"]]
     trend = parts.columns_chart(
@@ -174,7 +165,7 @@ def funnel_page(
         report,
         FUNNEL_MEASURES,
         playbook,
-        q.group_by,
+        group,
         lambda group, row, m: (
             None
             if m not in (*FUNNEL_STEPS, "lost")
@@ -186,81 +177,42 @@ def funnel_page(
         "holds it or a later one of new < contacted < mql < sql < converted; a requalified "
         "or recycled lead counts once. Won and lost: the outcome of its opportunity now."
     )
-    return _page(
-        request,
-        name,
-        playbook,
-        asked,
-        "funnel",
-        report=report,
-        title=_("Funnel"),
-        charts=[funnel_chart, trend],
-        tables=[table],
-        csv_url=parts.csv_url(request),
-        note=note,
-    )
+    return {"charts": [funnel_chart, trend], "tables": [table], "note": note}
 
 
 # --- pipeline ---------------------------------------------------------------------------------
 
 
-PIPELINE_MEASURES = (
-    "open_count",
-    "open_amount",
-    "weighted_amount",
-    "won_count",
-    "won_amount",
-    "lost_count",
-    "lost_amount",
-    "win_rate",
-)
+PIPELINE_MEASURES = ("open_count", "open_amount", "weighted_amount", "won_count", "won_amount",
+                     "lost_count", "lost_amount", "win_rate")  # fmt: skip
 OPEN_MEASURES = frozenset({"open_count", "open_amount", "weighted_amount"})
-
-
-def _won_lost(playbook: Playbook) -> tuple[str, str]:
-    won = next(s.key for s in playbook.stages if s.outcome == "won")
-    lost = next(s.key for s in playbook.stages if s.outcome == "lost")
-    return won, lost
 
 
 @router.get("/reports/pipeline", response_class=HTMLResponse, response_model=None)
 def pipeline_page(
-    request: Request,
-    uow: ReadUow,
-    actor: PageActor,
-    playbook: PlaybookDep,
-    now: Now,
-    from_: From = None,
-    to: Param = None,
-    group_by: Param = None,
-    format: Param = None,
-) -> Response:
-    asked = asked_of(from_, to, group_by, "stage")
-    name = "reports/analytics.html"
-    try:
-        q = _query("pipeline", asked, playbook, now, actor, uow)
-    except ValidationFailed as exc:
-        return _page(
-            request,
-            name,
-            playbook,
-            asked,
-            "pipeline",
-            problems=problems_of(exc, asked),
-            title=_("Pipeline"),
-        )
-    report = analytics.pipeline(uow, query=q, playbook=playbook)
-    if format == "csv":
-        return parts.csv_response(report)
+    request: Request, uow: ReadUow, actor: PageActor, playbook: PlaybookDep, now: Now,
+    from_: From = None, to: Param = None, group_by: Param = None, format: Param = None,
+) -> Response:  # fmt: skip
+    def run(uow: UnitOfWork, q: analytics.Query) -> dict[str, Any]:
+        return analytics.pipeline(uow, query=q, playbook=playbook)
+
+    def view(uow: UnitOfWork, q: analytics.Query, report: dict[str, Any]) -> dict[str, Any]:
+        by_stage = report if q.group_by == "stage" else run(uow, _by(q, "stage"))
+        by_month = report if q.group_by == "month" else run(uow, _by(q, "month"))
+        return _pipeline_view(report, by_stage, by_month, q.group_by, playbook)
+
+    return _report(
+        request, uow, actor, playbook, now, kind="pipeline", title=_("Pipeline"), format=format,
+        asked=asked_of(from_, to, group_by, "stage"), run=run, view=view,
+    )  # fmt: skip
+
+
+def _pipeline_view(
+    report: dict[str, Any], by_stage: dict[str, Any], by_month: dict[str, Any], group: str,
+    playbook: Playbook,
+) -> dict[str, Any]:  # fmt: skip
     start, end = parts.period_of(report)
     money = parts.show("open_amount", playbook)
-    by_stage = (
-        report
-        if q.group_by == "stage"
-        else analytics.pipeline(
-            uow, query=dataclasses.replace(q, group_by="stage"), playbook=playbook
-        )
-    )
     open_stages = set(playbook.open_stage_keys)
     stage_chart = parts.bars_chart(
         "stage-chart",
@@ -272,13 +224,6 @@ def pipeline_page(
             if row["key"] in open_stages
         ],
         money,
-    )
-    by_month = (
-        report
-        if q.group_by == "month"
-        else analytics.pipeline(
-            uow, query=dataclasses.replace(q, group_by="month"), playbook=playbook
-        )
     )
     rows = sorted(by_month["rows"], key=lambda r: str(r["key"]))
     month_chart = parts.columns_chart(
@@ -292,14 +237,13 @@ def pipeline_page(
         ],
         money,
     )
-    stages = _won_lost(playbook)
     table = parts.table(
         "pipeline-table",
         _("Pipeline"),
         report,
         PIPELINE_MEASURES,
         playbook,
-        q.group_by,
+        group,
         lambda group, row, m: (
             None
             if m == "win_rate"
@@ -309,7 +253,6 @@ def pipeline_page(
                 "open" if m in OPEN_MEASURES else ("won" if m.startswith("won") else "lost"),
                 start,
                 end,
-                stages,
             )
         ),
     )
@@ -319,19 +262,7 @@ def pipeline_page(
         "Win rate = won / (won + lost), by count. By month: open by expected close month, "
         "closed by close month."
     )
-    return _page(
-        request,
-        name,
-        playbook,
-        asked,
-        "pipeline",
-        report=report,
-        title=_("Pipeline"),
-        charts=[stage_chart, month_chart],
-        tables=[table],
-        csv_url=parts.csv_url(request),
-        note=note,
-    )
+    return {"charts": [stage_chart, month_chart], "tables": [table], "note": note}
 
 
 # --- loss reasons -----------------------------------------------------------------------------
@@ -339,36 +270,24 @@ def pipeline_page(
 
 @router.get("/reports/loss-reasons", response_class=HTMLResponse, response_model=None)
 def loss_reasons_page(
-    request: Request,
-    uow: ReadUow,
-    actor: PageActor,
-    playbook: PlaybookDep,
-    now: Now,
-    from_: From = None,
-    to: Param = None,
-    group_by: Param = None,
-    format: Param = None,
-) -> Response:
-    asked = asked_of(from_, to, group_by, "none")
-    name = "reports/analytics.html"
-    title = _("Loss reasons")
-    try:
-        q = _query("loss-reasons", asked, playbook, now, actor, uow)
-    except ValidationFailed as exc:
-        return _page(
-            request,
-            name,
-            playbook,
-            asked,
-            "loss-reasons",
-            problems=problems_of(exc, asked),
-            title=title,
-        )
-    report = analytics.loss_reasons(uow, query=q, playbook=playbook)
-    if format == "csv":
-        return parts.csv_response(report)
+    request: Request, uow: ReadUow, actor: PageActor, playbook: PlaybookDep, now: Now,
+    from_: From = None, to: Param = None, group_by: Param = None, format: Param = None,
+) -> Response:  # fmt: skip
+    def run(uow: UnitOfWork, q: analytics.Query) -> dict[str, Any]:
+        return analytics.loss_reasons(uow, query=q, playbook=playbook)
+
+    def view(uow: UnitOfWork, q: analytics.Query, report: dict[str, Any]) -> dict[str, Any]:
+        return _losses_view(report, q.group_by, playbook)
+
+    return _report(
+        request, uow, actor, playbook, now, kind="loss-reasons", title=_("Loss reasons"),
+        format=format, asked=asked_of(from_, to, group_by, "none"), run=run, view=view,
+    )  # fmt: skip
+
+
+def _losses_view(report: dict[str, Any], group: str, playbook: Playbook) -> dict[str, Any]:
     start, end = parts.period_of(report)
-    grouped = q.group_by != "none"
+    grouped = group != "none"
     measures: tuple[str, ...] = ("reason_label",) if grouped else ()
     measures += ("count", "amount", "share", "no_real_need_share")
     count = parts.show("count", playbook)
@@ -383,24 +302,18 @@ def loss_reasons_page(
         chart_rows,
         count,
     )
-    lost_stage = _won_lost(playbook)[1]
     table = parts.table(
         "loss-table",
-        title,
+        _("Loss reasons"),
         report,
         measures,
         playbook,
-        q.group_by,
+        group,
         lambda group, row, m: (
             None
             if m not in ("count", "amount")
             else links.losses(
-                group,
-                row["key"],
-                row.get("reason") if grouped else row["key"],
-                start,
-                end,
-                lost_stage,
+                group, row["key"], row.get("reason") if grouped else row["key"], start, end
             )
         ),
     )
@@ -413,19 +326,7 @@ def loss_reasons_page(
         "lost for no real need over every opportunity closed (won or lost) in the period, "
         "{share} overall: high, the criteria for creating opportunities are too loose."
     )
-    return _page(
-        request,
-        name,
-        playbook,
-        asked,
-        "loss-reasons",
-        report=report,
-        title=title,
-        charts=[chart],
-        tables=[table],
-        csv_url=parts.csv_url(request),
-        note=note.format(share=share),
-    )
+    return {"charts": [chart], "tables": [table], "note": note.format(share=share)}
 
 
 # --- time in each status or stage -------------------------------------------------------------
@@ -436,19 +337,9 @@ STAY_MEASURES = ("entered", "left", "median_hours", "p90_hours", "current", "sta
 
 @router.get("/reports/stage-times", response_class=HTMLResponse, response_model=None)
 def stage_times_page(
-    request: Request,
-    uow: ReadUow,
-    actor: PageActor,
-    playbook: PlaybookDep,
-    now: Now,
-    from_: From = None,
-    to: Param = None,
-    pipeline: Param = None,
-    format: Param = None,
-) -> Response:
-    asked = asked_of(from_, to, None, "none")
-    name = "reports/analytics.html"
-    title = _("Time in each status and stage")
+    request: Request, uow: ReadUow, actor: PageActor, playbook: PlaybookDep, now: Now,
+    from_: From = None, to: Param = None, pipeline: Param = None, format: Param = None,
+) -> Response:  # fmt: skip
     chosen = (pipeline or "lead").strip()
     extra = {
         "pipeline": chosen,
@@ -458,25 +349,23 @@ def stage_times_page(
     if chosen not in analytics.PIPELINES:
         text = _("Unknown pipeline: “{value}”. Choose one from the list.")
         problems.append(text.format(value=chosen[:60]))
-    try:
-        q = _query("stage-times", asked, playbook, now, actor, uow)
-    except ValidationFailed as exc:
-        problems += problems_of(exc, asked)
-    if problems:
-        return _page(
-            request,
-            name,
-            playbook,
-            asked,
-            "stage-times",
-            extra=extra,
-            problems=problems,
-            title=title,
-        )
-    pipeline_kind: Literal["lead", "opportunity"] = "lead" if chosen == "lead" else "opportunity"
-    report = analytics.stage_times(uow, query=q, pipeline=pipeline_kind, playbook=playbook, now=now)
-    if format == "csv":
-        return parts.csv_response(report)
+    kind: Literal["lead", "opportunity"] = "lead" if chosen == "lead" else "opportunity"
+
+    def run(uow: UnitOfWork, q: analytics.Query) -> dict[str, Any]:
+        return analytics.stage_times(uow, query=q, pipeline=kind, playbook=playbook, now=now)
+
+    def view(uow: UnitOfWork, q: analytics.Query, report: dict[str, Any]) -> dict[str, Any]:
+        return _stays_view(report, kind, playbook)
+
+    return _report(
+        request, uow, actor, playbook, now, kind="stage-times",
+        title=_("Time in each status and stage"), format=format,
+        asked=asked_of(from_, to, None, "none"), run=run, view=view, problems=problems,
+        extra=extra,
+    )  # fmt: skip
+
+
+def _stays_view(report: dict[str, Any], kind: str, playbook: Playbook) -> dict[str, Any]:
     hours = parts.show("median_hours", playbook)
     chart = parts.bars_chart(
         "stay-chart",
@@ -487,13 +376,13 @@ def stage_times_page(
     )
     table = parts.table(
         "stay-table",
-        title,
+        _("Time in each status and stage"),
         report,
         STAY_MEASURES,
         playbook,
-        q.group_by,
+        "none",
         lambda group, row, m: (
-            links.stays(chosen, None if group == parts.TOTAL else row["key"], m == "stalled")
+            links.stays(kind, None if group == parts.TOTAL else row["key"], m == "stalled")
             if m in ("current", "stalled")
             else None
         ),
@@ -503,17 +392,4 @@ def stage_times_page(
         "hours of the stays that ended in the period. Stalled: in it now for longer than the "
         "playbook's stall threshold."
     )
-    return _page(
-        request,
-        name,
-        playbook,
-        asked,
-        "stage-times",
-        report=report,
-        title=title,
-        charts=[chart],
-        tables=[table],
-        csv_url=parts.csv_url(request),
-        note=note,
-        extra=extra,
-    )
+    return {"charts": [chart], "tables": [table], "note": note}

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from bascule.analytics import conditions
 from bascule.errors import ValidationFailed
 from bascule.http.deps import Now, PathId, PlaybookDep, ReadUow, database
 from bascule.leads import lead_list, listing
@@ -19,7 +20,7 @@ from bascule.leads import saved_views as views
 from bascule.leads.listing import COLUMNS, LeadQuery
 from bascule.playbook.schema import Playbook
 from bascule.users.model import Actor
-from bascule.web import field_errors, lead_actions
+from bascule.web import field_errors, lead_actions, list_chips
 from bascule.web.auth import PageActor
 from bascule.web.i18n import N_
 from bascule.web.render import render
@@ -48,7 +49,8 @@ def view_url(view: Any, playbook: Playbook) -> str:
 
 
 def _query(params: dict[str, list[str]], playbook: Playbook) -> listing.Parsed:
-    return listing.parse(params, sources=playbook.lead_source_keys)
+    segments = conditions.segment_keys(playbook)
+    return listing.parse(params, sources=playbook.lead_source_keys, segments=segments)
 
 
 def _show(
@@ -56,12 +58,14 @@ def _show(
     parsed: listing.Parsed, *, errors: dict[str, str] | None = None, status_code: int = 200,
 ) -> HTMLResponse:  # fmt: skip
     data = lead_list.build(uow, actor=actor, query=parsed.query, now=now, playbook=playbook)
+    chips = list_chips.lead_chips(parsed.query, playbook, data.names, list_url)
     return render(
         request, "leads/list.html", playbook, status_code=status_code, data=data,
         query=parsed.query, refused=parsed.refused, errors=errors or {}, COLUMNS=COLUMNS,
         list_url=list_url, query_text=urlencode(parsed.query.params()),
         view_urls={view.id: view_url(view, playbook) for view in data.views},
-        done=DONE.get(request.query_params.get("done", "")),
+        done=DONE.get(request.query_params.get("done", "")), chips=chips,
+        kept=[(k, v) for k, v in parsed.query.params() if k in listing.REPORT_FILTERS],
     )  # fmt: skip
 
 

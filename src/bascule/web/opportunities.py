@@ -17,14 +17,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from bascule.errors import BasculeError, Forbidden, ValidationFailed
 from bascule.http.deps import Now, PathId, PlaybookDep, ReadUow, WriteUow
 from bascule.opportunities import board as rules
-from bascule.opportunities import pages
+from bascule.opportunities import listing, pages
 from bascule.opportunities import service as opportunities
 from bascule.playbook.schema import Playbook
 from bascule.storage.opportunity_pages import SORTS
 from bascule.storage.uow import UnitOfWork
 from bascule.users.model import Actor
-from bascule.web import conversion_wizard
+from bascule.web import conversion_wizard, list_chips
 from bascule.web.auth import PageActor, safe_next
+from bascule.web.i18n import _
 from bascule.web.opportunity_forms import (
     amount_input,
     field_errors,
@@ -40,6 +41,8 @@ router.include_router(conversion_wizard.router)
 PAGE_SIZE = 25
 Text = Annotated[str | None, Query(max_length=40)]
 FormText = Annotated[str, Form(max_length=200)]
+# Filters the list's form has inputs for; the others (a report's link) ride along hidden.
+FORM_FILTERS = frozenset({"owner", "stage", "state", "close_month"})
 STAGE_FIELDS = {"stage": "stage", "loss_reason": "loss_reason", "reason": "reason"}
 EDIT_FIELDS = {"amount": "amount", "expected_close_date": "expected_close_date", "reason": "reason"}
 # An edit's reason (``audit.service.REASON_MAX``, checked by the service); a longer body
@@ -70,21 +73,39 @@ def _asked(request: Request) -> dict[str, str]:
 
 @router.get("/opportunities", response_class=HTMLResponse)
 def opportunity_list(
-    request: Request, uow: ReadUow, actor: PageActor, playbook: PlaybookDep,
-    owner: Text = None, close_month: Text = None, stage: Text = None, state: Text = None,
+    request: Request, uow: ReadUow, actor: PageActor, playbook: PlaybookDep, now: Now,
     sort: Text = None, page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:  # fmt: skip
-    flt, problems = _filters(actor, playbook, owner, close_month, stage, state)
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    # The API's parser (``opportunities.listing``); the page shows the open pipeline unless
+    # asked otherwise.
+    parsed = listing.parse(params, playbook=playbook, actor_id=actor.user_id, default_state="open")
+    text = _("{filter}: “{value}” is not understood and is ignored.")
+    problems = {k: text.format(filter=list_chips.word(k), value=v[:40])
+                for k, v in parsed.refused.items()}  # fmt: skip
     order = sort if sort and sort.lstrip("-") in SORTS else "expected_close_date"
     rows, total = pages.listing(
-        uow, actor=actor, flt=flt, sort=order, page=page, page_size=PAGE_SIZE, playbook=playbook
-    )
-    summary = pages.board(uow, actor=actor, flt=flt, playbook=playbook, cards=False)
+        uow, actor=actor, flt=parsed.filters, sort=order, page=page, page_size=PAGE_SIZE,
+        playbook=playbook, now=now,
+    )  # fmt: skip
+    f = parsed.filters
+    month = None
+    if "close_month" in parsed.asked and f.expected_close_from and f.expected_close_to:
+        month = (f.expected_close_from, f.expected_close_to)
+    totals = rules.OpportunityFilter(f.owner_id, month)
+    summary = pages.board(uow, actor=actor, flt=totals, playbook=playbook, cards=False)
+    link = lambda changes: _link(request, changes)  # noqa: E731
+    chips = list_chips.opportunity_chips(parsed.asked, playbook, dict(summary.owners), link)
+    asked = _asked(request) | {"state": parsed.filters.state}
+    kept = [(k, v) for k, v in parsed.asked.items() if k not in FORM_FILTERS or v == "none"]
     return render(
         request, "opportunities/list.html", playbook, rows=rows, total=total, page=page,
-        page_size=PAGE_SIZE, sort=order, asked=_asked(request), problems=problems,
+        page_size=PAGE_SIZE, sort=order, asked=asked, problems=problems,
         owners=summary.owners, columns=[c for c in summary.columns if not c.is_drop_zone],
         link=lambda **changes: _link(request, changes), status_code=422 if problems else 200,
+        chips=chips, kept=kept,
     )  # fmt: skip
 
 

@@ -1,15 +1,18 @@
 """Where each number of a report page leads: the lead or opportunity list with the filters that
 select the records behind it. Pure: the report's period, grouping and row in, a URL out.
 
-The parameters are named like the API's list filters (``status``, ``source``, ``owner``,
-``stage``, ``type``) plus the period and history filters the lists take for reports:
+The parameters are the lists' own filters (``GET /api/v1/leads`` and ``/opportunities`` and
+their pages read them with one parser each, ``leads.listing`` and ``opportunities.listing``),
+and each means what the report counts (``analytics.conditions`` builds them from the reports'
+own definitions):
 
-- leads: ``created_from``/``created_to`` (creation day, the cohort), ``campaign``,
-  ``employees_min``/``employees_max`` (a size segment), ``reached`` (mql, sql, converted: the
-  history holds that status or a later one), ``outcome`` (won, lost: of the lead's
-  opportunity), ``stalled=true`` with ``status``;
-- opportunities: ``is_closed``, ``expected_close_from``/``expected_close_to``,
-  ``closed_from``/``closed_to``, ``loss_reason``, ``stalled=true`` with ``stage``.
+- leads: ``created_from``/``created_to`` (creation day, the cohort), ``source``, ``campaign``,
+  ``owner``, ``segment`` (a funnel size segment), ``reached`` (mql, sql, converted: the
+  history holds that status or a later one), ``outcome`` (won, lost: of the converted lead's
+  opportunity), ``status`` with ``stalled=true``;
+- opportunities: ``state`` (open, won, lost, all), ``expected_close_from``/``_to``,
+  ``closed_from``/``_to``, ``stage``, ``type``, ``source``, ``owner``, ``loss_reason``,
+  ``stalled=true``.
 
 A group without a value (no owner, no campaign, unknown size) is asked as ``none``."""
 
@@ -44,13 +47,6 @@ def month_bounds(key: str, start: date, end: date) -> tuple[date, date]:
     return max(first, start), min(last, end)
 
 
-def segment(key: Any) -> dict[str, Any]:
-    if key is None:
-        return {"employees": "none"}
-    low, _, high = str(key).rstrip("+").partition("-")
-    return {"employees_min": low, "employees_max": high or None}
-
-
 # --- funnel -----------------------------------------------------------------------------------
 
 
@@ -60,16 +56,12 @@ def funnel(group: str, key: Any, measure: str, start: date, end: date) -> str:
     if group == "month" and key is not None:
         first, last = month_bounds(key, start, end)
         params |= {"created_from": first.isoformat(), "created_to": last.isoformat()}
-    elif group == "segment":
-        params |= segment(key)
-    elif group == "owner":
-        params["owner"] = _value(key)
-    elif group in ("source", "campaign"):
+    elif group in ("segment", "owner", "source", "campaign"):
         params[group] = _value(key)
     if measure in REACHED:
         params["reached"] = REACHED[measure]
-    if measure in OUTCOMES:
-        params |= {"reached": "converted", "outcome": OUTCOMES[measure]}
+    if measure in OUTCOMES:  # an outcome is of a converted lead's opportunity
+        params["outcome"] = OUTCOMES[measure]
     return url(LEADS, params)
 
 
@@ -77,39 +69,35 @@ def funnel(group: str, key: Any, measure: str, start: date, end: date) -> str:
 
 
 def _opportunity_group(group: str, key: Any) -> dict[str, Any]:
-    if group == "owner":
-        return {"owner": _value(key)}
-    if group == "source":
-        return {"source": _value(key)}
-    if group in ("stage", "type"):
-        return {group: key}
+    if group in ("owner", "source", "stage", "type"):
+        return {group: _value(key)}
     return {}
 
 
-def pipeline(group: str, key: Any, measure: str, start: date, end: date, stages: Any) -> str:
-    """``measure`` is ``open``, ``won`` or ``lost``; ``stages`` the playbook's won and lost
-    stage keys as (won, lost)."""
-    won_stage, lost_stage = stages
-    params = _opportunity_group(group, key)
+def pipeline(group: str, key: Any, measure: str, start: date, end: date) -> str:
+    """``measure`` is ``open`` (open now, expected to close in the period) or ``won`` or
+    ``lost`` (closed in the period)."""
+    params = {"state": measure} | _opportunity_group(group, key)
     first, last = start, end
     if group == "month" and key is not None:
         first, last = month_bounds(key, start, end)
     if measure == "open":
-        params |= {"is_closed": "false", "expected_close_from": first.isoformat(),
-                   "expected_close_to": last.isoformat()}  # fmt: skip
+        params |= {"expected_close_from": first.isoformat(), "expected_close_to": last.isoformat()}
     else:
-        params |= {"stage": won_stage if measure == "won" else lost_stage,
-                   "closed_from": first.isoformat(), "closed_to": last.isoformat()}  # fmt: skip
+        params |= {"closed_from": first.isoformat(), "closed_to": last.isoformat()}
     return url(OPPORTUNITIES, params)
 
 
-def losses(group: str, key: Any, reason: Any, start: date, end: date, lost_stage: str) -> str:
-    params = _opportunity_group(group, key) | {
-        "stage": lost_stage,
-        "loss_reason": None if group == TOTAL else _value(reason),
-        "closed_from": start.isoformat(),
-        "closed_to": end.isoformat(),
-    }
+def losses(group: str, key: Any, reason: Any, start: date, end: date) -> str:
+    params = (
+        {"state": "lost"}
+        | _opportunity_group(group, key)
+        | {
+            "loss_reason": None if group == TOTAL else _value(reason),
+            "closed_from": start.isoformat(),
+            "closed_to": end.isoformat(),
+        }
+    )
     return url(OPPORTUNITIES, params)
 
 
@@ -118,9 +106,11 @@ def losses(group: str, key: Any, reason: Any, start: date, end: date, lost_stage
 
 def stays(pipeline_name: str, key: str | None, stalled: bool) -> str:
     """The leads in status ``key`` now (or the opportunities in stage ``key``)."""
+    flag = "true" if stalled else None
     if pipeline_name == "lead":
-        return url(LEADS, {"status": key, "stalled": "true" if stalled else None})
-    return url(OPPORTUNITIES, {"stage": key, "stalled": "true" if stalled else None})
+        return url(LEADS, {"status": key, "stalled": flag})
+    # Every stage, closed ones too: the list shows the open pipeline unless told otherwise.
+    return url(OPPORTUNITIES, {"stage": key, "state": "all", "stalled": flag})
 
 
 def cohort(start: date, end: date) -> str:

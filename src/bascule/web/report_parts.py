@@ -15,10 +15,16 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from bascule.analytics import export
+from bascule.analytics import reports as analytics
+from bascule.analytics.access import readable_by
+from bascule.errors import ValidationFailed
 from bascule.playbook.schema import Playbook
+from bascule.storage.uow import UnitOfWork
+from bascule.users.model import Actor
 from bascule.web import charts, formats
 from bascule.web import report_links as links
 from bascule.web.i18n import N_, _, language
+from bascule.web.reports import Asked, check, problems_of
 
 HEADERS = {
     "leads": N_("Leads"),
@@ -97,6 +103,22 @@ class Table:
 
 
 # --- shared steps -----------------------------------------------------------------------------
+
+
+def checked_query(
+    report: str, asked: Asked, playbook: Playbook, now: dt.datetime, actor: Actor,
+    uow: UnitOfWork,
+) -> tuple[analytics.Query | None, list[str]]:  # fmt: skip
+    """The first step of every report page: the typed query through the API's checks, as a
+    query with what the reader may count, or None and the problems in the reader's words."""
+    allowed = analytics.GROUPS.get(report, ("none",))
+    try:
+        checked = check(asked, allowed, playbook, now)
+        group = analytics.check_group(report, ",".join(checked.groups))
+    except ValidationFailed as exc:
+        return None, problems_of(exc, asked)
+    readable = readable_by(uow, actor, playbook)
+    return analytics.Query(checked.start, checked.end, group, language(), readable), []
 
 
 def show(measure: str, playbook: Playbook) -> Callable[[Any], str]:

@@ -102,13 +102,17 @@ def site(
             "/reports/sla", "/reports/requalifications", "/reports/sla?from=nonsense",
             "/reports/funnel", "/reports/funnel?group_by=month",
             "/reports/pipeline?to=2027-12-31&group_by=month", "/reports/loss-reasons",
-            "/reports/stage-times?pipeline=opportunity", "/reports/backtest?threshold=20",
+            "/reports/stage-times?pipeline=opportunity", "/reports/backtest",
+            "/reports/backtest?scoring.mql_threshold=20",
+            "/reports/backtest?scoring.half_life_days=0&scoring.signals.page_view.points=x",
             "/reports/funnel?group_by=colour",
             "/no-such-page", "/accounts", f"/accounts/{account_id}", "/contacts",
             f"/contacts/{contact_id}", *imported, "/opportunities/board",
             f"/opportunities/{desk.opportunity_id}",
             f"/leads/{desk.paul_id}/convert", f"/leads/{sophie}/convert",
             "/opportunities?state=all&sort=-amount",
+            "/leads?reached=mql&segment=none&owner=none&stalled=true&campaign=none&outcome=x",
+            "/opportunities?state=lost&loss_reason=none&closed_from=2026-01-01&stage=nope",
         ],
     }  # fmt: skip
     database.dispose()

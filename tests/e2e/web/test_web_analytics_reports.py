@@ -140,13 +140,18 @@ def test_the_funnel_in_french_with_its_charts_links_and_csv(site: str, page: Any
     assert params == {"created_from": ["2026-02-01"], "created_to": ["2026-03-31"],
                       "reached": ["mql"]}  # fmt: skip
     _, won = query_of(total.nth(4).get_attribute("href"))
-    assert won["outcome"] == ["won"] and won["reached"] == ["converted"]
+    assert won["outcome"] == ["won"]
     # The CSV holds the same rows.
     href = page.get_by_role("link", name="Télécharger en CSV").get_attribute("href")
     response = page.request.get(site + href)
     assert response.status == 200 and response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text())))
     assert [(r["label"], r["leads"], r["mql"], r["won"]) for r in rows] == [("Tous", "5", "3", "1")]
+    # Followed, the list holds the leads counted, and says by which filters.
+    total.nth(1).click()
+    assert plain(page.locator("h1 small").inner_text()) == "(Total 3)"
+    chips = [plain(c).rstrip(" ×") for c in page.locator("ul.filter-chips li").all_inner_texts()]
+    assert chips[-1].startswith("Atteint dans son historique : MQL")
 
 
 def test_the_funnel_by_month_links_each_month(site: str, page: Any) -> None:
@@ -172,10 +177,16 @@ def test_the_pipeline_by_month_in_english(site: str, page: Any) -> None:
     links = page.locator("#pipeline-table tbody td a")
     path, open_ = query_of(links.nth(0).get_attribute("href"))
     assert path == "/opportunities"
-    assert open_ == {"is_closed": ["false"], "expected_close_from": ["2026-03-01"],
+    assert open_ == {"state": ["open"], "expected_close_from": ["2026-03-01"],
                      "expected_close_to": ["2026-03-31"]}  # fmt: skip
     _, won = query_of(links.nth(3).get_attribute("href"))
-    assert won == {"stage": ["won"], "closed_from": ["2026-03-01"], "closed_to": ["2026-03-31"]}
+    assert won == {"state": ["won"], "closed_from": ["2026-03-01"], "closed_to": ["2026-03-31"]}
+    # The list behind the won count: the one opportunity won in March, named by chips.
+    page.click("#pipeline-table tbody tr >> nth=0 >> a >> nth=3")
+    assert page.locator("#list-title").inner_text() == "Opportunities (1)"
+    chips = page.locator("ul.filter-chips li").all_inner_texts()
+    assert [c.rstrip(" ×") for c in chips] == ["State: Won", "Closed from: Mar 1, 2026",
+                                               "Closed until: Mar 31, 2026"]  # fmt: skip
 
 
 def test_loss_reasons_and_the_no_real_need_share(site: str, page: Any) -> None:
@@ -186,7 +197,7 @@ def test_loss_reasons_and_the_no_real_need_share(site: str, page: Any) -> None:
     ]
     assert "50,0 % au total" in plain(page.locator("p.note").inner_text())
     _, lost = query_of(page.locator("#loss-table tbody a").first.get_attribute("href"))
-    assert lost["stage"] == ["lost"] and lost["loss_reason"] == ["no_real_need"]
+    assert lost["state"] == ["lost"] and lost["loss_reason"] == ["no_real_need"]
 
 
 def test_time_in_each_stage_links_to_who_is_in_it(site: str, page: Any) -> None:
@@ -196,17 +207,20 @@ def test_time_in_each_stage_links_to_who_is_in_it(site: str, page: Any) -> None:
     rows = {r[0]: r for r in cells(page, "#stay-table")}
     assert rows["Proposal sent"][5] == "1"  # in it now
     link = page.locator("#stay-table tbody tr", has_text="Proposal sent").locator("a").first
-    assert link.get_attribute("href") == "/opportunities?stage=proposal"
+    assert link.get_attribute("href") == "/opportunities?stage=proposal&state=all"
     assert page.get_by_role("img", name="Median time in each status or stage (hours)").count() == 1
+
+
+THRESHOLD = "input[name='scoring.mql_threshold']"
 
 
 def test_the_back_test_shows_both_columns(site: str, page: Any) -> None:
     page.goto(f"{site}/reports/backtest?lang=en")
-    assert page.input_value("input[name=threshold]") == "50"
+    assert page.input_value(THRESHOLD) == "50"
     page.fill("input[name=from]", "2026-02-01")
     page.fill("input[name=to]", "2026-03-31")
-    page.fill("input[name=threshold]", "30")
-    page.click("form.report-query button")
+    page.fill(THRESHOLD, "30")
+    page.click("form.report-query button[type=submit]")
     headers = page.locator("#backtest-table thead th").all_inner_texts()
     assert headers == ["Measure", "Current (threshold 50)", "Proposed (threshold 30)"]
     rows = {r[0]: r[1:] for r in cells(page, "#backtest-table")}
@@ -215,6 +229,50 @@ def test_the_back_test_shows_both_columns(site: str, page: Any) -> None:
     assert rows["Recall"] == ["0.0%", "0.0%"] and rows["Precision"] == ["—", "—"]
     link = page.locator("#backtest-table tbody a").first.get_attribute("href")
     assert link == "/leads?created_from=2026-02-01&created_to=2026-03-31"
+    assert page.input_value(THRESHOLD) == "30"  # the form keeps what was tried
+
+
+def test_the_back_test_form_holds_the_whole_playbook_and_places_each_refusal(
+    site: str, page: Any
+) -> None:
+    page.goto(f"{site}/reports/backtest?lang=en")
+    # Prefilled with the current playbook: decay, a signal's points and cap, a company size,
+    # the ready-to-convert rule.
+    assert page.get_by_label("Half-life of a signal (days)").input_value() == "30"
+    assert page.get_by_label("Page view: points").input_value() == "1"
+    assert page.get_by_label("Page view: at most").input_value() == "10"
+    assert page.get_by_label("Company size: 250+ employees").input_value() == "10"
+    assert page.get_by_label("BANT: need confirmed").is_checked()
+    assert page.get_by_label("BANT: budget at least").input_value() == "range"
+    # Three settings refused at once, each beside its input.
+    page.locator("details").first.locator("summary").click()
+    page.get_by_label("Half-life of a signal (days)").fill("0")
+    page.get_by_label("Page view: points").fill("lots")
+    page.fill(THRESHOLD, "101")
+    response_wait = page.expect_response(lambda r: "/reports/backtest" in r.url)
+    with response_wait as caught:
+        page.click("form.report-query button[type=submit]")
+    assert caught.value.status == 422
+    for label in ("Half-life of a signal (days)", "Page view: points", "MQL threshold"):
+        field = page.get_by_label(label)
+        assert field.get_attribute("aria-invalid") == "true", label
+        error = page.locator("#" + field.get_attribute("aria-describedby"))
+        assert error.inner_text().startswith("Not accepted:"), label
+    assert page.get_by_label("Page view: points").input_value() == "lots"
+    assert page.locator("table.report").count() == 0
+    # A proposal that changes the ready-to-convert rule and the decay runs: both columns.
+    page.get_by_label("Half-life of a signal (days)").fill("15")
+    page.get_by_label("Page view: points").fill("2")
+    page.fill(THRESHOLD, "40")
+    page.get_by_label("BANT: need confirmed").uncheck()
+    page.get_by_label("Framework").select_option("meddic")
+    page.click("form.report-query button[type=submit]")
+    assert page.locator("#backtest-table thead th").all_inner_texts()[1:] == [
+        "Current (threshold 50)", "Proposed (threshold 40)"]  # fmt: skip
+    assert not page.get_by_label("BANT: need confirmed").is_checked()
+    assert page.get_by_label("Framework").input_value() == "meddic"
+    params = parse_qs(urlsplit(page.url).query)
+    assert params["qualification.ready_to_convert.need_confirmed"] == ["no"]
 
 
 @pytest.mark.parametrize(
@@ -223,8 +281,8 @@ def test_the_back_test_shows_both_columns(site: str, page: Any) -> None:
         ("/reports/funnel?group_by=colour", "Regroupement inconnu"),
         ("/reports/pipeline?from=2026-04-01&to=2026-03-01", "La période finit avant de commencer"),
         ("/reports/stage-times?pipeline=deal", "Pipeline inconnu"),
-        ("/reports/backtest?threshold=0", "Seuil MQL"),
-        ("/reports/backtest?threshold=abc", "Seuil MQL"),
+        ("/reports/backtest?scoring.mql_threshold=0", "Le playbook proposé n’est pas accepté"),
+        ("/reports/backtest?scoring.mql_threshold=abc", "Le playbook proposé n’est pas accepté"),
     ],
 )
 def test_a_bad_query_is_a_message_in_the_page(site: str, page: Any, path: str, message: str):

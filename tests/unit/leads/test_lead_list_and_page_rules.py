@@ -129,3 +129,34 @@ def test_managers_sales_ops_and_administrators_reassign_others_do_not():
     assert may_reassign(Role.SALES, manages_others=True)
     assert not may_reassign(Role.SDR, manages_others=False)
     assert not may_reassign(Role.MARKETING, manages_others=False)
+
+
+def test_the_report_filters_are_read_written_back_and_refused_by_name():
+    address = (
+        "owner=none&source=none&source=web_form&campaign=none&segment=10-49&employees_min=5"
+        "&employees_max=40&reached=sql&outcome=lost&stalled=true&ready_to_convert=true"
+        "&conversion_overdue=false"
+    )
+
+    parsed = listing.parse(parse_qs(address), sources=SOURCES, segments=("1-9", "10-49"))
+
+    assert parsed.refused == {}
+    q = parsed.query
+    assert (q.owner, q.unowned, q.source, q.campaign, q.segment) == (
+        None, True, ("none", "web_form"), "none", "10-49",
+    )  # fmt: skip
+    assert (q.employees_min, q.employees_max, q.reached, q.outcome, q.stalled) == (
+        5, 40, "sql", "lost", True,
+    )  # fmt: skip
+    assert (q.ready, q.overdue) == (True, False)  # the API's words, understood
+    again = listing.parse(parse_qs(urlencode(q.params())), sources=SOURCES,
+                          segments=("1-9", "10-49"))  # fmt: skip
+    assert again.query == q
+    _, refused = listing.parse_filters(
+        parse_qs("reached=customer&outcome=maybe&segment=11-12&stalled=perhaps&owner=x"),
+        sources=SOURCES, segments=("1-9",),
+    )  # fmt: skip
+    assert set(refused) == {"reached", "outcome", "segment", "stalled", "owner"}
+    fields = listing.problems({"ready": "perhaps", **refused}, sources=SOURCES, segments=("1-9",))
+    assert fields["ready_to_convert"].startswith("yes or no")  # named as the API names it
+    assert fields["reached"] == "one of new, contacted, mql, sql, converted, not 'customer'"
