@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import String, bindparam, delete, func, or_, select, text, update
@@ -90,6 +90,8 @@ class LeadRows:
     tags: dict[int, list[str]]
     total: int
     total_exact: bool = True
+    # Each lead's consents when asked for and read with the page (None otherwise).
+    consents: dict[int, list[dict[str, Any]]] | None = None
 
 
 # Tags ride in the page query (a correlated subquery per row) only near the start of a list:
@@ -105,11 +107,18 @@ def list_leads(session: Session, f: LeadFilter) -> tuple[list[t.Lead], int]:
 
 
 def lead_page(
-    session: Session, f: LeadFilter, *, with_tags: bool = False, count_up_to: int | None = None
+    session: Session,
+    f: LeadFilter,
+    *,
+    with_tags: bool = False,
+    with_consents: bool = False,
+    count_up_to: int | None = None,
 ) -> LeadRows:
     """One query: the page, the total (a scalar subquery) and, with ``with_tags``, each lead's
-    tags. With ``count_up_to``, the count stops past that many matches (``total_exact`` False):
-    counting every match of a large unfiltered list costs more than reading the page."""
+    tags; with ``with_consents`` near the start of a list, its consents too (``consents`` None
+    otherwise: the caller reads them). With ``count_up_to``, the count stops past that many
+    matches (``total_exact`` False): counting every match of a large unfiltered list costs
+    more than reading the page."""
     where = _lead_conditions(f)
     parts = _readable_parts(f)
     if len(parts) == 1:
@@ -148,6 +157,9 @@ def lead_page(
     columns: list[Any] = [t.Lead, total.label("total")]
     if tags_inline:
         columns.append(_tag_names(session).label("tags"))
+    consents_inline = with_consents and offset <= _TAGS_IN_PAGE_MAX_OFFSET
+    if consents_inline:
+        columns.append(_consent_values(session).label("consents"))
     query = select(*columns)
     if name == "owner":
         query = query.outerjoin(t.User, t.User.id == t.Lead.owner_id)
@@ -164,12 +176,15 @@ def lead_page(
     tags: dict[int, list[str]] = {}
     if tags_inline:
         tags = {r[0].id: _tag_list(r[2]) for r in rows}
-    elif with_tags:
+    elif with_tags and not with_consents:
+        # (With consents, a deep page leaves both to the caller's one statement.)
         tags = tags_by_lead(session, [lead.id for lead in items])
+    held = {r[0].id: _consent_list(r[-1]) for r in rows} if consents_inline else None
     if count_up_to is not None and counted > count_up_to:
         # Known: at least ``counted`` leads match, and at least as many as this page reaches.
-        return LeadRows(items, tags, max(counted, offset + len(items)), total_exact=False)
-    return LeadRows(items, tags, counted)
+        known = max(counted, offset + len(items))
+        return LeadRows(items, tags, known, total_exact=False, consents=held)
+    return LeadRows(items, tags, counted, consents=held)
 
 
 def _readable_parts(f: LeadFilter) -> list[Any]:
@@ -219,6 +234,28 @@ def _tag_names(session: Session) -> Any:
         .where(t.LeadTag.lead_id == t.Lead.id)
         .scalar_subquery()
     )
+
+
+def _consent_values(session: Session) -> Any:
+    """A lead's consents as one JSON array of ``[purpose, granted, at, source]``."""
+    c = t.Consent
+    if session.get_bind().dialect.name == "sqlite":
+        found = func.json_group_array(func.json_array(c.purpose, c.granted, c.at, c.source))
+    else:
+        found = func.json_agg(func.json_build_array(c.purpose, c.granted, c.at, c.source))
+    return select(found).where(c.lead_id == t.Lead.id).scalar_subquery()
+
+
+def _consent_list(value: Any) -> list[dict[str, Any]]:
+    """The consents as ``privacy.consents`` reads them: by purpose, times aware (UTC)."""
+    if value is None:
+        return []
+    items = json.loads(value) if isinstance(value, str) else value
+    found = []
+    for purpose, granted, at, source in sorted(items, key=lambda item: str(item[0])):
+        when = datetime.fromisoformat(at).replace(tzinfo=UTC)
+        found.append({"purpose": purpose, "granted": bool(granted), "at": when, "source": source})
+    return found
 
 
 def _tag_list(value: Any) -> list[str]:

@@ -74,3 +74,18 @@ def test_converting_a_lead(api, database, statements):
 
     # One more since issue 12: the lead's consents copied to its contact (INSERT ... SELECT).
     _expect(database, seen, sqlite=19, postgresql=17)
+
+
+def test_a_page_of_the_lead_list(api, users, statements):
+    # The token, then the page with its total, tags and consents in one statement; someone
+    # who does not read every lead adds where they stand (owners and queues, read first so
+    # that the page and its count name them as literal ids). SPEC §15: at most three.
+    api.create_lead(email="someone.else@acier-durand.fr", owner_id=users["sdr"].id, tags=["vip"])
+    for who, expected in (("admin", 2), ("sdr", 3)):
+        headers = users[who].headers
+        api.client.get("/api/v1/leads?page_size=10", headers=headers)  # the playbook is cached
+        with statements() as seen:
+            page = api.client.get("/api/v1/leads?page_size=10", headers=headers)
+        assert page.json()["total"] == 1
+        queries = [s for s in seen if not s.upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+        assert len(queries) == expected, (who, queries)
