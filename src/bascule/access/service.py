@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_
 
+from bascule.access import people as everyone
 from bascule.access import rules
 from bascule.access.rules import Decision, Owners, Reach, Record
 from bascule.errors import Forbidden, NotFound
@@ -36,13 +37,14 @@ def everything(policy: Access, actor: Actor) -> bool:
 
 
 def reach_of(uow: UnitOfWork, actor: Actor, playbook: Playbook) -> Reach:
-    """Where ``actor`` stands (cached in the transaction: a request asks several times)."""
+    """Where ``actor`` stands (cached in the transaction: a request asks several times; the
+    rows it is worked out from are kept a few seconds by the process, ``access.people``)."""
     if actor.role is None or actor.user_id is None:
         return Reach(None, None)
     cache: dict[int, Reach] = uow.session.info.setdefault(_CACHE, {})
     found = cache.get(actor.user_id)
     if found is None:
-        users, teams = store.people(uow.session)
+        users, teams = everyone.people(uow)
         found = rules.reach(
             actor.user_id, actor.role.value, users, teams,
             hierarchy=playbook.access.managers_see_their_people,

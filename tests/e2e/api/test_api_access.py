@@ -230,3 +230,23 @@ def test_a_queued_lead_counts_once_in_its_teams_lists(api, world, database):
     assert listed("sdr", "&q=file") == (1, ["file@acier-durand.fr"])
     assert listed("manager")[0] == 6
     assert listed("sales_ops")[0] == len(world["records"]) + 1
+
+
+def test_a_change_of_manager_reaches_the_lists_at_once(api, world, database):
+    # Where everyone stands is kept a few seconds by the process (``access.people``); a write
+    # to a user drops it, so the next list already counts the newly managed person's leads.
+    sdr = world["headers"]["sdr"]
+    assert api.client.get("/api/v1/leads", headers=sdr).json()["total"] == 1
+    with database.uow(write=True) as uow:
+        uow.session.execute(
+            update(t.User).where(t.User.id == world["ids"]["other"])
+            .values(manager_id=world["ids"]["sdr"])
+        )  # fmt: skip
+        uow.commit()
+    assert api.client.get("/api/v1/leads", headers=sdr).json()["total"] == 2
+    with database.uow(write=True) as uow:
+        uow.session.execute(
+            update(t.User).where(t.User.id == world["ids"]["other"]).values(manager_id=None)
+        )
+        uow.commit()
+    assert api.client.get("/api/v1/leads", headers=sdr).json()["total"] == 1
