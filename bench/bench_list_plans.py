@@ -17,6 +17,9 @@ owner, owner and status, text search), page 1 of 10 rows sorted ``-created_at``:
 - ``--n`` requests through the app in process (TestClient), p50, against the p50 of
   ``GET /api/v1/health`` sent just before each one (the baseline, same run).
 
+Then the plain, status + source and text search lists again as the first seller, who reads
+only their own leads (a fifth): the record-access condition in the plan (SPEC §18).
+
 The list's ``total`` is a ``count(*)`` over the matches: it grows with the table whatever the
 plan of the page, and the PostgreSQL execution time shown is the page and the count together.
 """
@@ -52,7 +55,8 @@ CHUNK = 200_000
 OWNERS = 4  # besides the bench's admin
 
 
-def add_owners(database: Database) -> list[int]:
+def add_owners(database: Database) -> tuple[list[int], str]:
+    """The owners (sellers: each reads only their own leads) and the first one's token."""
     from datetime import UTC, datetime
 
     now = datetime.now(UTC)
@@ -63,8 +67,9 @@ def add_owners(database: Database) -> list[int]:
             ).id
             for k in range(OWNERS)
         ]
+        token = users.create_token(uow, email="owner0@bench.example.com", label="b", now=now)
         uow.commit()
-    return ids
+    return ids, token
 
 
 def grow(database: Database, have: int, want: int, owners: list[int], bar: Any) -> None:
@@ -79,11 +84,24 @@ def grow(database: Database, have: int, want: int, owners: list[int], bar: Any) 
             c.execute(text("VACUUM ANALYZE lead"))
 
 
-def measure(target: Target, database: Database, size: int, n: int, owner: int, table: Any) -> None:
+# The same lists read by a seller, who reads only their own leads (SPEC §18): the access
+# condition names their id, and the page and its count must still not sort or scan everything.
+AS_SELLER = ("plain", "status+source", "q")
+
+
+def measure(
+    target: Target, database: Database, size: int, n: int, owner: int, seller: str, table: Any
+) -> None:
     app = create_app(Settings(database_url=target.url), database)
-    headers = {"Authorization": f"Bearer {target.token}"}
-    with in_process_client(app, headers) as client:
-        for name, request in LIST_REQUESTS.items():
+    admin = {"Authorization": f"Bearer {target.token}"}
+    requests = [(name, request, admin) for name, request in LIST_REQUESTS.items()]
+    requests += [
+        (f"{name}, as a seller", LIST_REQUESTS[name], {"Authorization": f"Bearer {seller}"})
+        for name in AS_SELLER
+    ]
+    with in_process_client(app, {}) as client:
+        for name, request, headers in requests:
+            client.headers.update(headers)
             params = {k: v.format(owner=owner) for k, v in request.items()}
             for _ in range(3):  # warm-up: compile, fill caches
                 client.get("/api/v1/leads", params=params)
@@ -141,13 +159,14 @@ def main() -> None:
             ran_on.append(f"{kind}: {target.description}")
             database = Database(target.url)
             try:
-                owners = [target.user_id, *add_owners(database)]
+                sellers, seller_token = add_owners(database)
+                owners = [target.user_id, *sellers]
                 have = 0
                 for size in sorted({FIRST_SIZE, args.leads}):
                     with progress() as bar:
                         grow(database, have, size, owners, bar)
                     have = size
-                    measure(target, database, size, args.n, owners[1], table)
+                    measure(target, database, size, args.n, owners[1], seller_token, table)
             finally:
                 database.dispose()
         table.add_section()

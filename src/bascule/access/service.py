@@ -1,5 +1,6 @@
 """Record access where the records are: the actor's reach, loaded once per transaction, the
-check on one record and the condition for lists and reports (SPEC §18).
+check on one record and the conditions for lists and reports (SPEC §18), both from the same
+sets (``access.rules.owners``).
 
 Every domain service fetching a record for someone asks ``check`` (or ``readable`` /
 ``editable``); every list and report adds ``where``. A record one may not read is reported
@@ -10,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, or_
 
+from bascule.access import people as everyone
 from bascule.access import rules
 from bascule.access.rules import Decision, Owners, Reach, Record
 from bascule.errors import Forbidden, NotFound
@@ -35,13 +37,14 @@ def everything(policy: Access, actor: Actor) -> bool:
 
 
 def reach_of(uow: UnitOfWork, actor: Actor, playbook: Playbook) -> Reach:
-    """Where ``actor`` stands (cached in the transaction: a request asks several times)."""
+    """Where ``actor`` stands (cached in the transaction: a request asks several times; the
+    rows it is worked out from are kept a few seconds by the process, ``access.people``)."""
     if actor.role is None or actor.user_id is None:
         return Reach(None, None)
     cache: dict[int, Reach] = uow.session.info.setdefault(_CACHE, {})
     found = cache.get(actor.user_id)
     if found is None:
-        users, teams = store.people(uow.session)
+        users, teams = everyone.people(uow)
         found = rules.reach(
             actor.user_id, actor.role.value, users, teams,
             hierarchy=playbook.access.managers_see_their_people,
@@ -84,21 +87,36 @@ def owners(uow: UnitOfWork, actor: Actor, playbook: Playbook, entity: str) -> Ow
     """The records of ``entity`` ``actor`` may read, as sets (for lists and reports)."""
     if everything(playbook.access, actor):
         return rules.ALL
+    assert actor.user_id is not None and actor.role is not None  # ``everything`` otherwise
+    scope = rules.scope_of(playbook.access, Reach(actor.user_id, actor.role.value), entity, "read")
+    if scope == "all":
+        return rules.ALL  # no need to know where the actor stands
+    if scope == "none":
+        return rules.NOTHING
     return rules.owners(playbook.access, reach_of(uow, actor, playbook), entity)
+
+
+def readable_parts(
+    uow: UnitOfWork, actor: Actor, playbook: Playbook, entity: str, *, model: Any = None
+) -> list[ColumnElement[bool]] | None:
+    """What a list or a report of ``entity`` may read as disjoint SQL conditions (their union;
+    None: every record), with the actor's owners and queues as literal ids: one statement
+    (``reach_of``, once per transaction) unless the actor reads everything. A count adds one
+    count per part, each served by an index."""
+    found = owners(uow, actor, playbook, entity)
+    return store.readable(
+        entity, found.ids, queues=found.queues, unowned=found.unowned, model=model
+    )
 
 
 def where(
     uow: UnitOfWork, actor: Actor, playbook: Playbook, entity: str, *, model: Any = None
 ) -> ColumnElement[bool] | None:
-    """The one SQL condition a list or a report of ``entity`` adds (None: every record). The
-    actor's place rides in it as subqueries: no statement of its own."""
-    if actor.role is None or actor.user_id is None:
+    """The one SQL condition a list or a report of ``entity`` adds (None: every record)."""
+    parts = readable_parts(uow, actor, playbook, entity, model=model)
+    if parts is None:
         return None
-    scope = rules.scope_of(playbook.access, Reach(actor.user_id, actor.role.value), entity, "read")
-    return store.condition(
-        entity, scope, actor.user_id, hierarchy=playbook.access.managers_see_their_people,
-        model=model, postgresql=not uow.is_sqlite,
-    )  # fmt: skip
+    return parts[0] if len(parts) == 1 else or_(*parts)
 
 
 def where_owner(
@@ -106,20 +124,7 @@ def where_owner(
 ) -> ColumnElement[bool] | None:
     """A condition on another table's owner column (an SLA clock's, an import's user): the
     rows owned by someone whose ``entity`` records ``actor`` may read."""
-    if actor.role is None or actor.user_id is None:
-        return None
-    scope = rules.scope_of(playbook.access, Reach(actor.user_id, actor.role.value), entity, "read")
-    if scope in ("all", "none"):
-        return (
-            None
-            if scope == "all"
-            else store.condition(entity, scope, actor.user_id, hierarchy=False)
-        )
-    hierarchy = playbook.access.managers_see_their_people
-    people = store.managed(actor.user_id) if hierarchy else None
-    return store.owned_within(
-        column, actor.user_id, scope, people=people, postgresql=not uow.is_sqlite
-    )
+    return store.owned_by(column, owners(uow, actor, playbook, entity).ids)
 
 
 def sees_amounts(uow: UnitOfWork, actor: Actor, playbook: Playbook) -> bool:

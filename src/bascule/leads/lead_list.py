@@ -1,7 +1,7 @@
 """The lead list page's data (issue 11): one page of leads as ``GET /api/v1/leads`` reads it
 (the same storage filter), with the owners' names, the tags when shown, the SLA words and the
-user's saved views. Five statements at most with the session's: the page and its total, the
-people, the views, the tags."""
+user's saved views. Five statements at most with the session's: where the reader stands (unless
+they read every lead), the page with its total and tags, the people, the views."""
 
 from __future__ import annotations
 
@@ -81,17 +81,18 @@ def build(
         page=query.page, page_size=PAGE_SIZE,
     )  # fmt: skip
     # The API's own read (``GET /api/v1/leads``): what the reader may see is decided there.
-    found = lead_service.listed(uow, flt, actor=actor, playbook=playbook)
+    # The tags, when shown, ride in the page's statement.
+    shown_tags = "tags" in query.columns
+    found = lead_service.listed(uow, flt, actor=actor, playbook=playbook, with_tags=shown_tags)
     leads, total = found.items, found.total
     everyone = people(uow)
-    shown_tags = "tags" in query.columns and leads
     return LeadList(
         query=query,
         leads=leads,
         total=total,
         people=everyone,
         names={p.id: p.name for p in everyone},
-        tags=repo.tags_by_lead(uow.session, [lead.id for lead in leads]) if shown_tags else {},
+        tags=found.tags,
         # From the lead's own columns: no query per lead.
         sla_status={lead.id: sla.status_of(lead, now=now, playbook=playbook) for lead in leads},
         views=views_store.of_user(uow.session, actor.user_id) if actor.user_id else [],

@@ -60,11 +60,17 @@ def listed(
     actor: Actor,
     playbook: Playbook,
     count_up_to: int | None = None,
+    with_tags: bool = False,
+    with_consents: bool = False,
 ) -> repo.LeadRows:
     """A page of the leads ``actor`` may read that match ``flt``, and their total (counted up
-    to ``count_up_to`` when given)."""
-    readable = access.where(uow, actor, playbook, "lead")
-    return repo.lead_page(uow.session, replace(flt, readable=readable), count_up_to=count_up_to)
+    to ``count_up_to`` when given), with their tags and consents if asked
+    (``storage.repositories.lead_page``)."""
+    readable = access.readable_parts(uow, actor, playbook, "lead")
+    return repo.lead_page(
+        uow.session, replace(flt, readable=readable), with_tags=with_tags,
+        with_consents=with_consents, count_up_to=count_up_to,
+    )  # fmt: skip
 
 
 def editable(uow: UnitOfWork, lead_id: int, *, actor: Actor, playbook: Playbook) -> t.Lead:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import String, bindparam, delete, func, or_, select, text, update
@@ -48,7 +48,8 @@ class LeadFilter:
     page: int = 1
     page_size: int = 20
     conversion_overdue: bool | None = None
-    # What the caller may read (``access.service.where``); None: every lead.
+    # What the caller may read: a condition (``access.service.where``) or disjoint conditions
+    # whose union is readable (``access.service.readable_parts``); None: every lead.
     readable: Any = None
     # Created in [created_from, created_to): instants, the caller turns days into them.
     created_from: datetime | None = None
@@ -91,6 +92,8 @@ class LeadRows:
     tags: dict[int, list[str]]
     total: int
     total_exact: bool = True
+    # Each lead's consents when asked for and read with the page (None otherwise).
+    consents: dict[int, list[dict[str, Any]]] | None = None
 
 
 # Tags ride in the page query (a correlated subquery per row) only near the start of a list:
@@ -106,12 +109,24 @@ def list_leads(session: Session, f: LeadFilter) -> tuple[list[t.Lead], int]:
 
 
 def lead_page(
-    session: Session, f: LeadFilter, *, with_tags: bool = False, count_up_to: int | None = None
+    session: Session,
+    f: LeadFilter,
+    *,
+    with_tags: bool = False,
+    with_consents: bool = False,
+    count_up_to: int | None = None,
 ) -> LeadRows:
     """One query: the page, the total (a scalar subquery) and, with ``with_tags``, each lead's
-    tags. With ``count_up_to``, the count stops past that many matches (``total_exact`` False):
-    counting every match of a large unfiltered list costs more than reading the page."""
+    tags; with ``with_consents`` near the start of a list, its consents too (``consents`` None
+    otherwise: the caller reads them). With ``count_up_to``, the count stops past that many
+    matches (``total_exact`` False): counting every match of a large unfiltered list costs
+    more than reading the page."""
     where = _lead_conditions(f)
+    parts = _readable_parts(f)
+    if len(parts) == 1:
+        where.insert(0, parts[0])
+    elif parts:
+        where.insert(0, or_(*parts))
     desc = f.sort.startswith("-")
     name = f.sort.lstrip("-")
     column = LEAD_SORTS[name]
@@ -125,7 +140,16 @@ def lead_page(
         order.insert(0, column.is_(None))
     # The total is a scalar subquery, not count(*) OVER (): a window would make the database
     # read and sort every matching row before keeping the first page.
-    if count_up_to is None:
+    if count_up_to is None and len(parts) > 1:
+        # Disjoint parts (the owned leads, the queued ones): one count each, added, so that
+        # each is answered from an index instead of testing the OR on every lead.
+        filters = where[1:]
+        counts = [
+            select(func.count()).select_from(t.Lead).where(part, *filters).scalar_subquery()
+            for part in parts
+        ]
+        total = select(sum(counts[1:], counts[0])).scalar_subquery()
+    elif count_up_to is None:
         total = select(func.count()).select_from(t.Lead).where(*where).scalar_subquery()
     else:
         first = select(t.Lead.id).where(*where).limit(count_up_to + 1).subquery()
@@ -135,6 +159,9 @@ def lead_page(
     columns: list[Any] = [t.Lead, total.label("total")]
     if tags_inline:
         columns.append(_tag_names(session).label("tags"))
+    consents_inline = with_consents and offset <= _TAGS_IN_PAGE_MAX_OFFSET
+    if consents_inline:
+        columns.append(_consent_values(session).label("consents"))
     query = select(*columns)
     if name == "owner":
         query = query.outerjoin(t.User, t.User.id == t.Lead.owner_id)
@@ -151,17 +178,27 @@ def lead_page(
     tags: dict[int, list[str]] = {}
     if tags_inline:
         tags = {r[0].id: _tag_list(r[2]) for r in rows}
-    elif with_tags:
+    elif with_tags and not with_consents:
+        # (With consents, a deep page leaves both to the caller's one statement.)
         tags = tags_by_lead(session, [lead.id for lead in items])
+    held = {r[0].id: _consent_list(r[-1]) for r in rows} if consents_inline else None
     if count_up_to is not None and counted > count_up_to:
         # Known: at least ``counted`` leads match, and at least as many as this page reaches.
-        return LeadRows(items, tags, max(counted, offset + len(items)), total_exact=False)
-    return LeadRows(items, tags, counted)
+        known = max(counted, offset + len(items))
+        return LeadRows(items, tags, known, total_exact=False, consents=held)
+    return LeadRows(items, tags, counted, consents=held)
+
+
+def _readable_parts(f: LeadFilter) -> list[Any]:
+    """What the caller may read (``bascule.access``) as disjoint conditions ([]: everything)."""
+    if f.readable is None:
+        return []
+    return list(f.readable) if isinstance(f.readable, (list, tuple)) else [f.readable]
 
 
 def _lead_conditions(f: LeadFilter) -> list[Any]:
-    # What the caller may read (``bascule.access``) first: every other filter narrows it.
-    where: list[Any] = [] if f.readable is None else [f.readable]
+    # What the caller may read is added by the caller (``_readable_parts``), first.
+    where: list[Any] = []
     if f.status:
         where.append(t.Lead.status.in_(f.status))
     if f.owner_id is not None:
@@ -200,6 +237,28 @@ def _tag_names(session: Session) -> Any:
         .where(t.LeadTag.lead_id == t.Lead.id)
         .scalar_subquery()
     )
+
+
+def _consent_values(session: Session) -> Any:
+    """A lead's consents as one JSON array of ``[purpose, granted, at, source]``."""
+    c = t.Consent
+    if session.get_bind().dialect.name == "sqlite":
+        found = func.json_group_array(func.json_array(c.purpose, c.granted, c.at, c.source))
+    else:
+        found = func.json_agg(func.json_build_array(c.purpose, c.granted, c.at, c.source))
+    return select(found).where(c.lead_id == t.Lead.id).scalar_subquery()
+
+
+def _consent_list(value: Any) -> list[dict[str, Any]]:
+    """The consents as ``privacy.consents`` reads them: by purpose, times aware (UTC)."""
+    if value is None:
+        return []
+    items = json.loads(value) if isinstance(value, str) else value
+    found = []
+    for purpose, granted, at, source in sorted(items, key=lambda item: str(item[0])):
+        when = datetime.fromisoformat(at).replace(tzinfo=UTC)
+        found.append({"purpose": purpose, "granted": bool(granted), "at": when, "source": source})
+    return found
 
 
 def _tag_list(value: Any) -> list[str]:

@@ -5,7 +5,18 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, Table, TextClause, event, insert, literal, select
+from sqlalchemy import (
+    Engine,
+    Select,
+    Table,
+    TextClause,
+    bindparam,
+    event,
+    insert,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.util import find_tables
@@ -97,13 +108,47 @@ class UnitOfWork:
                 self.session.execute(insert(table), batch)
             return
         # PostgreSQL: one statement, each table's rows in a data-modifying WITH.
-        statement = select(literal(1))
-        for n, ((table, _), batch) in enumerate(batches.items()):
-            statement = statement.add_cte(insert(table).values(batch).cte(f"appended_{n}"))
-        self.session.execute(statement)
+        shape = tuple((table, columns, len(batch)) for (table, columns), batch in batches.items())
+        params = {
+            f"p{n}_{i}_{j}": row[column]
+            for n, ((_, columns), batch) in enumerate(batches.items())
+            for i, row in enumerate(batch)
+            for j, column in enumerate(columns)
+        }
+        self.session.execute(_appended_statement(shape), params)
 
     def flush(self) -> None:
         self.session.flush()
+
+
+Shape = tuple[tuple[Table, tuple[str, ...], int], ...]
+# Statements by shape (tables, columns, rows per table): a request writes one of a few shapes.
+# Built with bound parameters, not ``insert().values(rows)``: SQLAlchemy does not cache the
+# compiled form of a multi-row VALUES, which was compiled again at every request's commit.
+_APPENDED: dict[Shape, Select[Any]] = {}
+_APPENDED_MAX = 256
+
+
+def _appended_statement(shape: Shape) -> Select[Any]:
+    found = _APPENDED.get(shape)
+    if found is not None:
+        return found
+    statement = select(literal(1))
+    for n, (table, columns, count) in enumerate(shape):
+        rows = [
+            [bindparam(f"p{n}_{i}_{j}", type_=table.c[c].type) for j, c in enumerate(columns)]
+            for i in range(count)
+        ]
+        if count == 1:
+            written = insert(table).values(dict(zip(columns, rows[0], strict=True)))
+        else:
+            # In the order given (one SELECT after the other), as a VALUES list would.
+            chosen = union_all(*(select(*row) for row in rows)).subquery()
+            written = insert(table).from_select(list(columns), select(chosen))
+        statement = statement.add_cte(written.cte(f"appended_{n}"))
+    if len(_APPENDED) < _APPENDED_MAX:
+        _APPENDED[shape] = statement
+    return statement
 
 
 def _write_appended_first(state: ORMExecuteState) -> None:

@@ -204,3 +204,49 @@ def test_an_unassigned_lead_sits_in_its_teams_queue(api, world, database):
     # Taken: the rest of the team no longer reaches it, its manager still does.
     assert api.client.get(f"/api/v1/leads/{lead_id}", headers=headers["sales"]).status_code == 404
     assert api.client.get(f"/api/v1/leads/{lead_id}", headers=headers["manager"]).status_code == 200
+
+
+def test_a_queued_lead_counts_once_in_its_teams_lists(api, world, database):
+    # The list's total adds the owned leads and the queued ones (two counts): a lead nobody
+    # owns in the team's queue is counted once, by those who reach the queue only.
+    with database.uow(write=True) as uow:
+        team_id = uow.session.query(t.Team.id).scalar()
+        queued = t.Lead(
+            email="file@acier-durand.fr", email_key="file@acier-durand.fr", source="web_form",
+            status="new", score=0, team_id=team_id, search_text="file", created_at=NOW,
+            updated_at=NOW, score_explanation=[],
+        )  # fmt: skip
+        uow.session.add(queued)
+        uow.commit()
+    headers = world["headers"]
+
+    def listed(role: str, query: str = "") -> tuple[int, list[str]]:
+        page = api.client.get(f"/api/v1/leads?page_size=50{query}", headers=headers[role]).json()
+        return page["total"], sorted(item["email"] for item in page["items"])
+
+    total, emails = listed("sdr")
+    assert (total, len(emails)) == (2, 2) and "file@acier-durand.fr" in emails
+    assert listed("sdr", "&status=new")[0] == 2
+    assert listed("sdr", "&q=file") == (1, ["file@acier-durand.fr"])
+    assert listed("manager")[0] == 6
+    assert listed("sales_ops")[0] == len(world["records"]) + 1
+
+
+def test_a_change_of_manager_reaches_the_lists_at_once(api, world, database):
+    # Where everyone stands is kept a few seconds by the process (``access.people``); a write
+    # to a user drops it, so the next list already counts the newly managed person's leads.
+    sdr = world["headers"]["sdr"]
+    assert api.client.get("/api/v1/leads", headers=sdr).json()["total"] == 1
+    with database.uow(write=True) as uow:
+        uow.session.execute(
+            update(t.User).where(t.User.id == world["ids"]["other"])
+            .values(manager_id=world["ids"]["sdr"])
+        )  # fmt: skip
+        uow.commit()
+    assert api.client.get("/api/v1/leads", headers=sdr).json()["total"] == 2
+    with database.uow(write=True) as uow:
+        uow.session.execute(
+            update(t.User).where(t.User.id == world["ids"]["other"]).values(manager_id=None)
+        )
+        uow.commit()
+    assert api.client.get("/api/v1/leads", headers=sdr).json()["total"] == 1

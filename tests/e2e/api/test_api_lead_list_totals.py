@@ -62,3 +62,21 @@ def test_each_lead_of_a_page_has_its_tags(api, five, monkeypatch, in_page_query)
     assert [item["tags"] for item in items] == [sorted(tags) for tags in TAGGED]
     one = api.ok(api.get("/leads?sort=id&page_size=2&page=2"))["items"]
     assert [item["tags"] for item in one] == [[], ["partner"]]
+
+
+@pytest.mark.parametrize("in_page_query", [True, False], ids=["near the start", "deep page"])
+def test_each_lead_of_a_page_has_its_consents(api, monkeypatch, in_page_query):
+    # Near the start consents come with the page query (a JSON array per lead); deeper with
+    # the tags from a statement of their own. Either way as the lead itself shows them.
+    if not in_page_query:
+        monkeypatch.setattr(repo, "_TAGS_IN_PAGE_MAX_OFFSET", -1)
+    lead = api.create_lead(last_name="Garnier", email="ines@example.fr", tags=["vip"])
+    answers = [{"purpose": "events", "granted": False}, {"purpose": "email_marketing",
+               "granted": True}]  # fmt: skip
+    read = api.ok(api.patch(f"/leads/{lead['id']}", {"consents": answers}))
+    api.create_lead(last_name="Durand", email="paul@example.fr")
+
+    items = api.ok(api.get("/leads?sort=id"))["items"]
+    assert [item["consents"] for item in items] == [read["consents"], []]
+    assert [c["purpose"] for c in items[0]["consents"]] == ["email_marketing", "events"]
+    assert [item["tags"] for item in items] == [["vip"], []]

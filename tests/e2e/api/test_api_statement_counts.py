@@ -74,3 +74,27 @@ def test_converting_a_lead(api, database, statements):
 
     # One more since issue 12: the lead's consents copied to its contact (INSERT ... SELECT).
     _expect(database, seen, sqlite=19, postgresql=17)
+
+
+def test_a_page_of_the_lead_list(api, users, statements):
+    # The token, then the page with its total, tags and consents in one statement. Someone who
+    # does not read every lead needs where they stand (the page and its count name their
+    # owners and queues as literal ids): read once, then kept by the process a few seconds
+    # (``access.people``), so the first request reads it and the next does not.
+    # SPEC §15: at most three.
+    lead = api.create_lead(
+        email="someone.else@acier-durand.fr", owner_id=users["sdr"].id, tags=["vip"]
+    )
+    for who, first, then in (("admin", 2, 2), ("sdr", 3, 2)):
+        headers = users[who].headers
+        # The playbook is cached, the token's last use written (once a minute at most); one's
+        # own lead is read without asking where one stands.
+        api.client.get(f"/api/v1/leads/{lead['id']}", headers=headers)
+        counted = []
+        for _ in range(2):
+            with statements() as seen:
+                page = api.client.get("/api/v1/leads?page_size=10", headers=headers)
+            assert page.json()["total"] == 1
+            done = ("BEGIN", "COMMIT", "ROLLBACK")
+            counted.append(len([s for s in seen if not s.upper().startswith(done)]))
+        assert counted == [first, then], who

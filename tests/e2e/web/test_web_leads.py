@@ -334,5 +334,7 @@ def test_the_lead_page_costs_one_statement_per_kind_of_thing_shown(crowd, browse
     queries = [s for s in seen if not s.upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
     # The session, the lead, the people, its activities, signals, history, alerts and tags,
     # whether the reader manages anyone (reassignment).
-    # 9, plus the lead's consents and its audit rows (issue 12).
+    # 9, plus the lead's consents and its audit rows (issue 12). Where the reader stands (what
+    # the audit section's condition names) was read by the first visit and is kept by the
+    # process a few seconds (``access.people``).
     assert len(queries) == 11, queries
