@@ -157,5 +157,6 @@ def test_the_list_is_filtered_sorted_and_saved_as_a_view_in_french(desk: Desk, p
     assert p.get_by_role("status").inner_text() == "Vue enregistrée."
     p.goto(f"{desk.base}/leads")
     p.get_by_role("link", name="Par nom").click()
-    assert p.url.endswith("/leads?sort=-name")
+    # Waits for the view's page to load, not only for its address (flaky under load otherwise).
+    p.wait_for_url(re.compile(r"/leads\?sort=-name$"))
     assert p.locator("tbody tr td:first-child").all_inner_texts() == ["Hugo Perrin", "Léa Morin"]
