@@ -115,7 +115,7 @@ class Outcome:
 
     looked_at: int = 0
     scored: int = 0
-    written: int = 0
+    written: int = 0  # lead rows rewritten: their score or explanation as shown changed
     promoted: int = 0
     alerts: int = 0
     last_id: int | None = None
