@@ -21,7 +21,8 @@ alternating which goes first so both see the same table size:
   state plus the batch's signals, written back; MQL promotions (history, audit, alert) and
   "opportunity suggested" alerts for seat limits and trial pricing views.
 
-Printed: events/s of each, the ratio on/off (target >= 0.5), what scoring did (leads scored,
+Printed: events/s of each, the ratio on/off (target >= 0.5), the statements per batch of each
+and the rows scoring wrote per batch (score states, lead rows), what scoring did (leads scored,
 promotions, alerts), and the row count check.
 """
 
@@ -32,8 +33,9 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from _support.common import (
     Target,
@@ -67,6 +69,31 @@ class Figures:
     alerts: int = 0
     rows_before: int = 0
     rows_after: int = 0
+    batches: int = 0
+    # Scoring on, summed over the batches: statements sent, lead rows rewritten (score and
+    # explanation), state rows written.
+    statements_on: int = 0
+    statements_off: int = 0
+    lead_rows: int = 0
+    state_rows: int = 0
+
+
+class Statements:
+    """Counts the statements of a unit of work, and the rows of its lead and state writes."""
+
+    def __init__(self) -> None:
+        self.statements = self.lead_rows = self.state_rows = 0
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        self.statements += 1
+        head = statement.lstrip()[:40].upper()
+        if head.startswith(("UPDATE LEAD SET SCORE", "INSERT INTO LEAD_SCORE_STATE")):
+            # PostgreSQL: one statement over arrays (ids first); SQLite: an executemany.
+            size = len(params[0]) if params and isinstance(params, tuple) else len(params or ())
+            if head.startswith("UPDATE"):
+                self.lead_rows += size
+            else:
+                self.state_rows += size
 
 
 def count(database: Database, model: type[t.Base]) -> int:
@@ -100,16 +127,25 @@ def run(target: Target, n: int, size: int, seed: int) -> Figures:
             for index, (items, _) in enumerate(batches(world, n, size, seed)):
                 order = ((off, "off"), (on, "on"))
                 for playbook, mode in order if index % 2 == 0 else reversed(order):
+                    # A few statements a batch: counting them costs microseconds a second.
+                    counter = Statements()
+                    event.listen(database.engine, "before_cursor_execute", counter)
                     started = time.perf_counter_ns()
                     with database.uow(write=True) as uow:
                         signals.ingest(uow, items=items, now=datetime.now(UTC), playbook=playbook)
                         uow.commit()
                     took = time.perf_counter_ns() - started
+                    event.remove(database.engine, "before_cursor_execute", counter)
                     if mode == "on":
                         figures.on_ns += took
+                        figures.statements_on += counter.statements
+                        figures.lead_rows += counter.lead_rows
+                        figures.state_rows += counter.state_rows
                     else:
                         figures.off_ns += took
+                        figures.statements_off += counter.statements
                 figures.events += len(items)
+                figures.batches += 1
                 bar.advance(task, len(items))
         figures.rows_after = count_signals(database)
         figures.alerts = count(database, t.Outbox) - mql_before
@@ -165,6 +201,13 @@ def main() -> None:
             f"{check}); scoring promoted {f.promoted:,} leads to MQL and wrote {f.alerts:,} "
             f"alerts; the first recompute of {f.leads:,} leads took "
             f"{f.recompute_ns / 1e9:.1f} s ({f.leads / (f.recompute_ns / 1e9):,.0f} leads/s)"
+        )
+        per = max(f.batches, 1)
+        console.print(
+            f"{kind}: per batch, {f.statements_off / per:.1f} statements with scoring off, "
+            f"{f.statements_on / per:.1f} with it on, which wrote {f.state_rows / per:,.0f} "
+            f"score states and rewrote {f.lead_rows / per:,.0f} lead rows (scores or "
+            "explanations as shown that changed)"
         )
     console.print(table)
     for line in ran_on:

@@ -1,8 +1,10 @@
 """Scoring many leads at once (SPEC §8), in a few set-based queries whatever their number:
 
 - ``add_signals``: a stored batch of signals (``signals.service.after_ingest``): the leads that
-  received them are locked and read in one query per 1,000, updated from their stored state
-  plus the new signals (old signals are not read again), and written with one executemany;
+  received them are locked and read with their states in one query per 1,000, updated from
+  their stored state plus the new signals (old signals are not read again); the states are
+  written in one statement, the lead rows (one more) only where the score or its explanation
+  as shown changed;
 - ``score_leads`` and ``prefill``: the leads an import chunk writes;
 - ``recompute``: every lead from its signals, page by page (``bascule score recompute``, after a
   playbook change);
@@ -42,7 +44,6 @@ from bascule.scoring.rules import (
     crosses_mql,
     rules_for,
     score,
-    state_of,
     warmer,
 )
 from bascule.storage import scoring as store
@@ -87,15 +88,14 @@ def _add_signals(
         return outcome
     session = uow.session
     session.flush()
-    leads = [Facts.of(r) for r in store.leads(session, by_lead, lock=True)]
-    states = {f.id: state_of(f.explanation) for f in leads}
-    unknown = [lead_id for lead_id, state in states.items() if state is None]
+    leads = [Facts.of_row(r) for r in store.leads(session, by_lead, lock=True)]
+    unknown = [f.id for f in leads if f.state is None]
     stored = stored_events(uow, unknown, now, rules) if unknown else {}
     trials = _trials(uow, leads, by_lead, trial_hint, rules)
     changes = Changes()
     for facts in leads:
         events = by_lead[facts.id]
-        state = states[facts.id]
+        state = facts.state
         if state is None:  # never scored by these rules: from every recent signal
             values, at = behaviour(stored.get(facts.id, ()), now=now, rules=rules), now
         else:
@@ -218,7 +218,7 @@ def prefill(rows: Sequence[dict[str, Any]], *, now: datetime, playbook: Playbook
             later.append(True)
             continue
         row["score"] = result.total
-        row["score_explanation"] = result.explanation()
+        row["score_explanation"] = result.shown()
         later.append(False)
     return later
 
@@ -227,7 +227,7 @@ def _from_signals(
     uow: UnitOfWork, rows: Sequence[Any], now: datetime, rules: Rules, outcome: Outcome, *,
     above: bool,
 ) -> None:  # fmt: skip
-    leads = [Facts.of(r) for r in rows]
+    leads = [Facts.of_row(r) for r in rows]
     stored = stored_events(uow, [f.id for f in leads], now, rules)
     eligible = [f.id for f in leads if f.status in PROMOTABLE] if above else []
     kept_out = store.left_mql_by_hand(uow.session, eligible) if eligible else set()
@@ -235,7 +235,7 @@ def _from_signals(
     for facts in leads:
         values = behaviour(stored.get(facts.id, ()), now=now, rules=rules)
         result = score(facts.profile, values, at=now, rules=rules)
-        had_state = state_of(facts.explanation) is not None
+        had_state = facts.state is not None
         decide(changes, facts, result, rules, must_write=False, had_state=had_state,
                 above=above and facts.id not in kept_out)  # fmt: skip
     outcome.looked_at += len(leads)
@@ -266,8 +266,8 @@ def refresh_decayed(
     changes = Changes()
     # Closed leads keep the score they had (the status is filtered here, not in SQL, where
     # it would make the planner walk the status index).
-    for facts in (Facts.of(r) for r in rows if r.status not in CLOSED):
-        state = state_of(facts.explanation)
+    for facts in (Facts.of_row(r) for r in rows if r.status not in CLOSED):
+        state = facts.state
         if state is None or state.as_of is None:
             continue  # no behaviour, nothing decays (or not scored by these rules yet)
         values, at = advance(state, now=now, events=(), rules=rules)

@@ -34,9 +34,10 @@ from bascule.scoring.rules import (
     Profile,
     Rules,
     Score,
-    compact_json,
+    State,
     crosses_mql,
     local_day,
+    state_of,
     strong_trigger,
     warmer,
 )
@@ -55,7 +56,12 @@ PRODUCT_USAGE = PRODUCT_TYPES
 
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """What scoring reads of a lead (an ORM object or a row of ``storage.scoring.leads``)."""
+    """What scoring reads of a lead (an ORM object or a row of ``storage.scoring.leads``) and
+    of its stored state (``storage.scoring.Stored``, None when it has none).
+
+    ``state``: what its score goes on from, None when it must be computed from its signals
+    (never scored by these rules, or its score was written by something else since its state
+    was). ``stored``: whether it has a state row (None: not looked up)."""
 
     id: int
     status: str
@@ -65,17 +71,27 @@ class Facts:
     score: int
     explanation: list[Any]
     profile: Profile
+    state: State | None
+    stored: bool | None
 
     @classmethod
-    def of(cls, lead: Any) -> Facts:
+    def of(cls, lead: Any, stored: store.Stored | None = None, *, looked_up: bool) -> Facts:
+        score = lead.score or 0
+        explanation = list(lead.score_explanation or [])
+        if stored is not None and stored.score == score:
+            state: State | None = State(stored.behaviour, stored.as_of)
+        else:
+            # No state of its own: one its explanation still carries (an entry per rule and
+            # no behaviour: scored from its profile), else None.
+            state = state_of(explanation)
         return cls(
             id=lead.id,
             status=lead.status,
             owner_id=lead.owner_id,
             source=lead.source,
             temperature=lead.temperature,
-            score=lead.score or 0,
-            explanation=list(lead.score_explanation or []),
+            score=score,
+            explanation=explanation,
             profile=Profile(
                 job_title=lead.job_title,
                 employees=lead.employees,
@@ -83,7 +99,14 @@ class Facts:
                 country=lead.country,
                 technology=lead.technology,
             ),
+            state=state,
+            stored=(stored is not None) if looked_up else None,
         )
+
+    @classmethod
+    def of_row(cls, row: Any) -> Facts:
+        """From a row of ``storage.scoring.leads`` or ``lead_page`` (its state joined)."""
+        return cls.of(row, store.stored_of(row), looked_up=True)
 
 
 @dataclass
@@ -92,7 +115,7 @@ class Outcome:
 
     looked_at: int = 0
     scored: int = 0
-    written: int = 0
+    written: int = 0  # lead rows rewritten: their score or explanation as shown changed
     promoted: int = 0
     alerts: int = 0
     last_id: int | None = None
@@ -108,11 +131,15 @@ class Strong:
 
 @dataclass
 class Changes:
-    """What a step decided, written at its end: scores (one executemany), warmer
+    """What a step decided, written at its end: states and scores (one statement each), warmer
     temperatures, MQL promotions and alerts."""
 
-    # (lead id, score, explanation as JSON text, and as a list when it was built)
+    # (lead id, score, explanation as shown, as JSON text and as a list when it was built):
+    # only the leads whose score or explanation as shown changed.
     scores: list[tuple[int, int, str, list[Any] | None]] = field(default_factory=list)
+    # The states to write: (lead id, score, behaviour as JSON text, as_of, whether the lead
+    # has a state row already: None when not known).
+    states: list[tuple[int, int, str, datetime | None, bool | None]] = field(default_factory=list)
     temperatures: dict[int, tuple[str | None, str, Score]] = field(default_factory=dict)
     promotions: list[tuple[int, Score]] = field(default_factory=list)
     strong: list[Strong] = field(default_factory=list)
@@ -189,26 +216,29 @@ def decide(
     above: bool = False,
 ) -> None:
     """Queue the writes a new score calls for. ``must_write``: the state changed (new
-    signals), as it does when the lead ``had_state`` not; otherwise a score is written only
-    when its points changed. ``above``: promote at or above the threshold, not only when
-    crossing it (recompute)."""
-    if must_write:
-        changes.scores.append((facts.id, result.total, rules.dumps(result), None))
-    else:
-        explanation = result.explanation()
-        if (
-            not had_state
-            or result.total != facts.score
-            or visible(explanation) != visible(facts.explanation)
-        ):
-            changes.scores.append((facts.id, result.total, compact_json(explanation), explanation))
+    signals), as it does when the lead ``had_state`` not; otherwise the state is written only
+    when the points changed (so it advances in the same steps it always did). The lead row is
+    written only when its score or its explanation as shown changed. ``above``: promote at or
+    above the threshold, not only when crossing it (recompute)."""
+    total = result.total
+    shown = result.shown()
+    if (
+        must_write
+        or not had_state
+        or total != facts.score
+        or visible(shown) != visible(facts.explanation)
+    ):
+        state = result.state()
+        if state.behaviour or facts.stored is not False:
+            text = rules.dumps_state(state)
+            changes.states.append((facts.id, total, text, state.as_of, facts.stored))
+        if total != facts.score or shown != facts.explanation:
+            changes.scores.append((facts.id, total, rules.dumps(result), shown))
     temperature = warmer(facts.temperature, result.band)
     if temperature != facts.temperature and temperature is not None:
         changes.temperatures[facts.id] = (facts.temperature, temperature, result)
     section = rules.section
-    promote = crosses_mql(facts.score, result.total, section) or (
-        above and result.total >= section.mql_threshold
-    )
+    promote = crosses_mql(facts.score, total, section) or (above and total >= section.mql_threshold)
     if facts.status in PROMOTABLE and promote:
         changes.promotions.append((facts.id, result))
 
@@ -246,22 +276,30 @@ def write(
 ) -> None:
     session = uow.session
     scores = changes.scores
+    states = changes.states
     temperatures = {lead_id: after for lead_id, (_, after, _) in changes.temperatures.items()}
     if objects:
         # One lead in hand (a creation, an edit, a form): its new score rides on the UPDATE
-        # the session flushes for the rest of the change, instead of a statement of its own.
+        # the session flushes for the rest of the change, instead of a statement of its own,
+        # and the state of a lead without one on the rows the unit of work inserts at commit.
         for lead_id, total, text, explanation in scores:
             if lead_id in objects:
                 lead = objects[lead_id]
                 lead.score = total
                 lead.score_explanation = (
-                    explanation if explanation is not None else json.loads(text)
+                    list(explanation) if explanation is not None else json.loads(text)
                 )
+        for lead_id, total, text, as_of, stored in states:
+            if stored is False and lead_id in objects:
+                row = {"lead_id": lead_id, "score": total, "behaviour": json.loads(text)}
+                uow.append(t.LeadScoreState, row | {"as_of": as_of})
+        states = [s for s in states if not (s[4] is False and s[0] in objects)]
         for lead_id, temperature in temperatures.items():
             if lead_id in objects:
                 objects[lead_id].temperature = temperature
         scores = [s for s in scores if s[0] not in objects]
         temperatures = {k: v for k, v in temperatures.items() if k not in objects}
+    store.save_states(session, [(i, total, text, as_of) for i, total, text, as_of, _ in states])
     store.save(session, scores, temperatures)
     for lead_id, (before, after, result) in changes.temperatures.items():
         audit.record(

@@ -1,8 +1,11 @@
-"""A score's explanation (SPEC §8): its entries, the behaviour state they carry, and their
+"""A score's explanation (SPEC §8): its entries, the behaviour state behind them, and their
 compact JSON. Pure.
 
-The state (``value``: decayed points before the cap, ``as_of``: their time) travels in the
-explanation entries, so a later batch advances a score from what is stored (``state_of``).
+A lead stores its explanation as shown (``Score.shown``: reason, points, rule) and, apart, the
+state a later batch advances its score from (``Score.state``: each behaviour rule's decayed
+points before the cap, and their time; the ``lead_score_state`` table). Both together are
+``Score.explanation``, the form the state had when it travelled in the lead's explanation
+(before migration 0019), which ``state_of`` still reads.
 """
 
 from __future__ import annotations
@@ -36,8 +39,21 @@ class Score:
     behaviour: Behaviour
     as_of: datetime
 
-    def explanation(self) -> list[dict[str, Any]]:
+    def shown(self) -> list[dict[str, Any]]:
         """The entries stored on the lead and shown as ``score_explanation``."""
+        return [
+            {"reason": c.reason, "points": c.points, "rule": c.rule} for c in self.contributions
+        ]
+
+    def state(self) -> State:
+        """The state stored beside the lead: values kept to 4 decimals, as they always were
+        (a later score advances from what was stored, not from the exact values)."""
+        values = {c.rule: round(c.value, 4) for c in self.contributions if c.value is not None}
+        return State(values, self.as_of if values else None)
+
+    def explanation(self) -> list[dict[str, Any]]:
+        """The entries shown, each behaviour entry with its state (``value``; the time once,
+        ``as_of``): what the lead stored before its state had a table of its own."""
         stamp: str | None = stamp_of(self.as_of)
         out: list[dict[str, Any]] = []
         for c in self.contributions:

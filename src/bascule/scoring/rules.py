@@ -11,8 +11,8 @@
 Decay is exponential, so the decayed total of a type at one time gives it at any later time
 (times 2^-(elapsed / half-life)): a batch of new signals updates a score from the previous
 state and those signals alone (``advance``), with the same result as reading every signal
-again (``behaviour``). The state travels in the explanation entries (``value``, the decayed
-points before the cap, and ``as_of``; ``scoring.explanation``), so nothing else needs storing.
+again (``behaviour``). That state (the decayed points before the cap, and their time) is kept
+beside the lead (``scoring.explanation``, ``Score.state``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from bascule.scoring.explanation import Contribution as Contribution
 from bascule.scoring.explanation import Score as Score
 from bascule.scoring.explanation import State as State
 from bascule.scoring.explanation import compact_json as compact_json
-from bascule.scoring.explanation import stamp_of
 from bascule.scoring.explanation import state_of as state_of
 from bascule.scoring.firmographics import Firmographics
 from bascule.scoring.firmographics import Profile as Profile
@@ -88,8 +87,8 @@ class Rules:
             {"form_submit", *self.section.strong_signals}
             | ({"pricing_view"} if self.section.trial_pricing_view else set())
         )
-        self._json: dict[Contribution, str] = {}
-        self._heads: dict[tuple[str, str], tuple[str, str]] = {}
+        self._json: dict[tuple[str, str, int], str] = {}
+        self._heads: dict[str, str] = {}
 
     def keys(self) -> list[str]:
         return list(self._behaviour)
@@ -130,33 +129,30 @@ class Rules:
         return self._profile.points(profile)
 
     def dumps(self, result: Score) -> str:
-        """``result.explanation()`` as compact JSON text, the entries that do not decay
-        (firmographics, the same for many leads) from a cache: what a batch writes."""
+        """``result.shown()`` as compact JSON text, each entry's text from a cache (the same
+        reasons and points come back lead after lead): what a batch writes."""
         if len(self._json) > 20_000:
             self._json.clear()
-        stamp: str | None = stamp_of(result.as_of)
         parts: list[str] = []
         for c in result.contributions:
-            if c.value is None:
-                text = self._json.get(c)
-                if text is None:
-                    entry = {"reason": c.reason, "points": c.points, "rule": c.rule}
-                    text = self._json[c] = compact_json(entry)
-            else:  # by hand: thousands a batch, and only numbers vary
-                key = (c.rule, c.reason)
-                head = self._heads.get(key)
-                if head is None:
-                    head = self._heads[key] = (
-                        f'{{"reason":{compact_json(c.reason)},"points":',
-                        f',"rule":{compact_json(c.rule)},"value":',
-                    )
-                text = f"{head[0]}{c.points}{head[1]}{round(c.value, 4)!r}"
-                if stamp is not None:
-                    text += f',"as_of":{compact_json(stamp)}'
-                    stamp = None
-                text += "}"
+            key = (c.rule, c.reason, c.points)
+            text = self._json.get(key)
+            if text is None:
+                entry = {"reason": c.reason, "points": c.points, "rule": c.rule}
+                text = self._json[key] = compact_json(entry)
             parts.append(text)
         return "[" + ",".join(parts) + "]"
+
+    def dumps_state(self, state: State) -> str:
+        """``state.behaviour`` as compact JSON text (by hand: thousands a batch, only numbers
+        vary)."""
+        parts: list[str] = []
+        for rule, value in state.behaviour.items():
+            head = self._heads.get(rule)
+            if head is None:
+                head = self._heads[rule] = compact_json(rule) + ":"
+            parts.append(f"{head}{value!r}")
+        return "{" + ",".join(parts) + "}"
 
     def behaviour_reason(self, key: str, capped: bool) -> str:
         found = self._reasons.get((key, capped))

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from bascule.playbook.schema import Playbook
 from bascule.scoring.changes import Changes, Facts, decide, event_of, stored_events, strong, write
 from bascule.scoring.rules import (
+    FORM,
+    SIGNAL,
     Score,
     State,
     advance,
@@ -18,7 +21,6 @@ from bascule.scoring.rules import (
     crosses_mql,
     rules_for,
     score,
-    state_of,
     warmer,
 )
 from bascule.storage import scoring as store
@@ -41,22 +43,30 @@ def score_lead(
     """Score one lead whose signals (``new_signals`` included) are stored.
 
     ``read_signals``: True reads the lead's signals again (pending signals were just
-    attached to it), False trusts its stored state (a new lead with no signal), None reads them
-    only when the lead has no state yet. ``lock``: the lead was loaded without a lock."""
+    attached to it), False trusts its stored state (a new lead with no signal: it has none,
+    and its state row goes with the unit of work's inserts at commit), None reads its state,
+    and its signals only when it has no state yet. ``lock``: the lead was loaded without a
+    lock."""
     rules = rules_for(playbook)
     events = [event_of(s.type, s.occurred_at, s.properties) for s in new_signals]
-    if lock:
-        store.lock(uow.session, lead)
-    facts = Facts.of(lead)
+    enabled = playbook.scoring.enabled
+    if read_signals is False and _has_behaviour(lead.score_explanation):
+        read_signals = None  # not a new lead after all: its stored state counts
+    looked_up, stored = store.state_of_lead(
+        uow.session, lead, lock=lock, read=enabled and read_signals is None
+    )
+    # A new lead (read_signals False) has no state row yet: nothing to read.
+    looked_up = looked_up or read_signals is False
+    facts = Facts.of(lead, stored, looked_up=looked_up)
     changes = Changes()
     result = None
-    if playbook.scoring.enabled:
-        state = None if read_signals else state_of(facts.explanation)
+    if enabled:
+        state = None if read_signals else facts.state
         had_state = state is not None
         if state is None and read_signals is not False:
             uow.session.flush()
-            stored = stored_events(uow, [lead.id], now, rules)
-            values, at = behaviour(stored.get(lead.id, ()), now=now, rules=rules), now
+            stored_events_ = stored_events(uow, [lead.id], now, rules)
+            values, at = behaviour(stored_events_.get(lead.id, ()), now=now, rules=rules), now
         else:
             values, at = advance(state or State({}, None), now=now, events=events, rules=rules)
         result = score(facts.profile, values, at=at, rules=rules)
@@ -65,6 +75,13 @@ def score_lead(
         strong(changes, facts, event, signal.id, now, rules, on_trial=False)
     write(uow, changes, rules, now, objects={lead.id: lead})
     return result
+
+
+def _has_behaviour(explanation: Sequence[Any] | None) -> bool:
+    return any(
+        isinstance(e, dict) and str(e.get("rule", "")).startswith((SIGNAL, FORM))
+        for e in explanation or ()
+    )
 
 
 def prefill(lead: t.Lead, *, now: datetime, playbook: Playbook) -> bool:
@@ -76,7 +93,7 @@ def prefill(lead: t.Lead, *, now: datetime, playbook: Playbook) -> bool:
     if not playbook.scoring.enabled:
         return False
     rules = rules_for(playbook)
-    facts = Facts.of(lead)
+    facts = Facts.of(lead, None, looked_up=True)  # not written yet: no state row
     values, at = advance(State({}, None), now=now, events=(), rules=rules)
     result = score(facts.profile, values, at=at, rules=rules)
     temperature = warmer(facts.temperature, result.band)
@@ -85,5 +102,5 @@ def prefill(lead: t.Lead, *, now: datetime, playbook: Playbook) -> bool:
     ):
         return False
     lead.score = result.total
-    lead.score_explanation = result.explanation()
+    lead.score_explanation = result.shown()
     return True

@@ -1,17 +1,19 @@
-"""Scoring queries: the leads of a batch, their recent signals, and the scores written back.
+"""Scoring queries: the leads of a batch with their score states, their recent signals, and
+the states and scores written back.
 
 Set-based, for batches of thousands of leads: one ``IN`` query per chunk of ids, one
-``executemany`` for the scores, never a query per lead. Lead rows are locked ``FOR NO KEY
-UPDATE`` on PostgreSQL (in id order): two batches scoring one lead take turns, and the lock
-does not conflict with the key-share locks that inserting its signals takes.
+statement for the states and one for the scores, never a query per lead. Lead rows are locked
+``FOR NO KEY UPDATE`` on PostgreSQL (in id order): two batches scoring one lead take turns,
+and the lock does not conflict with the key-share locks that inserting its signals takes. A
+lead's state row (``lead_score_state``) is only written under its lead's lock.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
-from typing import Any, cast
+from datetime import UTC, datetime
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -22,8 +24,14 @@ from bascule.storage import tables as t
 from bascule.storage.signals import IN_CHUNK
 
 _lead = cast(Table, t.Lead.__table__)
+_state = cast(Table, t.LeadScoreState.__table__)
 _signal = cast(Table, t.Signal.__table__)
 _history = cast(Table, t.LeadStatusHistory.__table__)
+STATE_COLUMNS = (
+    _state.c.score.label("state_score"),
+    _state.c.behaviour.label("state_behaviour"),
+    _state.c.as_of.label("state_as_of"),
+)
 LEAD_COLUMNS = (
     _lead.c.id,
     _lead.c.status,
@@ -37,7 +45,24 @@ LEAD_COLUMNS = (
     _lead.c.technology,
     _lead.c.score,
     _lead.c.score_explanation,
+    *STATE_COLUMNS,
 )
+_WITH_STATE = _lead.outerjoin(_state, _state.c.lead_id == _lead.c.id)
+
+
+class Stored(NamedTuple):
+    """A lead's state row: the score it gave, each behaviour rule's points, their time."""
+
+    score: int
+    behaviour: dict[str, float]
+    as_of: datetime | None
+
+
+def stored_of(row: Any) -> Stored | None:
+    """The state joined to a row of ``leads`` or ``lead_page`` (None: it has none)."""
+    if row.state_score is None:
+        return None
+    return Stored(row.state_score, row.state_behaviour or {}, row.state_as_of)
 
 
 def _is_pg(session: Session) -> bool:
@@ -53,9 +78,14 @@ def leads(session: Session, ids: Iterable[int], *, lock: bool) -> list[Any]:
     """The scoring columns of these leads, in id order, locked for the transaction."""
     found: list[Any] = []
     for chunk in _chunks(ids):
-        query = select(*LEAD_COLUMNS).where(_lead.c.id.in_(chunk)).order_by(_lead.c.id)
+        query = (
+            select(*LEAD_COLUMNS)
+            .select_from(_WITH_STATE)
+            .where(_lead.c.id.in_(chunk))
+            .order_by(_lead.c.id)
+        )
         if lock and _is_pg(session):
-            query = query.with_for_update(key_share=True)
+            query = query.with_for_update(key_share=True, of=_lead)
         found.extend(session.execute(query).all())
     return found
 
@@ -72,12 +102,12 @@ def lead_page(
 
     ``skip_locked`` (PostgreSQL): leads another transaction is scoring right now are left out
     (that transaction writes them a current score anyway)."""
-    query = select(*LEAD_COLUMNS).where(_lead.c.id > after_id)
+    query = select(*LEAD_COLUMNS).select_from(_WITH_STATE).where(_lead.c.id > after_id)
     if scored_only:
         query = query.where(_lead.c.score > 0)
     query = query.order_by(_lead.c.id).limit(limit)
     if _is_pg(session):
-        query = query.with_for_update(key_share=True, skip_locked=skip_locked)
+        query = query.with_for_update(key_share=True, skip_locked=skip_locked, of=_lead)
     return list(session.execute(query).all())
 
 
@@ -137,9 +167,47 @@ _save_temperature = (
 
 _PG_SAVE_SCORES = (
     "UPDATE lead SET score = v.score, score_explanation = CAST(v.explanation AS json) "
-    "FROM unnest(%s::integer[], %s::integer[], %s::text[]) AS v(id, score, explanation) "
+    "FROM unnest(%b::integer[], %b::integer[], %b::text[]) AS v(id, score, explanation) "
     "WHERE lead.id = v.id"
 )
+
+
+# Naive UTC, as ``UTCDateTime`` stores it (the statements below go straight to the driver).
+# The arrays go in binary (%b): in text, the driver escapes each JSON text with a regular
+# expression, which cost more than the statement itself.
+_PG_SAVE_STATES = (
+    "INSERT INTO lead_score_state (lead_id, score, behaviour, as_of) "
+    "SELECT v.id, v.score, CAST(v.behaviour AS json), v.as_of "
+    "FROM unnest(%b::integer[], %b::integer[], %b::text[], %b::timestamp[]) "
+    "AS v(id, score, behaviour, as_of) "
+    "ON CONFLICT (lead_id) DO UPDATE SET score = excluded.score, "
+    "behaviour = excluded.behaviour, as_of = excluded.as_of"
+)
+_SQLITE_SAVE_STATES = (
+    "INSERT INTO lead_score_state (lead_id, score, behaviour, as_of) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (lead_id) DO UPDATE SET score = excluded.score, "
+    "behaviour = excluded.behaviour, as_of = excluded.as_of"
+)
+
+
+def _naive_utc(at: datetime | None) -> datetime | None:
+    return None if at is None else at.astimezone(UTC).replace(tzinfo=None)
+
+
+def save_states(session: Session, states: Sequence[tuple[int, int, str, datetime | None]]) -> None:
+    """Write (lead id, score, behaviour as JSON text, as_of) into ``lead_score_state``,
+    inserted or replaced: one statement for them all (SQLite: one executemany)."""
+    if not states:
+        return
+    naive = [_naive_utc(as_of) for _, _, _, as_of in states]
+    if _is_pg(session):
+        ids = [lead_id for lead_id, _, _, _ in states]
+        scores = [score for _, score, _, _ in states]
+        texts = [text for _, _, text, _ in states]
+        session.connection().exec_driver_sql(_PG_SAVE_STATES, (ids, scores, texts, naive))
+    else:
+        rows = [(i, score, text, at) for (i, score, text, _), at in zip(states, naive, strict=True)]
+        session.connection().exec_driver_sql(_SQLITE_SAVE_STATES, rows)
 
 
 def save(
@@ -193,11 +261,29 @@ def existing_alerts(session: Session, keys: Iterable[str]) -> set[str]:
     return found
 
 
-def lock(session: Session, lead: t.Lead) -> None:
-    """Lock a lead loaded without a lock and re-read its score (PostgreSQL; SQLite's write
-    transactions already hold the database)."""
-    if _is_pg(session):
-        session.refresh(lead, ["score", "score_explanation"], with_for_update={"key_share": True})
+def state_of_lead(
+    session: Session, lead: t.Lead, *, lock: bool, read: bool
+) -> tuple[bool, Stored | None]:
+    """A lead in hand's state row, in one statement: (whether it was read, the row or None).
+    ``lock``: the lead was loaded without a lock: on PostgreSQL the same statement locks it
+    and reads its score again (SQLite's write transactions already hold the database).
+    ``read``: the state is needed."""
+    if lock and _is_pg(session):
+        query = (
+            select(_lead.c.score, _lead.c.score_explanation, *STATE_COLUMNS)
+            .select_from(_WITH_STATE)
+            .where(_lead.c.id == lead.id)
+            .with_for_update(key_share=True, of=_lead)
+        )
+        row = session.execute(query).one()
+        set_committed_value(lead, "score", row.score)
+        set_committed_value(lead, "score_explanation", row.score_explanation)
+        return True, stored_of(row)
+    if not read:
+        return False, None
+    query = select(*STATE_COLUMNS).where(_state.c.lead_id == lead.id)
+    found = session.execute(query).one_or_none()
+    return True, stored_of(found) if found is not None else None
 
 
 def lead_objects(session: Session, ids: Iterable[int]) -> dict[int, t.Lead]:

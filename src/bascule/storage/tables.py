@@ -284,6 +284,23 @@ class Lead(Base):
     anonymised_at: Mapped[datetime | None]
 
 
+class LeadScoreState(Base):
+    """What a lead's rule score goes on from (SPEC §8, migration 0019): the decayed points of
+    each behaviour rule before its cap (``behaviour``, rule key -> points) at ``as_of``. A
+    batch of signals rewrites this narrow row, and the wide lead row only when the score or
+    its explanation as shown changed. ``score`` is the lead's score this state gave: a lead
+    whose score was written by something else since (demo data, an import) has a different
+    one, and is scored from its signals again."""
+
+    __tablename__ = "lead_score_state"
+    lead_id: Mapped[int] = mapped_column(
+        ForeignKey("lead.id", ondelete="CASCADE"), primary_key=True
+    )
+    score: Mapped[int] = mapped_column(Integer)
+    behaviour: Mapped[dict[str, Any]]
+    as_of: Mapped[datetime | None]
+
+
 class Consent(Base):
     """What a lead or contact agreed to, per purpose (``[privacy] consent_purposes``): the
     latest answer, when it was given and where from; earlier answers are in the audit log

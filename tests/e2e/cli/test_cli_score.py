@@ -127,12 +127,9 @@ def test_refresh_brings_decayed_scores_up_to_date(bascule, database):
     lead_id = make_lead(database, "old@acier-durand.fr")
     # the lead was last scored 30 days ago (its state says so)
     with database.uow(write=True) as uow:
-        row = uow.session.get(t.Lead, lead_id)
-        assert row is not None
-        month_ago = (datetime.now(UTC) - timedelta(days=30)).isoformat()
-        row.score_explanation = [
-            e | {"as_of": month_ago} if "as_of" in e else e for e in row.score_explanation
-        ]
+        state = uow.session.get(t.LeadScoreState, lead_id)
+        assert state is not None
+        state.as_of = datetime.now(UTC) - timedelta(days=30)
         uow.commit()
 
     result = bascule("score", "refresh")

@@ -394,10 +394,18 @@ def test_once_a_day_means_the_company_day():
     assert local_day(late_evening_utc, "Not/AZone").isoformat() == "2030-03-01"
 
 
-def test_the_json_a_batch_writes_is_the_explanation():
+def test_the_json_a_batch_writes_is_the_explanation_shown_and_the_state():
     profile = Profile(job_title="CEO", employees=500, sector="software", country="FR")
     for events in ([], [demo()], [demo(), signal("page_view", 2)] * 8):
         result = scored(profile, events)
-        assert RULES.dumps(result) == compact_json(result.explanation())
+        assert RULES.dumps(result) == compact_json(result.shown())
         assert RULES.dumps(result) == RULES.dumps(result)  # from the caches the second time
-        assert json.loads(RULES.dumps(result)) == result.explanation()
+        assert json.loads(RULES.dumps(result)) == result.shown()
+        state = result.state()
+        assert json.loads(RULES.dumps_state(state)) == state.behaviour
+        # the two halves are the explanation the lead stored when it carried its state
+        assert state_of(result.explanation()) == state
+        assert [
+            {k: v for k, v in e.items() if k not in ("value", "as_of")}
+            for e in result.explanation()
+        ] == result.shown()
