@@ -186,10 +186,10 @@ def stage_times_sql(d: Dialect) -> str:
     )
     if not d.sqlite:
         spent, only = d.hours("e", "lft"), f"FILTER (WHERE {ended})"
-        return (f"WITH s AS ({stays}) {counts}, "
-                f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {spent}) {only} AS p50, "
-                f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {spent}) {only} AS p90 "
-                "FROM s GROUP BY st")  # fmt: skip
+        # Both percentiles from one sort of each status's ended stays, as the report does.
+        both = f"percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {spent}) {only}"
+        return (f"SELECT *, p[1] AS p50, p[2] AS p90 FROM (WITH s AS ({stays}) {counts}, "
+                f"{both} AS p FROM s GROUP BY st) q")  # fmt: skip
     return f"""
 WITH s AS ({stays}),
 c AS ({counts} FROM s GROUP BY st),

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Subquery
 
@@ -108,16 +109,22 @@ def counts(
         count_if(and_(now_in, stalled_) if stall_after else literal(False)).label("stalled"),
     ).group_by(s.c.status)
     if not is_sqlite:  # one pass over the stays: the percentiles of the ended ones too
+        # Every percentile from one aggregate: the ended stays of a status are sorted once,
+        # not once per percentile (the sort is most of this report's time at a million leads).
+        fractions = postgresql.array([literal(p / 100) for p in PERCENTS])
         spent = hours(s, is_sqlite)
         query = query.add_columns(
-            *(
-                func.percentile_cont(p / 100).within_group(spent).filter(ended).label(f"lo_{p}")
-                for p in PERCENTS
-            ),
+            func.percentile_cont(fractions).within_group(spent).filter(ended).label("lo"),
             literal(True).label("exact"),
         )
     without_jit(session)
-    return {row.status: dict(row._mapping) for row in session.execute(query)}
+    found = {row.status: dict(row._mapping) for row in session.execute(query)}
+    for row in found.values():
+        values = row.pop("lo", None)
+        if not is_sqlite:
+            for p, value in zip(PERCENTS, values or [None] * len(PERCENTS), strict=True):
+                row[f"lo_{p}"] = value
+    return found
 
 
 def ranked_percentiles(
