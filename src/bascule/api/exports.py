@@ -12,10 +12,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from bascule.api.errors import SIGNED_IN
-from bascule.errors import ValidationFailed
+from bascule.api.list_filters import LeadFilters, OpportunityListFilters
 from bascule.exports import service as exports
 from bascule.http.deps import CurrentActor, Now, PlaybookDep, QueryId, ReadUow
-from bascule.storage import repositories as repo
+from bascule.leads import lead_list
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"], responses=SIGNED_IN)
 Search = Annotated[str | None, Query(max_length=200)]
@@ -34,24 +34,13 @@ def _csv(text: str, name: str, now: Now) -> Response:
 
 @router.get("/leads", response_class=Response, responses=_CSV)
 def leads(
-    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, now: Now,
-    status_: Annotated[list[str] | None, Query(alias="status")] = None,
-    owner: QueryId | None = None, source: Annotated[list[str] | None, Query()] = None,
-    tag: str | None = None, temperature: str | None = None, q: Search = None,
-    min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
-    ready_to_convert: bool | None = None, conversion_overdue: bool | None = None,
-    sort: str = "-created_at",
-) -> Response:  # fmt: skip
-    """The lead list (``GET /api/v1/leads``'s filters and sort) as CSV."""
-    if sort.lstrip("-") not in repo.LEAD_SORTS:
-        raise ValidationFailed(
-            "unknown sort", fields={"sort": f"one of {', '.join(sorted(repo.LEAD_SORTS))}"}
-        )
-    flt = repo.LeadFilter(
-        status=[s for v in status_ or [] for s in v.split(",") if s], owner_id=owner,
-        source=[s for v in source or [] for s in v.split(",") if s], tag=tag,
-        temperature=temperature, q=q, min_score=min_score, ready_to_convert=ready_to_convert,
-        sort=sort, conversion_overdue=conversion_overdue,
+    uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, now: Now, asked: LeadFilters
+) -> Response:
+    """The lead list (``GET /api/v1/leads``'s filters and sort, report filters included) as
+    CSV."""
+    flt = lead_list.storage_filter(
+        asked.query, actor=actor, playbook=playbook, now=now, sort=asked.sort, page=1,
+        page_size=exports.PAGE,
     )  # fmt: skip
     return _csv(exports.leads(uow, flt=flt, actor=actor, playbook=playbook), "leads", now)
 
@@ -79,13 +68,9 @@ def accounts(
 @router.get("/opportunities", response_class=Response, responses=_CSV)
 def opportunities(
     uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, now: Now,
-    account_id: QueryId | None = None, stage: str | None = None, type: str | None = None,
-    owner: QueryId | None = None,
-    is_closed: bool | None = None,
+    flt: OpportunityListFilters,
 ) -> Response:  # fmt: skip
     """The opportunity list (``GET /api/v1/opportunities``'s filters) as CSV; without the
     amounts for marketing."""
-    filters = {"account_id": account_id, "stage": stage, "type": type, "owner_id": owner,
-               "is_closed": is_closed}  # fmt: skip
-    text = exports.opportunities_csv(uow, filters=filters, actor=actor, playbook=playbook)
+    text = exports.opportunities_csv(uow, flt=flt, actor=actor, playbook=playbook, now=now)
     return _csv(text, "opportunities", now)

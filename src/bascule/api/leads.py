@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from bascule.analytics import conditions
 from bascule.api.errors import ONE, SIGNED_IN, WRITE, Responses
+from bascule.api.list_filters import LeadFilters
 from bascule.api.schemas.conversion import ConvertBody, ConvertResult
 from bascule.api.schemas.leads import (
     ActivityCreate,
@@ -22,12 +21,10 @@ from bascule.api.schemas.leads import (
     StatusBody,
 )
 from bascule.conversion import service as conversion
-from bascule.errors import ValidationFailed
 from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, ReadUow, WriteUow
 from bascule.http.threads import in_worker_thread
-from bascule.leads import lead_list, listing, reading
+from bascule.leads import lead_list, reading
 from bascule.leads import service as leads
-from bascule.leads.listing import LeadQuery
 from bascule.privacy import consents
 from bascule.storage import repositories as repo
 
@@ -57,13 +54,6 @@ def _body(
     return LeadRead.body(lead, {**computed, "consents": held})
 
 
-# The report filters (SPEC §16): the lists behind a report's numbers.
-Reached = Annotated[str | None, Query(description="the history holds this step or a later one")]
-Outcome = Annotated[str | None, Query(description="won or lost: the converted lead's deal")]
-Stalled = Annotated[bool | None, Query(description="in its status past the stall threshold")]
-Segment = Annotated[str | None, Query(description="a funnel size segment (10-49, 250+), none")]
-
-
 @router.get("", response_model=LeadPage)
 @in_worker_thread
 def list_leads(
@@ -71,51 +61,14 @@ def list_leads(
     actor: CurrentActor,
     playbook: PlaybookDep,
     now: Now,
-    status_: Annotated[list[str] | None, Query(alias="status")] = None,
-    owner: Annotated[str | None, Query(description="a user id, or none: without owner")] = None,
-    source: Annotated[list[str] | None, Query(description="none: without source")] = None,
-    tag: str | None = None,
-    temperature: str | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
-    ready_to_convert: bool | None = None,
-    conversion_overdue: bool | None = None,
-    created_from: date | None = None,
-    created_to: date | None = None,
-    campaign: Annotated[str | None, Query(max_length=200, description="none: without")] = None,
-    segment: Segment = None,
-    employees_min: Annotated[int | None, Query(ge=0)] = None,
-    employees_max: Annotated[int | None, Query(ge=0)] = None,
-    reached: Reached = None,
-    outcome: Outcome = None,
-    stalled: Stalled = None,
-    sort: str = "-created_at",
+    asked: LeadFilters,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
     exact_total: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
-    if sort.lstrip("-") not in repo.LEAD_SORTS:
-        raise ValidationFailed(
-            "unknown sort", fields={"sort": f"one of {', '.join(sorted(repo.LEAD_SORTS))}"}
-        )
-    # The page's own parser (``leads.listing``): the same filters, words and checks.
-    asked = {
-        "status": status_, "owner": owner, "source": source, "tag": tag,
-        "temperature": temperature, "q": q, "min_score": min_score, "ready": ready_to_convert,
-        "overdue": conversion_overdue, "created_from": created_from, "created_to": created_to,
-        "campaign": campaign, "segment": segment, "employees_min": employees_min,
-        "employees_max": employees_max, "reached": reached, "outcome": outcome,
-        "stalled": stalled,
-    }  # fmt: skip
-    params = {k: [str(x) for x in v] if isinstance(v, list) else [str(v)]
-              for k, v in asked.items() if v is not None}  # fmt: skip
-    sources, segments = playbook.lead_source_keys, conditions.segment_keys(playbook)
-    values, refused = listing.parse_filters(params, sources=sources, segments=segments)
-    if refused:
-        fields = listing.problems(refused, sources=sources, segments=segments)
-        raise ValidationFailed("bad list filter", fields=fields)
+    # The filters are read as the export reads them (``api.list_filters``).
     flt = lead_list.storage_filter(
-        LeadQuery(**values), actor=actor, playbook=playbook, now=now, sort=sort, page=page,
+        asked.query, actor=actor, playbook=playbook, now=now, sort=asked.sort, page=page,
         page_size=page_size,
     )  # fmt: skip
     rows = leads.listed(

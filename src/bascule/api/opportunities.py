@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from bascule.access import service as access
 from bascule.api.errors import ONE, SIGNED_IN, WRITE
+from bascule.api.list_filters import OpportunityListFilters
 from bascule.api.schemas.opportunities import (
     OpportunityCreate,
     OpportunityPage,
@@ -15,9 +16,7 @@ from bascule.api.schemas.opportunities import (
     OpportunityUpdate,
     StageBody,
 )
-from bascule.errors import ValidationFailed
 from bascule.http.deps import CurrentActor, Now, PathId, PlaybookDep, ReadUow, WriteUow
-from bascule.opportunities import listing
 from bascule.opportunities import service as opportunities
 from bascule.storage import repositories as repo
 
@@ -38,34 +37,13 @@ Words = Annotated[list[str] | None, Query()]
 @router.get("", response_model=OpportunityPage)
 def list_opportunities(
     uow: ReadUow, actor: CurrentActor, playbook: PlaybookDep, now: Now,
-    account_id: Annotated[str | None, Query()] = None,
-    stage: Words = None, type: str | None = None,
-    owner: Annotated[str | None, Query(description="a user id, me, or none: without")] = None,
-    source: Annotated[list[str] | None, Query(description="lead source; none: without")] = None,
-    state: Annotated[str | None, Query(description="open, won, lost or all")] = None,
-    is_closed: str | None = None, close_month: str | None = None,
-    expected_close_from: Day = None, expected_close_to: Day = None,
-    closed_from: Day = None, closed_to: Day = None,
-    loss_reason: Annotated[str | None, Query(description="a loss reason; none: without")] = None,
-    stalled: Annotated[str | None, Query(description="in its stage past the threshold")] = None,
+    flt: OpportunityListFilters,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:  # fmt: skip
-    # The page's own parser (``opportunities.listing``): the same filters, words and checks.
-    asked = {
-        "account_id": account_id, "stage": stage, "type": type, "owner": owner,
-        "source": source, "state": state, "is_closed": is_closed, "close_month": close_month,
-        "expected_close_from": expected_close_from, "expected_close_to": expected_close_to,
-        "closed_from": closed_from, "closed_to": closed_to, "loss_reason": loss_reason,
-        "stalled": stalled,
-    }  # fmt: skip
-    params = {k: v if isinstance(v, list) else [v] for k, v in asked.items() if v is not None}
-    parsed = listing.parse(params, playbook=playbook, actor_id=actor.user_id)
-    if parsed.refused:
-        fields = listing.problems(parsed.refused, playbook)
-        raise ValidationFailed("bad list filter", fields=fields)
+    # The filters are read as the export reads them (``api.list_filters``).
     items, total = opportunities.listed(
-        uow, parsed.filters, page=page, page_size=page_size, actor=actor, playbook=playbook,
+        uow, flt, page=page, page_size=page_size, actor=actor, playbook=playbook,
         now=now,
     )  # fmt: skip
     contacts = repo.opportunity_contacts(uow.session, [o.id for o in items])

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from bascule.access import service as access
 from bascule.accounts import service as accounts
 from bascule.analytics import export
+from bascule.analytics.conditions import OpportunityFilters
 from bascule.opportunities import service as opportunities
 from bascule.opportunities.model import weighted_amount
 from bascule.playbook.schema import Playbook
@@ -138,15 +140,15 @@ def accounts_csv(
 
 
 def opportunities_csv(
-    uow: UnitOfWork, *, filters: dict[str, Any], actor: Actor, playbook: Playbook
+    uow: UnitOfWork, *, flt: OpportunityFilters, actor: Actor, playbook: Playbook, now: datetime
 ) -> str:
     # A role that reads no amounts (playbook ``[access]``) gets the file without those columns.
     amounts = access.sees_amounts(uow, actor, playbook)
     columns = tuple(c for c in OPPORTUNITY_COLUMNS if amounts or c not in AMOUNTS)
 
     def fetch(page: int) -> tuple[list[Any], int]:
-        return opportunities.list_opportunities(
-            uow, **filters, page=page, page_size=PAGE, actor=actor, playbook=playbook
+        return opportunities.listed(
+            uow, flt, page=page, page_size=PAGE, actor=actor, playbook=playbook, now=now
         )
 
     def weighted(items: list[Any]) -> Callable[[Any], dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from bascule.access import service as access
@@ -353,26 +353,6 @@ def change_stage(
     note = audit.clean_reason(reason)
     record_stage_change(uow, opp, change, actor=actor, now=now, reason=note)
     return opp
-
-
-def list_opportunities(
-    uow: UnitOfWork,
-    *,
-    account_id: int | None,
-    stage: str | None,
-    type: str | None,
-    owner_id: int | None,
-    is_closed: bool | None,
-    page: int,
-    page_size: int,
-    actor: Actor,
-    playbook: Playbook,
-) -> tuple[list[t.Opportunity], int]:
-    """A page of the opportunities ``actor`` may read that match, and their total."""
-    flt = OpportunityFilters(account_id=account_id, owner_id=owner_id, type=type,
-                             stage=(stage,) if stage else (), is_closed=is_closed)  # fmt: skip
-    return listed(uow, flt, page=page, page_size=page_size, actor=actor, playbook=playbook,
-                  now=datetime.now(UTC))  # fmt: skip
 
 
 def listed(

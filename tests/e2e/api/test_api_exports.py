@@ -95,3 +95,38 @@ def test_contacts_and_accounts_exports(api):
 
     assert [(c["last_name"], c["do_not_contact"]) for c in contacts] == [("Roux", "true")]
     assert [a["name"] for a in accounts] == ["'=Acme"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "reached=mql", "campaign=none", "source=none", "source=web_form&status=new",
+        "segment=10-49", "employees_min=50", "stalled=true", "owner=none",
+    ],
+)  # fmt: skip
+def test_a_lead_export_holds_the_records_of_the_list_it_was_asked_from(api, query):
+    """A report's link opens a list; its export must hold those records, no more, no less."""
+    api.create_lead(email="c@exemple.fr", source="web_form", campaign="salon-2026", employees=20)
+    api.create_lead(email="d@exemple.fr", employees=120)
+    e = api.create_lead(email="e@exemple.fr", source="web_form", employees=30)
+    api.ok(api.post(f"/leads/{e['id']}/status", {"status": "mql"}))
+    headers = api.headers("admin")
+
+    listed = api.client.get(f"/api/v1/leads?{query}&page_size=200", headers=headers).json()
+    exported = table(api.client.get(f"/api/v1/exports/leads?{query}", headers=headers))
+
+    assert sorted(int(r["id"]) for r in exported) == sorted(i["id"] for i in listed["items"])
+    assert len(exported) == listed["total"]
+
+
+def test_an_opportunity_export_takes_the_list_filters_and_refuses_what_the_list_refuses(api):
+    headers = api.headers("admin")
+    for query in ("state=open", "state=won", "stalled=true"):
+        listed = api.client.get(f"/api/v1/opportunities?{query}", headers=headers).json()
+        exported = table(api.client.get(f"/api/v1/exports/opportunities?{query}", headers=headers))
+        assert len(exported) == listed["total"], query
+
+    bad = api.client.get("/api/v1/exports/leads?reached=everywhere", headers=headers)
+    assert api.error(bad, 422, "validation_failed")["fields"].keys() == {"reached"}
+    bad = api.client.get("/api/v1/exports/opportunities?state=maybe", headers=headers)
+    assert api.error(bad, 422, "validation_failed")["fields"].keys() == {"state"}
