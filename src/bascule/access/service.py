@@ -128,6 +128,12 @@ def where_owner(
 
 
 def sees_amounts(uow: UnitOfWork, actor: Actor, playbook: Playbook) -> bool:
+    return amounts_visible(actor, playbook)
+
+
+def amounts_visible(actor: Actor, playbook: Playbook) -> bool:
+    """SPEC §18's field rule for one actor: a rule or system job (no role) sees every amount.
+    Needs no database: pages decide with it while they render."""
     if actor.role is None:
         return True
     return rules.sees_amounts(playbook.access, Reach(actor.user_id, actor.role.value))

@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bascule import list_query as query
 from bascule.leads.vocabulary import LEAD_STATUSES, Temperature
 
 # Columns the list can show, in the order shown; "name" is always shown (it is the link).
@@ -44,7 +45,6 @@ SORTS = {
 DEFAULT_SORT = "-created"
 PAGE_SIZE = 25
 MAX_PAGE = 100_000
-MAX_TEXT = 200
 YES, NO = "yes", "no"
 NONE = "none"  # a group without a value, as the report pages link to it
 # The funnel's steps (``analytics.metrics.LEAD_STEPS``) and outcomes.
@@ -172,32 +172,6 @@ class Parsed:
     refused: dict[str, str] = field(default_factory=dict)
 
 
-def _first(params: Mapping[str, Sequence[str]], name: str) -> str | None:
-    values = [v.strip() for v in params.get(name, ()) if v and v.strip()]
-    return values[0][:MAX_TEXT] if values else None
-
-
-def _many(params: Mapping[str, Sequence[str]], name: str) -> list[str]:
-    # Both ``status=new&status=mql`` and ``status=new,mql`` (the API's way).
-    return [p.strip() for v in params.get(name, ()) for p in v.split(",") if p.strip()]
-
-
-def _int(text: str | None, low: int, high: int) -> int | None:
-    if text is None or not text.isdigit() or not low <= int(text) <= high:
-        raise ValueError(text)
-    return int(text)
-
-
-def _flag(text: str | None) -> bool | None:
-    if text is None or text == "":
-        return None
-    if text.lower() in (YES, "true", "1"):
-        return True
-    if text.lower() in (NO, "false", "0"):
-        return False
-    raise ValueError(text)
-
-
 def _one_of(known: Iterable[str]) -> Any:
     allowed = tuple(known)
 
@@ -210,7 +184,7 @@ def _one_of(known: Iterable[str]) -> Any:
 
 
 def _owner(text: str) -> int | str | None:
-    return NONE if text == NONE else _int(text, 1, 2_147_483_647)
+    return NONE if text == NONE else query.record_id(text)
 
 
 def parse_filters(
@@ -230,33 +204,33 @@ def parse_filters(
         except ValueError:
             refused[name] = text
 
-    keep("mine", lambda v: _flag(v) is True, _first(params, "mine"))
-    keep("owner", _owner, _first(params, "owner"))
+    keep("mine", lambda v: query.flag(v) is True, query.first(params, "mine"))
+    keep("owner", _owner, query.first(params, "owner"))
     if values.get("owner") == NONE:
         values |= {"owner": None, "unowned": True}
     for name, known in (("status", LEAD_STATUSES), ("source", (*sources, NONE))):
-        chosen = _many(params, name)
+        chosen = query.many(params, name)
         unknown = [v for v in chosen if v not in known]
         if unknown:
             refused[name] = ", ".join(unknown)
         values[name] = tuple(dict.fromkeys(v for v in chosen if v in known))
-    values["tag"] = (_first(params, "tag") or "").lower() or None
-    keep("temperature", Temperature, _first(params, "temperature"))
+    values["tag"] = (query.first(params, "tag") or "").lower() or None
+    keep("temperature", Temperature, query.first(params, "temperature"))
     if "temperature" in values:
         values["temperature"] = str(values["temperature"])
-    keep("min_score", lambda v: _int(v, 0, 100), _first(params, "min_score"))
-    keep("ready", _flag, _first(params, "ready"))
-    keep("overdue", _flag, _first(params, "overdue"))
-    values["q"] = _first(params, "q")
-    keep("created_from", date.fromisoformat, _first(params, "created_from"))
-    keep("created_to", date.fromisoformat, _first(params, "created_to"))
-    values["campaign"] = _first(params, "campaign")
-    keep("segment", _one_of((*segments, NONE)), _first(params, "segment"))
+    keep("min_score", lambda v: query.whole(v, 0, 100), query.first(params, "min_score"))
+    keep("ready", query.flag, query.first(params, "ready"))
+    keep("overdue", query.flag, query.first(params, "overdue"))
+    values["q"] = query.first(params, "q")
+    keep("created_from", date.fromisoformat, query.first(params, "created_from"))
+    keep("created_to", date.fromisoformat, query.first(params, "created_to"))
+    values["campaign"] = query.first(params, "campaign")
+    keep("segment", _one_of((*segments, NONE)), query.first(params, "segment"))
     for name in ("employees_min", "employees_max"):
-        keep(name, lambda v: _int(v, 0, 10_000_000), _first(params, name))
-    keep("reached", _one_of(STEPS), _first(params, "reached"))
-    keep("outcome", _one_of(OUTCOMES), _first(params, "outcome"))
-    keep("stalled", _flag, _first(params, "stalled"))
+        keep(name, lambda v: query.whole(v, 0, 10_000_000), query.first(params, name))
+    keep("reached", _one_of(STEPS), query.first(params, "reached"))
+    keep("outcome", _one_of(OUTCOMES), query.first(params, "outcome"))
+    keep("stalled", query.flag, query.first(params, "stalled"))
     return values, refused
 
 
@@ -307,15 +281,15 @@ def parse(
         except ValueError:
             refused[name] = text
 
-    sort = _first(params, "sort") or DEFAULT_SORT
+    sort = query.first(params, "sort") or DEFAULT_SORT
     if sort.lstrip("-") in SORTS:
         values["sort"] = sort
     else:
         refused["sort"] = sort
-    columns = [c for c in _many(params, "col") if c in COLUMNS]
+    columns = [c for c in query.many(params, "col") if c in COLUMNS]
     if columns:
         values["columns"] = tuple(c for c in COLUMNS if c in columns or c == "name")
-    keep("page", lambda v: _int(v, 1, MAX_PAGE), _first(params, "page"))
+    keep("page", lambda v: query.whole(v, 1, MAX_PAGE), query.first(params, "page"))
     return Parsed(LeadQuery(**values), refused)
 
 

@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bascule import list_query as query
 from bascule.analytics.conditions import NONE, OpportunityFilters
 from bascule.playbook.schema import Playbook
 
 STATES = ("open", "won", "lost", "all")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-MAX_TEXT = 200
-MAX_ID = 2_147_483_647
 # Filter -> what it takes, for the API's 422 and the page's message.
 EXPECTED = {
     "account_id": "an account id",
@@ -57,29 +56,6 @@ class Parsed:
     asked: dict[str, str] = field(default_factory=dict)
 
 
-def _first(params: Mapping[str, Sequence[str]], name: str) -> str | None:
-    values = [v.strip() for v in params.get(name, ()) if v and v.strip()]
-    return values[0][:MAX_TEXT] if values else None
-
-
-def _many(params: Mapping[str, Sequence[str]], name: str) -> list[str]:
-    return [p.strip() for v in params.get(name, ()) for p in v.split(",") if p.strip()]
-
-
-def _id(text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
-        raise ValueError(text)
-    return int(text)
-
-
-def _flag(text: str) -> bool:
-    if text.lower() in ("true", "yes", "1"):
-        return True
-    if text.lower() in ("false", "no", "0"):
-        return False
-    raise ValueError(text)
-
-
 def month_days(text: str) -> tuple[date, date]:
     """``2026-12`` → (1 Dec 2026, 31 Dec 2026)."""
     found = MONTH.match(text)
@@ -100,7 +76,7 @@ def parse(
     values: dict[str, Any] = {}
 
     def keep(name: str, convert: Any, target: str | None = None) -> None:
-        text = _first(params, name)
+        text = query.first(params, name)
         if text is None:
             return
         try:
@@ -111,7 +87,7 @@ def parse(
 
     def choose(name: str, known: Iterable[str], many: bool = False) -> None:
         allowed = (*known, NONE) if name in ("source", "loss_reason") else tuple(known)
-        chosen = _many(params, name) if many else [v for v in [_first(params, name)] if v]
+        chosen = query.many(params, name) if many else [v for v in [query.first(params, name)] if v]
         unknown = [v for v in chosen if v not in allowed]
         if unknown:
             refused[name] = ", ".join(unknown)
@@ -120,26 +96,26 @@ def parse(
             values[name] = kept if many else kept[0]
             asked[name] = ",".join(kept)
 
-    keep("account_id", _id)
-    owner = _first(params, "owner")
+    keep("account_id", query.record_id)
+    owner = query.first(params, "owner")
     if owner == NONE:
         values["unowned"], asked["owner"] = True, NONE
     elif owner == "me" and actor_id is not None:
         values["owner_id"], asked["owner"] = actor_id, "me"
     elif owner is not None:
-        keep("owner", _id, "owner_id")
+        keep("owner", query.record_id, "owner_id")
     choose("stage", playbook.stage_keys, many=True)
     choose("type", [t.key for t in playbook.opportunity_types])
     choose("source", playbook.lead_source_keys, many=True)
     choose("loss_reason", [r.key for r in playbook.loss_reasons])
-    state = _first(params, "state")
+    state = query.first(params, "state")
     if state is None:
         values["state"] = default_state
     elif state in STATES:
         values["state"] = asked["state"] = state
     else:
         refused["state"] = state
-    keep("is_closed", _flag)
+    keep("is_closed", query.flag)
     for name in ("expected_close_from", "expected_close_to", "closed_from", "closed_to"):
         keep(name, date.fromisoformat)
     keep("close_month", month_days)
@@ -147,7 +123,7 @@ def parse(
         first, last = values.pop("close_month")
         values.setdefault("expected_close_from", first)
         values.setdefault("expected_close_to", last)
-    keep("stalled", _flag)
+    keep("stalled", query.flag)
     return Parsed(OpportunityFilters(**values), refused, asked)
 
 

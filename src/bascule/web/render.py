@@ -12,8 +12,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from bascule.access import rules as access_rules
-from bascule.access.rules import Reach
+from bascule.access import service as access
 from bascule.web import formats, i18n, labels
 from bascule.web.security import VISITOR_COOKIE, csrf_token, ensure_visitor, language_of
 
@@ -36,10 +35,10 @@ def _money(context: Context, value: Any, currency: str) -> str:
 
 
 def sees_amounts(actor: Any, playbook: Any) -> bool:
-    role = getattr(actor, "role", None)
-    if role is None or playbook is None:
+    # Pages without a signed-in user (sign-in, errors) show no amount to hide.
+    if actor is None or playbook is None:
         return True
-    return access_rules.sees_amounts(playbook.access, Reach(actor.user_id, role.value))
+    return access.amounts_visible(actor, playbook)
 
 
 templates.env.filters |= {
